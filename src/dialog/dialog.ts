@@ -1,0 +1,251 @@
+/**
+ * A SIP dialog (RFC 3261 §12): identifiers, sequence numbers, route set and remote
+ * target; building in-dialog requests (§12.2.1.1) and checking incoming ones (§12.2.2).
+ * The UAS and UAC flows (uas.ts, uac.ts) create dialogs; the user agent routes
+ * in-dialog requests to them.
+ */
+import { SipRequest, type NameAddr, type SipResponse, type Uri } from '../sip/index.ts';
+import type { ClientTransaction, ServerTransaction } from '../transaction/index.ts';
+import type { Endpoint, Inbound } from '../transport/types.ts';
+import { contactFor, nextHop, viaFor } from './addressing.ts';
+import type { DialogHost } from './host.ts';
+
+/** Dialog identifiers (§12). */
+export interface DialogId {
+  callId: string;
+  localTag: string;
+  remoteTag: string;
+}
+
+/** Why a dialog ended. */
+export type EndReason = 'bye_received' | 'bye_sent' | 'ack_timeout' | 'session_expired' | 'closed' | 'error';
+
+/** Options for an in-dialog request. */
+export interface DialogRequestOptions {
+  headers?: Array<[string, string | number]>;
+  body?: Buffer | string;
+  contentType?: string;
+}
+
+/** Handlers the owner of a dialog sets. Each is optional; defaults answer sensibly. */
+export interface DialogHandlers {
+  /** The BYE was already answered 200; the dialog is over. */
+  onBye?(req: SipRequest): void;
+  /** A re-INVITE or UPDATE (target refresh, hold, session refresh). The handler must answer `tx`. */
+  onModify?(tx: ServerTransaction): void;
+  /** INFO (e.g. DTMF relay); answered 200 after the handler unless it answered itself. */
+  onInfo?(tx: ServerTransaction): void;
+  /** NOTIFY (e.g. REFER progress, RFC 3515 §2.4.5); answered 200 unless answered. */
+  onNotify?(tx: ServerTransaction): void;
+  /** The ACK for our 2xx arrived (UAS). */
+  onAck?(req: SipRequest): void;
+  /** The dialog ended, for any reason. Called once. */
+  onEnd?(reason: EndReason): void;
+}
+
+/** One dialog. */
+export class Dialog {
+  state: 'confirmed' | 'terminated' = 'confirmed';
+  handlers: DialogHandlers = {};
+  /** True while our own re-INVITE is pending (an incoming one then gets 491, §14.2). */
+  pendingInvite = false;
+  /** True once the ACK for our 2xx arrived (UAS), or at once for a UAC dialog. */
+  acked = false;
+  /** Stops the UAS's 2xx retransmission and ACK timer; set by the UAS flow. */
+  stopAckWait: (() => void) | undefined;
+
+  /**
+   * @param id dialog identifiers
+   * @param role which side created it
+   * @param localSeq our last CSeq number
+   * @param remoteSeq the peer's last CSeq number (undefined until it sends one)
+   * @param localUri our URI (From of our requests)
+   * @param remoteUri the peer's URI (To of our requests)
+   * @param remoteTarget the peer's Contact URI
+   * @param routeSet Route headers of our requests
+   * @param peer where the peer's messages came from (fallback next hop)
+   * @param local our transport address for Via and Contact
+   */
+  constructor(
+    readonly host: DialogHost,
+    readonly id: DialogId,
+    readonly role: 'uas' | 'uac',
+    public localSeq: number,
+    public remoteSeq: number | undefined,
+    readonly localUri: NameAddr,
+    readonly remoteUri: NameAddr,
+    public remoteTarget: Uri,
+    readonly routeSet: NameAddr[],
+    public peer: Endpoint,
+    readonly local: Endpoint,
+  ) {}
+
+  /** The dialog's key in the user agent's table. */
+  get key(): string {
+    return dialogKey(this.id.callId, this.id.localTag, this.id.remoteTag);
+  }
+
+  /** Builds an in-dialog request (§12.2.1.1) with the next CSeq (ACK and CANCEL reuse theirs). */
+  createRequest(method: string, options: DialogRequestOptions = {}, cseq?: number): SipRequest {
+    const seq = cseq ?? ++this.localSeq;
+    const req = new SipRequest(method, this.remoteTarget.clone());
+    req.append('Via', viaFor(this.local));
+    req.append('Max-Forwards', 70);
+    for (const r of this.routeSet) req.append('Route', r.toString());
+    req.append('From', withTag(this.localUri, this.id.localTag));
+    req.append('To', withTag(this.remoteUri, this.id.remoteTag));
+    req.append('Call-ID', this.id.callId);
+    req.append('CSeq', `${seq} ${method}`);
+    if (method === 'INVITE' || method === 'UPDATE' || method === 'REFER') req.append('Contact', contactFor(this.local));
+    if (this.host.userAgent) req.append('User-Agent', this.host.userAgent);
+    for (const [name, value] of options.headers ?? []) req.append(name, value);
+    if (options.body !== undefined) {
+      req.body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
+      if (options.contentType) req.append('Content-Type', options.contentType);
+    }
+    return req;
+  }
+
+  /** The endpoint in-dialog requests go to. */
+  get nextHop(): Endpoint {
+    return nextHop(this.routeSet, this.remoteTarget, this.peer);
+  }
+
+  /** Sends an in-dialog request; resolves with its final response. */
+  request(method: string, options: DialogRequestOptions = {}): ClientTransaction {
+    if (this.state === 'terminated') throw new Error(`dialog terminated [call-id:${this.id.callId}]`);
+    return this.host.transactions.request(this.createRequest(method, options), this.nextHop);
+  }
+
+  /**
+   * Sends BYE (§15.1.1) and ends the dialog at once; resolves with the BYE's final response.
+   * @param reason the end reason reported to `onEnd` (default `bye_sent`)
+   */
+  bye(options: DialogRequestOptions = {}, reason: EndReason = 'bye_sent'): Promise<SipResponse> {
+    const tx = this.request('BYE', options);
+    this.end(reason);
+    return tx.final;
+  }
+
+  /** Sends a re-INVITE with `sdp`, ACKs its 2xx; resolves with the final response. */
+  async reinvite(sdp: string, options: DialogRequestOptions = {}): Promise<SipResponse> {
+    this.pendingInvite = true;
+    try {
+      const tx = this.request('INVITE', { ...options, body: sdp, contentType: 'application/sdp' });
+      const res = await tx.final;
+      if (res.status >= 200 && res.status < 300) {
+        const contact = res.contacts[0];
+        if (contact) this.remoteTarget = contact.uri; // §12.2.1.2 target refresh
+        this.sendAck(tx.request.cseq.seq);
+      }
+      return res;
+    } finally {
+      this.pendingInvite = false;
+    }
+  }
+
+  /** Sends the ACK for a 2xx to INVITE number `seq` (§13.2.2.4), a transaction of its own. */
+  sendAck(seq: number): SipRequest {
+    const ack = this.createRequest('ACK', {}, seq);
+    this.host.transactions.request(ack, this.nextHop);
+    return ack;
+  }
+
+  /**
+   * Checks an incoming in-dialog request's CSeq (§12.2.2): lower than the last one → 500.
+   * @returns false when the request was answered with an error
+   */
+  acceptSequence(tx: ServerTransaction): boolean {
+    const req = tx.request;
+    if (req.method === 'ACK' || req.method === 'CANCEL') return true;
+    const seq = req.cseq.seq;
+    if (this.remoteSeq !== undefined && seq <= this.remoteSeq) {
+      tx.reply(500, { reason: 'CSeq Out Of Order', toTag: this.id.localTag });
+      return false;
+    }
+    this.remoteSeq = seq;
+    return true;
+  }
+
+  /** Handles an in-dialog request routed here by the user agent. */
+  receive(tx: ServerTransaction, inbound: Inbound): void {
+    if (!this.acceptSequence(tx)) return;
+    tx.localTag = this.id.localTag;
+    this.peer = inbound.source;
+    const req = tx.request;
+    switch (req.method) {
+      case 'BYE':
+        tx.reply(200);
+        this.end('bye_received');
+        this.host.safe(() => this.handlers.onBye?.(req));
+        return;
+      case 'INVITE':
+      case 'UPDATE':
+        return this.receiveModify(tx);
+      case 'INFO':
+        return this.answerAfter(tx, this.handlers.onInfo);
+      case 'NOTIFY':
+        return this.answerAfter(tx, this.handlers.onNotify);
+      case 'OPTIONS':
+        tx.reply(200, { headers: this.host.capabilityHeaders() });
+        return;
+      default:
+        tx.reply(405, { headers: [['Allow', this.host.allow.join(', ')]] });
+    }
+  }
+
+  private receiveModify(tx: ServerTransaction): void {
+    if (tx.request.method === 'INVITE' && this.pendingInvite) {
+      tx.reply(491); // §14.2: glare
+      return;
+    }
+    const contact = tx.request.contacts[0];
+    if (contact) this.remoteTarget = contact.uri; // §12.2.2 target refresh
+    const handler = this.handlers.onModify;
+    if (!handler) {
+      tx.reply(488);
+      return;
+    }
+    try {
+      handler(tx);
+    } catch (err) {
+      this.host.safe(() => { throw err; });
+      if (!tx.finalSent) tx.reply(500);
+    }
+  }
+
+  private answerAfter(tx: ServerTransaction, handler: ((tx: ServerTransaction) => void) | undefined): void {
+    if (handler) this.host.safe(() => handler(tx));
+    if (!tx.finalSent) tx.reply(200);
+  }
+
+  /** The ACK for our 2xx arrived (§13.3.1.4): stop retransmitting. ACK retransmissions are ignored. */
+  receiveAck(req: SipRequest): void {
+    if (this.acked) return;
+    this.acked = true;
+    this.stopAckWait?.();
+    this.stopAckWait = undefined;
+    this.host.safe(() => this.handlers.onAck?.(req));
+  }
+
+  /** Ends the dialog (idempotent) and tells the owner once. */
+  end(reason: EndReason): void {
+    if (this.state === 'terminated') return;
+    this.state = 'terminated';
+    this.stopAckWait?.();
+    this.stopAckWait = undefined;
+    this.host.forget(this);
+    this.host.safe(() => this.handlers.onEnd?.(reason));
+  }
+}
+
+/** The key of a dialog: Call-ID and both tags (§12). */
+export function dialogKey(callId: string, localTag: string, remoteTag: string): string {
+  return `${callId}|${localTag}|${remoteTag}`;
+}
+
+function withTag(addr: NameAddr, tag: string): string {
+  const copy = addr.clone();
+  copy.params.set('tag', tag);
+  return copy.toString();
+}

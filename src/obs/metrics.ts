@@ -1,0 +1,177 @@
+/**
+ * Prometheus metrics on a registry of our own (never the global one, so tests can
+ * make many). Callers go through typed methods that keep every label bounded.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { isErrorCode } from './errors.ts';
+import { CALL_OUTCOMES, CappedLabel, OTHER, methodLabel, oneOf, statusLabel } from './labels.ts';
+import type { CallOutcome } from './labels.ts';
+
+/** Options of {@link Metrics}. */
+export interface MetricsOptions {
+  /** Also collect Node's default process metrics (`process_*`, `nodejs_*`). Default false. */
+  collectDefault?: boolean;
+  /** Labels on every series, e.g. `{ node: 'gw-1' }` in a cluster. Default none. */
+  defaultLabels?: Record<string, string>;
+}
+
+/** Direction of media or signalling relative to Agentline. */
+export type Direction = 'in' | 'out';
+
+/** Buckets for RTP interarrival jitter, in milliseconds. */
+export const JITTER_BUCKETS_MS: readonly number[] = [0.5, 1, 2, 5, 10, 20, 40, 80, 160, 320];
+/** Buckets for store operations, in seconds. */
+export const STORE_BUCKETS_S: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Buckets for HTTP request durations, in seconds (long tail for `wait=`). */
+export const HTTP_BUCKETS_S: readonly number[] = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The process's metrics. Every method is cheap; none allocates label objects per call for fixed labels. */
+export class Metrics {
+  /** The registry behind `/metrics`. */
+  readonly registry: Registry;
+  readonly #routes = new CappedLabel();
+  readonly #ops = new CappedLabel();
+  readonly #parseKinds = new CappedLabel(32);
+  #active = 0;
+
+  readonly #calls: Counter<'outcome'>;
+  readonly #activeCalls: Gauge;
+  readonly #sipAnswers: Counter<'code'>;
+  readonly #sipRequests: Counter<'method' | 'direction'>;
+  readonly #sipResponses: Counter<'code' | 'direction'>;
+  readonly #sipRetransmissions: Counter;
+  readonly #sipParseErrors: Counter<'kind'>;
+  readonly #rtpPackets: Counter<'direction'>;
+  readonly #rtpLost: Counter;
+  readonly #rtpJitter: Histogram;
+  readonly #httpRequests: Counter<'route' | 'code'>;
+  readonly #httpDuration: Histogram<'route'>;
+  readonly #storeOps: Histogram<'op'>;
+  readonly #handoffRecords: Counter;
+  readonly #errors: Counter<'code'>;
+
+  /** @param options see {@link MetricsOptions} */
+  constructor(options: MetricsOptions = {}) {
+    this.registry = new Registry();
+    if (options.defaultLabels !== undefined) this.registry.setDefaultLabels(options.defaultLabels);
+    const registers = [this.registry];
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+      new Counter<L>({ name, help, labelNames, registers });
+    this.#calls = counter('agentline_calls_total', 'Calls by how they ended.', ['outcome']);
+    this.#activeCalls = new Gauge({ name: 'agentline_active_calls', help: 'Calls in progress.', registers });
+    this.#sipAnswers = counter('agentline_sip_answers_total', 'Final responses to inbound INVITEs, by status.', ['code']);
+    this.#sipRequests = counter('agentline_sip_requests_total', 'SIP requests by method and direction (in = received).', ['method', 'direction']);
+    this.#sipResponses = counter('agentline_sip_responses_total', 'SIP responses by status and direction (in = received).', ['code', 'direction']);
+    this.#sipRetransmissions = counter('agentline_sip_retransmissions_total', 'SIP retransmissions sent or absorbed.');
+    this.#sipParseErrors = counter('agentline_sip_parse_errors_total', 'Unparseable SIP messages by kind.', ['kind']);
+    this.#rtpPackets = counter('agentline_rtp_packets_total', 'RTP packets by direction.', ['direction']);
+    this.#rtpLost = counter('agentline_rtp_lost_total', 'Inbound RTP packets lost (sequence gaps, late drops).');
+    this.#rtpJitter = new Histogram({ name: 'agentline_rtp_jitter_ms', help: 'Per-call interarrival jitter at call end (RFC 3550 §6.4.1), ms.', buckets: [...JITTER_BUCKETS_MS], registers });
+    this.#httpRequests = counter('agentline_http_requests_total', 'HTTP requests by route template and status.', ['route', 'code']);
+    this.#httpDuration = new Histogram({ name: 'agentline_http_request_duration_seconds', help: 'HTTP request duration by route template, s.', labelNames: ['route'], buckets: [...HTTP_BUCKETS_S], registers });
+    this.#storeOps = new Histogram({ name: 'agentline_store_op_duration_seconds', help: 'Store operation duration by operation, s.', labelNames: ['op'], buckets: [...STORE_BUCKETS_S], registers });
+    this.#handoffRecords = counter('agentline_handoff_records_total', 'Handoff records written.');
+    this.#errors = counter('agentline_errors_total', 'Errors by catalogue code.', ['code']);
+    this.#activeCalls.set(0);
+    if (options.collectDefault === true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Content-Type of {@link render}'s output (Prometheus text format 0.0.4). */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The exposition text for `GET /metrics`. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** A call was answered and is now live. */
+  callStarted(): void {
+    this.setActiveCalls(this.#active + 1);
+  }
+
+  /** A live call ended. Unknown outcomes count as `other`. */
+  callEnded(outcome: CallOutcome): void {
+    this.setActiveCalls(this.#active - 1);
+    this.#calls.inc({ outcome: oneOf(CALL_OUTCOMES, outcome) });
+  }
+
+  /** A call was refused before it went live (counts outcome `rejected`, gauge unchanged). */
+  callRejected(): void {
+    this.#calls.inc({ outcome: 'rejected' });
+  }
+
+  /** Sets the live-call gauge (never below 0), e.g. from the call registry's size. */
+  setActiveCalls(count: number): void {
+    this.#active = Math.max(0, Math.trunc(count));
+    this.#activeCalls.set(this.#active);
+  }
+
+  /** A final response we sent to an inbound INVITE (200, 403, 404, 486, 488, 503...). */
+  sipAnswer(status: number): void {
+    this.#sipAnswers.inc({ code: statusLabel(status, 200) });
+  }
+
+  /** A SIP request received (`in`, default) or sent (`out`); unknown methods count as `other`. */
+  sipRequest(method: string, direction: Direction = 'in'): void {
+    this.#sipRequests.inc({ method: methodLabel(method), direction });
+  }
+
+  /** A SIP response sent (`out`, default) or received (`in`). */
+  sipResponse(status: number, direction: Direction = 'out'): void {
+    this.#sipResponses.inc({ code: statusLabel(status), direction });
+  }
+
+  /** A retransmission sent or absorbed (RFC 3261 §17). */
+  sipRetransmission(): void {
+    this.#sipRetransmissions.inc();
+  }
+
+  /** A SIP message that failed to parse; `kind` is a short stable reason (capped set). */
+  sipParseError(kind: string): void {
+    this.#sipParseErrors.inc({ kind: this.#parseKinds.value(kind) });
+  }
+
+  /** RTP packets received (`in`) or sent (`out`); batch them (e.g. per call per second). */
+  rtpPackets(direction: Direction, count = 1): void {
+    this.#rtpPackets.inc({ direction }, count);
+  }
+
+  /** Inbound RTP packets lost. */
+  rtpLost(count = 1): void {
+    if (count > 0) this.#rtpLost.inc(count);
+  }
+
+  /** One call's interarrival jitter in milliseconds. */
+  rtpJitter(ms: number): void {
+    if (Number.isFinite(ms) && ms >= 0) this.#rtpJitter.observe(ms);
+  }
+
+  /**
+   * An HTTP request finished.
+   * @param route the route template (`/v1/:account/:project/handoff_state`), never the raw URL
+   * @param status HTTP status
+   * @param seconds duration, measured by the caller
+   */
+  httpRequest(route: string, status: number, seconds: number): void {
+    const label = this.#routes.value(route);
+    this.#httpRequests.inc({ route: label, code: statusLabel(status, 100, 599) });
+    if (Number.isFinite(seconds) && seconds >= 0) this.#httpDuration.observe({ route: label }, seconds);
+  }
+
+  /** A store operation took `seconds` (`op`: e.g. `put_record`, `get_record`; capped set). */
+  storeOp(op: string, seconds: number): void {
+    if (Number.isFinite(seconds) && seconds >= 0) this.#storeOps.observe({ op: this.#ops.value(op) }, seconds);
+  }
+
+  /** A handoff record was written. */
+  handoffRecord(): void {
+    this.#handoffRecords.inc();
+  }
+
+  /** An error by its catalogue code (the metric label of STYLE.md principle 4); unknown codes count as `other`. */
+  error(code: string): void {
+    this.#errors.inc({ code: isErrorCode(code) ? code : OTHER });
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The answerer's side of RFC 3264 offer/answer for one G.711 audio stream.
+ * Pure: text in, text and a typed result out.
+ */
+import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import {
+  DEFAULT_CODECS,
+  DEFAULT_PTIME,
+  DEFAULT_USERNAME,
+  audioMedia,
+  checkLocal,
+  randomSessionId,
+  rejectedMedia,
+  serialize,
+  sessionSkeleton,
+} from './build.ts';
+import { SdpError } from './errors.ts';
+import {
+  ACCEPTED_PROTOCOLS,
+  codecOf,
+  connectionOf,
+  directionOf,
+  fmtpOf,
+  isHoldAddress,
+  isTelephoneEvent,
+  mediaFormats,
+  mediaPort,
+  parseSdp,
+  payloadTypes,
+  ptimeOf,
+  reverseDirection,
+  rtcpPortOf,
+} from './parse.ts';
+import type { AnswerOptions, CodecName, MediaDirection, NegotiatedMedia } from './types.ts';
+
+/** Result of {@link answerOffer}. */
+export interface AnswerResult {
+  /** The SDP answer text (CRLF line ends). */
+  answer: string;
+  /** What was agreed for the audio stream. */
+  media: NegotiatedMedia;
+  /** Index of the accepted audio m-line in the offer (and the answer). */
+  mLineIndex: number;
+}
+
+/** The audio m-line we accept and what we picked on it. */
+interface Selection {
+  index: number;
+  media: MediaDescription;
+  address: string;
+  codec: { name: CodecName; pt: number };
+  telephoneEvent?: { pt: number; fmtp?: string };
+}
+
+/**
+ * Answers an SDP offer (RFC 3264 §6): accepts the first usable audio m-line
+ * (RTP/AVP or RTP/AVPF, non-zero port, a codec in common) and rejects every other
+ * m-line with port 0, keeping their number and order. On the accepted line it picks
+ * the first codec in the offer's order that we support, keeps the offerer's payload
+ * numbers (§6.1), echoes telephone-event with its fmtp, ptime and rtcp-mux, and
+ * answers the direction (§6.1) and old-style hold `c=0.0.0.0` (§8.4).
+ * @param offerSdp the offer body
+ * @param local our side; see {@link AnswerOptions} for defaults
+ * @throws SdpError `sdp_invalid` (unparseable), `sdp_no_audio`, `sdp_no_common_codec` (the caller answers 488),
+ *   `sdp_bad_options` (bad `local`)
+ */
+export function answerOffer(offerSdp: string, local: AnswerOptions): AnswerResult {
+  checkLocal(local);
+  const offer = parseSdp(offerSdp);
+  const selection = selectAudio(offer, local);
+  const media = negotiated(offer, selection, local.ptime ?? DEFAULT_PTIME);
+  const answer = sessionSkeleton({
+    username: local.username ?? DEFAULT_USERNAME,
+    sessionId: local.sessionId ?? randomSessionId(),
+    sessionVersion: local.sessionVersion ?? 1,
+    address: local.address,
+  });
+  // RFC 3264 §6: the answer's t= line must equal the offer's.
+  if (offer.timing !== undefined) answer.timing = { start: offer.timing.start, stop: offer.timing.stop };
+  answer.media = offer.media.map((m, i) =>
+    i === selection.index ? acceptedLine(selection, media, local.port) : rejectedMedia(m.type, m.protocol, mediaFormats(m)),
+  );
+  return { answer: serialize(answer), media, mLineIndex: selection.index };
+}
+
+/** Finds the audio m-line to accept. */
+function selectAudio(offer: SessionDescription, local: AnswerOptions): Selection {
+  const supported = local.codecs ?? DEFAULT_CODECS;
+  const candidates = offer.media
+    .map((media, index) => ({ media, index }))
+    .filter(({ media, index }) => isUsableAudio(media, index));
+  if (candidates.length === 0) throw new SdpError('sdp_no_audio', `no usable audio stream [m-lines:${offer.media.length}]`);
+  for (const { media, index } of candidates) {
+    const pts = payloadTypes(media);
+    const codecPt = pts.find((pt) => {
+      const name = codecOf(media, pt);
+      return name !== undefined && supported.includes(name);
+    });
+    if (codecPt === undefined) continue;
+    const address = connectionOf(offer, media);
+    // RFC 4566 §5.7: c= at session level or in every m-line.
+    if (address === undefined) throw new SdpError('sdp_invalid', `no connection address [m-line:${index}]`);
+    const selection: Selection = { index, media, address, codec: { name: codecOf(media, codecPt)!, pt: codecPt } };
+    const tePt = local.telephoneEvent === false ? undefined : pts.find((pt) => isTelephoneEvent(media, pt));
+    if (tePt !== undefined) selection.telephoneEvent = { pt: tePt, fmtp: fmtpOf(media, tePt) };
+    return selection;
+  }
+  const offered = candidates.map(({ media }) => mediaFormats(media)).join(' | ');
+  throw new SdpError('sdp_no_common_codec', `no common codec [offered:${offered}, supported:${supported.join(' ')}]`);
+}
+
+/** An audio m-line we can take: RTP/AVP or RTP/AVPF with a non-zero port. */
+function isUsableAudio(media: MediaDescription, index: number): boolean {
+  if (media.type !== 'audio') return false;
+  if (!ACCEPTED_PROTOCOLS.includes(media.protocol.toUpperCase())) return false;
+  return mediaPort(media, index) !== 0;
+}
+
+/** Our direction in answer to the offer's, with old-style hold (RFC 3264 §8.4). */
+export function answerDirection(remote: MediaDirection, holdAddress: boolean): MediaDirection {
+  if (!holdAddress) return reverseDirection(remote);
+  // The peer asked us not to send: we may still receive if it sends.
+  return remote === 'sendrecv' || remote === 'sendonly' ? 'recvonly' : 'inactive';
+}
+
+/** Builds the typed result of a negotiation. */
+function negotiated(offer: SessionDescription, sel: Selection, ourPtime: number): NegotiatedMedia {
+  const remoteDirection = directionOf(offer, sel.media);
+  const holdAddress = isHoldAddress(sel.address);
+  const result: NegotiatedMedia = {
+    remoteAddress: sel.address,
+    remotePort: mediaPort(sel.media, sel.index),
+    rtcpMux: sel.media.rtcpMux === 'rtcp-mux',
+    codec: { ...sel.codec },
+    ptime: ptimeOf(sel.media) ?? ourPtime,
+    direction: answerDirection(remoteDirection, holdAddress),
+    remoteDirection,
+    hold: holdAddress || remoteDirection === 'sendonly' || remoteDirection === 'inactive',
+  };
+  const rtcpPort = rtcpPortOf(sel.media);
+  if (rtcpPort !== undefined) result.remoteRtcpPort = rtcpPort;
+  if (sel.telephoneEvent !== undefined) result.telephoneEventPt = sel.telephoneEvent.pt;
+  return result;
+}
+
+/** The answer's audio m-line: our port, the offer's protocol, one codec (+ telephone-event). */
+function acceptedLine(sel: Selection, media: NegotiatedMedia, port: number): MediaDescription {
+  return audioMedia({
+    port,
+    protocol: sel.media.protocol,
+    // RFC 3264 §6.1: one codec in the answer, so both sides send the same one.
+    codecs: [sel.codec],
+    ...(sel.telephoneEvent === undefined ? {} : { telephoneEvent: sel.telephoneEvent }),
+    ptime: media.ptime,
+    direction: media.direction,
+    rtcpMux: media.rtcpMux,
+  });
+}

@@ -1,0 +1,111 @@
+/**
+ * name-addr / addr-spec values of From, To, Contact, Route, Record-Route, Refer-To and
+ * P-Asserted-Identity (RFC 3261 §20.10, §25.1).
+ */
+import { SipParseError } from './errors.ts';
+import { Params, isTokenChar, isWs, parseParams, quote, skipQuoted, unquote } from './grammar.ts';
+import { parseUri, type Uri } from './uri.ts';
+
+/** An address: optional display name, a URI and header parameters (`;tag=…`). */
+export class NameAddr {
+  /**
+   * @param uri the address URI
+   * @param displayName the display name, unquoted, or undefined
+   * @param params header parameters, e.g. `tag`, `expires`
+   * @param wildcard true for the Contact value `*`
+   */
+  constructor(
+    public uri: Uri,
+    public displayName: string | undefined = undefined,
+    public params: Params = new Params(),
+    public wildcard = false,
+  ) {}
+
+  /** The `tag` parameter, if any. */
+  get tag(): string | undefined {
+    return this.params.get('tag') || undefined;
+  }
+
+  /** A deep copy. */
+  clone(): NameAddr {
+    return new NameAddr(this.uri.clone(), this.displayName, this.params.clone(), this.wildcard);
+  }
+
+  /** Always written in name-addr form, which is unambiguous for any URI. */
+  toString(): string {
+    if (this.wildcard) return '*';
+    const dn = this.displayName === undefined ? '' : `${displayNameText(this.displayName)} `;
+    return `${dn}<${this.uri.toString()}>${this.params.toString()}`;
+  }
+}
+
+function displayNameText(name: string): string {
+  return /^[A-Za-z0-9\-.!%*_+`'~ ]+$/.test(name) && name.trim() === name ? name : quote(name);
+}
+
+/**
+ * Parses one name-addr or addr-spec element (the caller splits lists first).
+ * RFC 3261 §20: an addr-spec whose URI holds a comma, `?` or `;` must be in angle
+ * brackets, so in addr-spec form the URI ends at the first `;` and may not hold `?`.
+ * @throws SipParseError with code `bad_header_value`
+ */
+export function parseNameAddr(value: string, allowWildcard = false): NameAddr {
+  const s = value.trim();
+  if (s === '*' && allowWildcard) return new NameAddr(parseUri('sip:*'), undefined, new Params(), true);
+  let i = 0;
+  let displayName: string | undefined;
+  if (s.charCodeAt(0) === 34) {
+    const end = skipQuoted(s, 0);
+    if (end < 0) throw new SipParseError('bad_header_value', 'unbalanced quote in display name');
+    displayName = unquote(s.slice(0, end));
+    i = end;
+    while (i < s.length && isWs(s.charCodeAt(i))) i++;
+    if (s.charCodeAt(i) !== 60) throw new SipParseError('bad_header_value', 'expected < after display name');
+  } else {
+    const lt = s.indexOf('<');
+    if (lt >= 0) {
+      displayName = readTokenDisplayName(s.slice(0, lt));
+      i = lt;
+    }
+  }
+  if (s.charCodeAt(i) === 60 /* < */) return parseBracketed(s, i, displayName);
+  return parseAddrSpec(s);
+}
+
+function readTokenDisplayName(text: string): string | undefined {
+  // display-name = *(token LWS) / quoted-string (RFC 3261 §25.1); a comma here means
+  // the sender forgot the quotes (RFC 4475 §3.1.2.17).
+  for (let k = 0; k < text.length; k++) {
+    const c = text.charCodeAt(k);
+    if (!isTokenChar(c) && !isWs(c)) {
+      throw new SipParseError('bad_header_value', 'display name needs quotes');
+    }
+  }
+  const name = text.trim().replace(/[ \t]+/g, ' ');
+  return name.length > 0 ? name : undefined;
+}
+
+function parseBracketed(s: string, lt: number, displayName: string | undefined): NameAddr {
+  const gt = s.indexOf('>', lt);
+  if (gt < 0) throw new SipParseError('bad_header_value', 'unbalanced angle bracket');
+  const uriText = s.slice(lt + 1, gt);
+  // No LWS inside the brackets (RFC 4475 §3.1.2.4).
+  if (uriText.length === 0 || isWs(uriText.charCodeAt(0)) || isWs(uriText.charCodeAt(uriText.length - 1))) {
+    throw new SipParseError('bad_header_value', 'whitespace inside angle brackets');
+  }
+  const uri = parseUri(uriText);
+  const { params, end } = parseParams(s, gt + 1);
+  if (end < s.length) throw new SipParseError('bad_header_value', 'trailing characters after address');
+  return new NameAddr(uri, displayName, params);
+}
+
+function parseAddrSpec(s: string): NameAddr {
+  const semi = s.indexOf(';');
+  const uriText = semi >= 0 ? s.slice(0, semi) : s;
+  if (uriText.indexOf('?') >= 0 || uriText.indexOf(',') >= 0) {
+    throw new SipParseError('bad_header_value', 'URI with ? or , must be in angle brackets');
+  }
+  const uri = parseUri(uriText.trim());
+  const params = semi >= 0 ? parseParams(s, semi).params : new Params();
+  return new NameAddr(uri, undefined, params);
+}

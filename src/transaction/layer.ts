@@ -1,0 +1,153 @@
+/**
+ * The transaction layer (RFC 3261 §17): matches requests and responses to transactions,
+ * creates server transactions for new requests, answers CANCEL (§9.2) and hands the
+ * rest to the transaction user.
+ */
+import { SipRequest, type SipResponse } from '../sip/index.ts';
+import type { Endpoint, Inbound } from '../transport/types.ts';
+import { ClientTransaction } from './client.ts';
+import { systemClock, type Clock } from './clock.ts';
+import type { TxContext } from './context.ts';
+import { clientKey, responseKey, serverKey } from './keys.ts';
+import { ServerTransaction } from './server.ts';
+import {
+  DEFAULT_TIMERS, type ClientHandlers, type TimerConfig, type TransactionStats,
+  type TransactionTransport, type TransactionUser,
+} from './types.ts';
+
+/** Options of a `TransactionLayer`. */
+export interface TransactionLayerOptions {
+  /** Time source; `systemClock` by default. Tests pass a `ManualClock`. */
+  clock?: Clock;
+  /** Timer base values (ms); RFC 3261 defaults. */
+  timers?: Partial<TimerConfig>;
+  /** Called with errors that must not escape (failed sends, throwing handlers). */
+  onError?: (err: unknown) => void;
+}
+
+/** Owns every transaction of one SIP endpoint. */
+export class TransactionLayer {
+  private readonly servers = new Map<string, ServerTransaction>();
+  private readonly clients = new Map<string, ClientTransaction>();
+  private readonly ctx: TxContext;
+  readonly stats: TransactionStats = { serverActive: 0, clientActive: 0, retransmissionsSent: 0, retransmissionsReceived: 0, timeouts: 0 };
+  private closed = false;
+
+  constructor(
+    transport: TransactionTransport,
+    private readonly tu: TransactionUser,
+    options: TransactionLayerOptions = {},
+  ) {
+    const onError = options.onError ?? (() => {});
+    this.ctx = {
+      clock: options.clock ?? systemClock,
+      timers: { ...DEFAULT_TIMERS, ...options.timers },
+      transport,
+      stats: this.stats,
+      remove: (key, server) => this.remove(key, server),
+      report: onError,
+    };
+    transport.onMessage((inbound) => {
+      try {
+        this.dispatch(inbound);
+      } catch (err) {
+        onError(err);
+      }
+    });
+  }
+
+  /** The clock the layer runs on. */
+  get clock(): Clock {
+    return this.ctx.clock;
+  }
+
+  /** Starts a client transaction for `req` (which must carry its top Via with a branch). */
+  request(req: SipRequest, target: Endpoint, handlers: ClientHandlers = {}): ClientTransaction {
+    const branch = req.via.branch;
+    if (!branch) throw new Error('request has no Via branch');
+    const key = clientKey(branch, req.method);
+    const tx = new ClientTransaction(key, req, target, this.ctx, handlers);
+    if (req.method !== 'ACK') {
+      this.clients.set(key, tx);
+      this.stats.clientActive = this.clients.size;
+      tx.start();
+    } else {
+      // An ACK for a 2xx is a transaction of its own that is never answered (§17.1.1.3).
+      this.ctx.transport.sendRequest(req, target).catch((err: unknown) => this.ctx.report(err));
+    }
+    return tx;
+  }
+
+  /** Finds the INVITE server transaction a request (e.g. CANCEL) refers to. */
+  findInviteServer(req: SipRequest): ServerTransaction | undefined {
+    return this.servers.get(serverKey(req, 'INVITE'));
+  }
+
+  /** Ends every transaction and stops handling messages. */
+  close(): void {
+    this.closed = true;
+    for (const tx of [...this.servers.values()]) tx.terminate();
+    for (const tx of [...this.clients.values()]) tx.terminate();
+  }
+
+  private dispatch(inbound: Inbound): void {
+    if (this.closed) return;
+    const msg = inbound.message;
+    if (msg instanceof SipRequest) this.onRequest(msg, inbound);
+    else this.onResponse(msg, inbound);
+  }
+
+  private onRequest(req: SipRequest, inbound: Inbound): void {
+    const key = serverKey(req);
+    const existing = this.servers.get(key);
+    if (req.method === 'ACK') {
+      if (existing && existing.state !== 'accepted') existing.receiveAck();
+      else this.tu.onAck?.(inbound);
+      return;
+    }
+    if (existing) {
+      existing.receiveRetransmission();
+      return;
+    }
+    const tx = new ServerTransaction(key, inbound, this.ctx);
+    this.servers.set(key, tx);
+    this.stats.serverActive = this.servers.size;
+    if (req.method === 'CANCEL') {
+      this.handleCancel(tx);
+      return;
+    }
+    // §17.2.1: quench INVITE retransmissions at once; the TU may take longer than 200 ms.
+    if (req.method === 'INVITE') tx.reply(100);
+    this.tu.onRequest(tx);
+  }
+
+  /**
+   * RFC 3261 §9.2: a CANCEL matching a pending INVITE gets 200 and the INVITE gets 487;
+   * with no match, 481. A CANCEL after the final response changes nothing but is answered 200.
+   */
+  private handleCancel(cancelTx: ServerTransaction): void {
+    const invite = this.findInviteServer(cancelTx.request);
+    if (!invite) {
+      cancelTx.reply(481);
+      return;
+    }
+    cancelTx.reply(200, { toTag: invite.localTag });
+    if (invite.finalSent) return;
+    invite.reply(487, { toTag: invite.localTag });
+    if (invite.onCancel) invite.safe(invite.onCancel);
+  }
+
+  private onResponse(res: SipResponse, inbound: Inbound): void {
+    const key = responseKey(res);
+    const tx = key === undefined ? undefined : this.clients.get(key);
+    if (tx) tx.receive(res, inbound);
+    else this.tu.onStrayResponse?.(res, inbound);
+  }
+
+  private remove(key: string, server: boolean): void {
+    if (server) this.servers.delete(key);
+    else this.clients.delete(key);
+    this.stats.serverActive = this.servers.size;
+    this.stats.clientActive = this.clients.size;
+  }
+}

@@ -1,0 +1,183 @@
+/** The INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1), driven by a ManualClock. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ackFor, harness, invite, newBranch, type Harness } from '../../test/support/fake-transport.ts';
+import type { SipResponse } from '../sip/index.ts';
+import type { ServerTransaction } from './server.ts';
+import { DEFAULT_TIMERS } from './types.ts';
+
+const { t1, t2, t4 } = DEFAULT_TIMERS;
+
+/** Injects an INVITE and returns its server transaction. */
+function receiveInvite(h: Harness, branch = newBranch()): ServerTransaction {
+  h.transport.inject(invite({ branch }));
+  const tx = h.requests.at(-1);
+  assert.ok(tx);
+  return tx;
+}
+
+const sentStatus = (h: Harness, status: number): number[] =>
+  h.transport.times((s) => s.kind === 'response' && s.message.status === status);
+
+describe('INVITE server transaction', () => {
+  it('sends 100 Trying at once, before the TU answers (§17.2.1)', () => {
+    const h = harness();
+    const tx = receiveInvite(h);
+    const [trying] = h.transport.responses();
+    assert.equal(trying?.status, 100);
+    assert.equal(trying.to.tag, undefined, '100 Trying carries no To tag (§8.2.6.2)');
+    assert.equal(tx.state, 'proceeding');
+    assert.equal(h.layer.stats.serverActive, 1);
+  });
+
+  it('resends the last provisional to a retransmitted INVITE in Proceeding', () => {
+    const h = harness();
+    const branch = newBranch();
+    const tx = receiveInvite(h, branch);
+    h.transport.inject(invite({ branch }));
+    tx.reply(180);
+    h.transport.inject(invite({ branch }));
+    assert.deepEqual(h.transport.responses().map((r) => r.status), [100, 100, 180, 180]);
+    assert.equal(h.requests.length, 1, 'the TU sees the INVITE once');
+    assert.equal(h.layer.stats.retransmissionsReceived, 2);
+  });
+
+  it('retransmits a non-2xx final with Timer G at T1, 2T1, 4T1… capped at T2 over UDP, until Timer H', () => {
+    const h = harness();
+    const tx = receiveInvite(h);
+    let ackTimeouts = 0;
+    tx.onAckTimeout = () => { ackTimeouts++; };
+    tx.reply(486);
+    h.clock.advance(64 * t1);
+    const expected = [0, 500, 1500, 3500, 7500, 11500, 15500, 19500, 23500, 27500, 31500];
+    assert.deepEqual(sentStatus(h, 486), expected);
+    assert.ok(expected.every((t, i) => i < 2 || t - (expected[i - 1] as number) <= t2));
+    assert.equal(ackTimeouts, 1);
+    assert.equal(tx.state, 'terminated');
+  });
+
+  it('does not retransmit the final over TCP, but Timer H still runs', () => {
+    const h = harness({ protocol: 'tcp' });
+    const tx = receiveInvite(h);
+    tx.reply(486);
+    h.clock.advance(64 * t1 - 1);
+    assert.equal(tx.state, 'completed');
+    h.clock.advance(1);
+    assert.deepEqual(sentStatus(h, 486), [0]);
+    assert.equal(tx.state, 'terminated');
+  });
+
+  it('resends the final to a retransmitted INVITE in Completed', () => {
+    const h = harness({ protocol: 'tcp' });
+    const branch = newBranch();
+    const tx = receiveInvite(h, branch);
+    tx.reply(603);
+    h.transport.inject(invite({ branch }));
+    assert.equal(sentStatus(h, 603).length, 2);
+  });
+
+  it('moves to Confirmed on ACK, stops Timer G and H, and ends after Timer I = T4 over UDP', () => {
+    const h = harness();
+    const branch = newBranch();
+    const tx = receiveInvite(h, branch);
+    let ackTimeouts = 0;
+    tx.onAckTimeout = () => { ackTimeouts++; };
+    const res = tx.reply(486);
+    h.clock.advance(t1);
+    h.transport.inject(ackFor(invite({ branch }), res));
+    assert.equal(tx.state, 'confirmed');
+    // §17.2.1: in Confirmed, ACKs and INVITE retransmissions are absorbed.
+    h.transport.inject(ackFor(invite({ branch }), res));
+    h.transport.inject(invite({ branch }));
+    h.clock.advance(t4 - 1);
+    assert.equal(tx.state, 'confirmed');
+    h.clock.advance(1);
+    assert.equal(tx.state, 'terminated');
+    h.clock.advance(64 * t1);
+    assert.deepEqual(sentStatus(h, 486), [0, 500]);
+    assert.equal(ackTimeouts, 0);
+    assert.equal(h.acks.length, 0, 'the ACK for a non-2xx stays in the transaction');
+    assert.equal(h.clock.scheduled, 0);
+  });
+
+  it('ends Confirmed at once over TCP (Timer I = 0)', () => {
+    const h = harness({ protocol: 'tcp' });
+    const branch = newBranch();
+    const tx = receiveInvite(h, branch);
+    const res = tx.reply(486);
+    h.transport.inject(ackFor(invite({ branch }), res));
+    assert.equal(tx.state, 'confirmed');
+    h.clock.advance(0);
+    assert.equal(tx.state, 'terminated');
+  });
+
+  it('fires onAckTimeout and onTerminated when Timer H expires without ACK', () => {
+    const h = harness();
+    const branch = newBranch();
+    const tx = receiveInvite(h, branch);
+    const events: string[] = [];
+    tx.onAckTimeout = () => events.push('ack-timeout');
+    tx.onTerminated = () => events.push('terminated');
+    const res = tx.reply(500);
+    h.clock.advance(64 * t1);
+    assert.deepEqual(events, ['ack-timeout', 'terminated']);
+    assert.equal(h.layer.stats.timeouts, 1);
+    assert.equal(h.layer.stats.serverActive, 0);
+    // A late ACK no longer matches a transaction: it goes to the TU like an ACK for a 2xx.
+    h.transport.inject(ackFor(invite({ branch }), res));
+    assert.equal(h.acks.length, 1);
+  });
+});
+
+describe('INVITE server transaction, Accepted (RFC 6026)', () => {
+  function accepted(): { h: Harness; tx: ServerTransaction; ok: SipResponse; branch: string } {
+    const h = harness();
+    const branch = newBranch();
+    const tx = receiveInvite(h, branch);
+    const ok = tx.reply(200, { toTag: 'uas-tag' });
+    return { h, tx, ok, branch };
+  }
+
+  it('moves to Accepted on a 2xx and absorbs INVITE retransmissions (§7.1)', () => {
+    const { h, tx, branch } = accepted();
+    assert.equal(tx.state, 'accepted');
+    h.transport.inject(invite({ branch }));
+    assert.deepEqual(h.transport.responses().map((r) => r.status), [100, 200]);
+    assert.equal(h.requests.length, 1);
+  });
+
+  it('never retransmits the 2xx itself, but sends the TU\'s retransmissions', () => {
+    const { h, tx, ok } = accepted();
+    h.clock.advance(4 * t1);
+    assert.deepEqual(sentStatus(h, 200), [0]);
+    tx.respond(ok);
+    h.clock.advance(t1);
+    tx.respond(ok);
+    assert.deepEqual(sentStatus(h, 200), [0, 2000, 2500]);
+  });
+
+  it('hands the ACK for the 2xx (a new branch) to tu.onAck', () => {
+    const { h, tx, ok, branch } = accepted();
+    h.transport.inject(ackFor(invite({ branch }), ok, newBranch()));
+    assert.equal(h.acks.length, 1);
+    assert.equal(h.acks[0]?.message.to.tag, 'uas-tag');
+    // Even one that reuses the INVITE's branch (broken peers): in Accepted it is the TU's.
+    h.transport.inject(ackFor(invite({ branch }), ok));
+    assert.equal(h.acks.length, 2);
+    assert.equal(tx.state, 'accepted');
+  });
+
+  it('ends when Timer L = 64*T1 fires', () => {
+    const { h, tx } = accepted();
+    let ended = 0;
+    tx.onTerminated = () => { ended++; };
+    h.clock.advance(64 * t1 - 1);
+    assert.equal(tx.state, 'accepted');
+    h.clock.advance(1);
+    assert.equal(tx.state, 'terminated');
+    assert.equal(ended, 1);
+    assert.equal(h.layer.stats.serverActive, 0);
+    tx.reply(200);
+    assert.equal(sentStatus(h, 200).length, 1, 'a terminated transaction sends nothing');
+  });
+});

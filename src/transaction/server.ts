@@ -1,0 +1,224 @@
+/**
+ * Server transactions (RFC 3261 §17.2, RFC 6026): the INVITE machine (Proceeding,
+ * Completed, Confirmed, Accepted) and the non-INVITE machine (Trying, Proceeding,
+ * Completed), as transition tables keyed by state and event.
+ */
+import { createResponse, newTag, type SipRequest, type SipResponse } from '../sip/index.ts';
+import type { Inbound } from '../transport/types.ts';
+import { TimerSet, type TxContext } from './context.ts';
+import type { TxState } from './types.ts';
+
+/** Options for `ServerTransaction.reply`. */
+export interface ReplyOptions {
+  reason?: string;
+  /** Extra headers, in order, spelt as given. */
+  headers?: Array<[string, string | number]>;
+  body?: Buffer | string;
+  contentType?: string;
+  /** To tag for the response; defaults to one tag per transaction (dialogs pass theirs). */
+  toTag?: string;
+}
+
+type ServerEvent = 'provisional' | 'final2xx' | 'finalOther' | 'retransmit' | 'ack' | 'G' | 'H' | 'I' | 'J' | 'L';
+type Action = (tx: ServerTransaction, res?: SipResponse) => void;
+type Table = Partial<Record<TxState, Partial<Record<ServerEvent, [TxState, Action]>>>>;
+
+const send: Action = (tx, res) => tx.transmit(res as SipResponse);
+const resend: Action = (tx) => tx.retransmitLast();
+const absorb: Action = () => {};
+const startCompletedInvite: Action = (tx, res) => {
+  tx.transmit(res as SipResponse);
+  const { t1 } = tx.ctx.timers;
+  if (!tx.reliable) tx.startG(t1);
+  tx.timers.start('H', 64 * t1, () => tx.fire('H'));
+};
+const startConfirmed: Action = (tx) => {
+  tx.timers.stop('G');
+  tx.timers.stop('H');
+  tx.timers.start('I', tx.reliable ? 0 : tx.ctx.timers.t4, () => tx.fire('I'));
+};
+const startAccepted: Action = (tx, res) => {
+  tx.transmit(res as SipResponse);
+  tx.timers.start('L', 64 * tx.ctx.timers.t1, () => tx.fire('L'));
+};
+const timerG: Action = (tx) => {
+  tx.retransmitLast();
+  tx.startG(Math.min(2 * tx.gInterval, tx.ctx.timers.t2));
+};
+const timeoutH: Action = (tx) => {
+  tx.ctx.stats.timeouts++;
+  tx.safe(() => tx.onAckTimeout?.());
+};
+const startCompletedNonInvite: Action = (tx, res) => {
+  tx.transmit(res as SipResponse);
+  tx.timers.start('J', tx.reliable ? 0 : 64 * tx.ctx.timers.t1, () => tx.fire('J'));
+};
+
+/** RFC 3261 Figure 7 with RFC 6026 Figure 4 (Accepted, Timer L). */
+const INVITE_TABLE: Table = {
+  proceeding: {
+    provisional: ['proceeding', send],
+    final2xx: ['accepted', startAccepted],
+    finalOther: ['completed', startCompletedInvite],
+    retransmit: ['proceeding', resend],
+  },
+  completed: {
+    retransmit: ['completed', resend],
+    G: ['completed', timerG],
+    ack: ['confirmed', startConfirmed],
+    H: ['terminated', timeoutH],
+  },
+  confirmed: { ack: ['confirmed', absorb], retransmit: ['confirmed', absorb], I: ['terminated', absorb] },
+  // RFC 6026 §7.1: 2xx retransmissions come from the TU; INVITE retransmissions are absorbed.
+  accepted: { final2xx: ['accepted', send], retransmit: ['accepted', absorb], ack: ['accepted', absorb], L: ['terminated', absorb] },
+};
+
+/** RFC 3261 Figure 8. */
+const NON_INVITE_TABLE: Table = {
+  trying: {
+    provisional: ['proceeding', send],
+    final2xx: ['completed', startCompletedNonInvite],
+    finalOther: ['completed', startCompletedNonInvite],
+    retransmit: ['trying', absorb],
+  },
+  proceeding: {
+    provisional: ['proceeding', send],
+    final2xx: ['completed', startCompletedNonInvite],
+    finalOther: ['completed', startCompletedNonInvite],
+    retransmit: ['proceeding', resend],
+  },
+  completed: { retransmit: ['completed', resend], J: ['terminated', absorb] },
+};
+
+/** A server transaction: the TU answers `request` through `respond` or `reply`. */
+export class ServerTransaction {
+  state: TxState;
+  /** The last response sent, answered again to retransmissions. */
+  lastResponse: SipResponse | undefined;
+  /** Called when a CANCEL matched this INVITE before its final response (§9.2); 487 is already sent. */
+  onCancel: (() => void) | undefined;
+  /** Called when Timer H fires: the ACK for a non-2xx final response never came. */
+  onAckTimeout: (() => void) | undefined;
+  /** Called once when the transaction ends. */
+  onTerminated: (() => void) | undefined;
+  readonly timers: TimerSet<'G' | 'H' | 'I' | 'J' | 'L'>;
+  gInterval = 0;
+  private tag: string | undefined;
+  private readonly table: Table;
+
+  constructor(
+    readonly key: string,
+    readonly inbound: Inbound,
+    readonly ctx: TxContext,
+  ) {
+    this.isInvite = this.request.method === 'INVITE';
+    this.table = this.isInvite ? INVITE_TABLE : NON_INVITE_TABLE;
+    this.state = this.isInvite ? 'proceeding' : 'trying';
+    this.timers = new TimerSet(ctx.clock);
+  }
+
+  readonly isInvite: boolean;
+
+  /** The request this transaction answers. */
+  get request(): SipRequest {
+    return this.inbound.message as SipRequest;
+  }
+
+  /** True on TCP/TLS: no retransmissions, zero-length wait timers. */
+  get reliable(): boolean {
+    return this.inbound.source.protocol !== 'udp';
+  }
+
+  /** The To tag used by `reply` when none is given, and by the 487 sent on CANCEL. */
+  get localTag(): string {
+    this.tag ??= newTag();
+    return this.tag;
+  }
+
+  /** Sets the To tag (a dialog created from this request chooses it). */
+  set localTag(tag: string) {
+    this.tag = tag;
+  }
+
+  /** True once a final response was sent. */
+  get finalSent(): boolean {
+    return this.lastResponse !== undefined && this.lastResponse.status >= 200;
+  }
+
+  /** Passes a response from the TU to the machine. Ignored once terminated or not allowed. */
+  respond(res: SipResponse): void {
+    const event: ServerEvent = res.status < 200 ? 'provisional' : res.status < 300 ? 'final2xx' : 'finalOther';
+    this.fire(event, res);
+  }
+
+  /** Builds a response to the request (RFC 3261 §8.2.6) and sends it. */
+  reply(status: number, options: ReplyOptions = {}): SipResponse {
+    const res = createResponse(this.request, status, options.reason, status === 100 ? undefined : (options.toTag ?? this.localTag));
+    for (const [name, value] of options.headers ?? []) res.append(name, value);
+    if (options.body !== undefined) {
+      res.body = typeof options.body === 'string' ? Buffer.from(options.body) : options.body;
+      if (options.contentType) res.set('Content-Type', options.contentType);
+    }
+    this.respond(res);
+    return res;
+  }
+
+  /** A retransmission of the request arrived. */
+  receiveRetransmission(): void {
+    this.ctx.stats.retransmissionsReceived++;
+    this.fire('retransmit');
+  }
+
+  /** An ACK matched this INVITE transaction. */
+  receiveAck(): void {
+    this.fire('ack');
+  }
+
+  /** Runs one transition; events with no entry for the state are ignored. */
+  fire(event: ServerEvent, res?: SipResponse): void {
+    const entry = this.table[this.state]?.[event];
+    if (!entry) return;
+    const [next, action] = entry;
+    this.state = next;
+    action(this, res);
+    if (next === 'terminated') this.terminate();
+  }
+
+  /** Sends a response and remembers it for retransmissions. */
+  transmit(res: SipResponse): void {
+    this.lastResponse = res;
+    this.ctx.transport.sendResponse(res, this.inbound).catch((err: unknown) => this.ctx.report(err));
+  }
+
+  /** Sends the last response again. */
+  retransmitLast(): void {
+    if (!this.lastResponse) return;
+    this.ctx.stats.retransmissionsSent++;
+    this.transmit(this.lastResponse);
+  }
+
+  /** (Re)starts Timer G with `ms`. */
+  startG(ms: number): void {
+    this.gInterval = ms;
+    this.timers.start('G', ms, () => this.fire('G'));
+  }
+
+  /** Runs a TU callback without letting it throw into the machine. */
+  safe(fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.ctx.report(err);
+    }
+  }
+
+  /** Ends the transaction at once (also used by the layer on close). */
+  terminate(): void {
+    this.state = 'terminated';
+    this.timers.clear();
+    this.ctx.remove(this.key, true);
+    const cb = this.onTerminated;
+    this.onTerminated = undefined;
+    if (cb) this.safe(cb);
+  }
+}
