@@ -1,0 +1,67 @@
+/**
+ * A small TTL cache of directory lookups, for the INVITE hot path. It caches
+ * the lookup promise itself, so a burst of INVITEs for one agent costs one
+ * store read; misses are cached too (a flood of one bad token stays cheap).
+ */
+
+/** Options of {@link LookupCache}. */
+export interface LookupCacheOptions {
+  /** Entry lifetime, ms; default 5000. 0 disables caching. */
+  ttlMs?: number;
+  /** Entries kept before the oldest is evicted; default 10000. */
+  maxEntries?: number;
+  /** Clock, epoch ms; default `Date.now`. */
+  now?: () => number;
+}
+
+interface Entry<V> {
+  value: Promise<V>;
+  expiresAt: number;
+}
+
+/** A bounded map of key → pending or settled lookup, with expiry. */
+export class LookupCache<V> {
+  readonly #entries = new Map<string, Entry<V>>();
+  readonly #ttlMs: number;
+  readonly #max: number;
+  readonly #now: () => number;
+
+  /** @param options TTL, size bound and clock */
+  constructor(options: LookupCacheOptions = {}) {
+    this.#ttlMs = options.ttlMs ?? 5000;
+    this.#max = Math.max(1, options.maxEntries ?? 10_000);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Entries held (settled or pending, expired or not). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The cached value for `key`, else `load()` (cached unless it rejects). */
+  get(key: string, load: () => Promise<V>): Promise<V> {
+    const now = this.#now();
+    const hit = this.#entries.get(key);
+    if (hit && hit.expiresAt > now) return hit.value;
+    if (hit) this.#entries.delete(key);
+    const value = load();
+    if (this.#ttlMs <= 0) return value;
+    if (this.#entries.size >= this.#max) {
+      const oldest = this.#entries.keys().next();
+      if (!oldest.done) this.#entries.delete(oldest.value);
+    }
+    const entry: Entry<V> = { value, expiresAt: now + this.#ttlMs };
+    this.#entries.set(key, entry);
+    value.catch(() => {
+      // A failed lookup is not remembered; the next INVITE retries the store.
+      if (this.#entries.get(key) === entry) this.#entries.delete(key);
+    });
+    return value;
+  }
+
+  /** Drops one key, or everything when `key` is omitted. */
+  invalidate(key?: string): void {
+    if (key === undefined) this.#entries.clear();
+    else this.#entries.delete(key);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * Inbound routing (ARCHITECTURE.md "SIP, inbound"): pick the trunk by source
+ * address, then the agent by token header or Request-URI extension, and read
+ * the contact center's session id.
+ */
+import type { Agent, Tenant } from '../store/types.ts';
+import { Acl } from './acl.ts';
+import { LookupCache } from './cache.ts';
+import type { LookupCacheOptions } from './cache.ts';
+import { RouteError } from './errors.ts';
+import { hashToken, safeEqual } from './tokens.ts';
+import type { RouteDirectory, RouteRequest, RouteResult, Trunk, TrunkSpec } from './types.ts';
+
+/** Options of {@link Router}. */
+export interface RouterOptions {
+  /** Trunks in priority order: the first whose ACL matches a source takes it. */
+  trunks: readonly TrunkSpec[];
+  /** Where agents and tenants are looked up (a Store). */
+  directory: RouteDirectory;
+  /** Lookup cache (TTL default 5000 ms, 10000 entries); call {@link Router.invalidate} after directory changes. */
+  cache?: LookupCacheOptions;
+}
+
+interface Resolved {
+  agent: Agent;
+  tenant: Tenant;
+}
+
+/**
+ * Compiles a trunk's ACL.
+ * @throws AclError for an invalid CIDR in `spec.sources`
+ */
+export function compileTrunk(spec: TrunkSpec): Trunk {
+  return { ...spec, sources: [...spec.sources], sharedIdHeaders: [...spec.sharedIdHeaders], acl: new Acl(spec.sources) };
+}
+
+/** Reads the shared id: the first of the trunk's headers with a non-empty value. */
+export function readSharedId(trunk: TrunkSpec, req: RouteRequest): { sharedId: string; header: string } | undefined {
+  for (const header of trunk.sharedIdHeaders) {
+    const v = req.header(header)?.trim();
+    if (v) return { sharedId: v, header };
+  }
+  return undefined;
+}
+
+/** Routes INVITEs to agents. One per process, shared by every call. */
+export class Router {
+  /** Compiled trunks, in priority order. */
+  readonly trunks: readonly Trunk[];
+  readonly #directory: RouteDirectory;
+  readonly #cache: LookupCache<Resolved | undefined>;
+
+  /** @throws AclError when a trunk lists an invalid CIDR */
+  constructor(options: RouterOptions) {
+    this.trunks = options.trunks.map(compileTrunk);
+    this.#directory = options.directory;
+    this.#cache = new LookupCache(options.cache);
+  }
+
+  /** The first trunk whose ACL contains `sourceAddress` (no port), or undefined: deny. */
+  matchTrunk(sourceAddress: string): Trunk | undefined {
+    return this.trunks.find((t) => t.acl.matches(sourceAddress));
+  }
+
+  /**
+   * Finds the agent for an INVITE that arrived on `trunk`.
+   * 1. Token header present: its hash must name an agent (else `route_token_unknown`, 403).
+   * 2. Otherwise the Request-URI user must be an extension (else `route_extension_unknown`, 404).
+   * @throws RouteError (`route_unavailable`, 503, when the directory fails)
+   */
+  async route(trunk: Trunk, req: RouteRequest): Promise<RouteResult> {
+    const token = req.header(trunk.tokenHeader);
+    const found = token !== undefined
+      ? await this.#byToken(trunk, token.trim())
+      : await this.#byExtension(trunk, req.requestUriUser);
+    const shared = readSharedId(trunk, req);
+    const result: RouteResult = { trunk, tenant: found.tenant, agent: found.agent, via: token !== undefined ? 'token' : 'extension' };
+    if (shared) {
+      result.sharedId = shared.sharedId;
+      result.sharedIdHeader = shared.header;
+    }
+    return result;
+  }
+
+  /** Forgets cached lookups; call after creating, changing or deleting agents or tokens. */
+  invalidate(): void {
+    this.#cache.invalidate();
+  }
+
+  async #byToken(trunk: Trunk, token: string): Promise<Resolved> {
+    const hash = hashToken(token);
+    const found = await this.#lookup(`t:${hash}`, () => this.#directory.findAgentByTokenHash(hash));
+    // The hash lookup is not constant-time; the final comparison is, so a
+    // lookup structure cannot become an oracle on the stored hash.
+    if (token === '' || !found || !safeEqual(found.agent.tokenHash ?? '', hash)) {
+      throw new RouteError('route_token_unknown', `unknown token [trunk:${trunk.name}, header:${trunk.tokenHeader}]`);
+    }
+    return found;
+  }
+
+  async #byExtension(trunk: Trunk, user: string | undefined): Promise<Resolved> {
+    const ext = user?.trim() ?? '';
+    const found = ext === '' ? undefined : await this.#lookup(`e:${ext}`, () => this.#directory.findAgentByExtension(ext));
+    if (!found) {
+      throw new RouteError('route_extension_unknown', `unknown extension [ext:${ext || '(none)'}, trunk:${trunk.name}]`);
+    }
+    return found;
+  }
+
+  async #lookup(key: string, find: () => Promise<Agent | undefined>): Promise<Resolved | undefined> {
+    try {
+      return await this.#cache.get(key, async () => {
+        const agent = await find();
+        if (!agent) return undefined;
+        const tenant = await this.#directory.getTenant(agent.tenantId);
+        return tenant ? { agent, tenant } : undefined;
+      });
+    } catch (err) {
+      throw new RouteError('route_unavailable', `directory unavailable [key:${key.slice(0, 10)}]`, { cause: err });
+    }
+  }
+}
