@@ -24,8 +24,11 @@ const timeout: Action = (tx) => {
   tx.deliver(tx.synthesize(408), undefined);
 };
 const transportError: Action = (tx) => tx.deliver(tx.synthesize(503), undefined);
+// §17.1.1.2: a 1xx stops retransmissions, and Timer B only ends Calling: ringing may
+// outlast 64*T1 (the TU bounds it, e.g. with CANCEL).
 const inviteProceeding: Action = (tx, res, inbound) => {
   tx.timers.stop('A');
+  tx.timers.stop('B');
   tx.deliver(res as SipResponse, inbound);
 };
 const inviteAccepted: Action = (tx, res, inbound) => {
@@ -62,7 +65,7 @@ const INVITE_TABLE: Table = {
   },
   proceeding: {
     provisional: ['proceeding', pass], final2xx: ['accepted', inviteAccepted], finalOther: ['completed', inviteCompleted],
-    B: ['terminated', timeout], error: ['terminated', transportError],
+    error: ['terminated', transportError],
   },
   completed: { finalOther: ['completed', resendAck], D: ['terminated', ignore] },
   accepted: { final2xx: ['accepted', pass], M: ['terminated', ignore] },

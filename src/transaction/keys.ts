@@ -3,13 +3,16 @@ import type { SipRequest, SipResponse } from '../sip/index.ts';
 
 /**
  * Server key. With an RFC 3261 branch: branch, sent-by and method, where ACK maps to
- * INVITE (and CANCEL keeps its own method, §17.2.3). Without the magic cookie (RFC 2543
- * peers): Request-URI, From tag, Call-ID, CSeq number, top Via, method.
+ * INVITE (and CANCEL keeps its own method, §17.2.3), plus the Call-ID: a retransmission
+ * always has the same one, and peers that reuse a branch across calls (RFC 4475 reuses
+ * `z9hG4bKkdjuw` for unrelated requests) must not have new requests taken for
+ * retransmissions. Without the magic cookie (RFC 2543 peers): Request-URI, From tag,
+ * Call-ID, CSeq number, top Via, method.
  */
 export function serverKey(req: SipRequest, methodOverride?: string): string {
   const via = req.via;
   const method = methodOverride ?? (req.method === 'ACK' ? 'INVITE' : req.method);
-  if (via.isRfc3261) return `${via.branch}|${via.sentBy}|${method}`;
+  if (via.isRfc3261) return `${via.branch}|${via.sentBy}|${method}|${req.callId}`;
   return `2543|${req.uri.toString()}|${req.from.tag ?? ''}|${req.callId}|${req.cseq.seq}|${via.toString()}|${method}`;
 }
 

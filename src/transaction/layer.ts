@@ -118,7 +118,21 @@ export class TransactionLayer {
     }
     // §17.2.1: quench INVITE retransmissions at once; the TU may take longer than 200 ms.
     if (req.method === 'INVITE') tx.reply(100);
-    this.tu.onRequest(tx);
+    this.deliverRequest(tx);
+  }
+
+  /**
+   * Hands a new request to the TU. A TU that throws before answering gets its request
+   * answered 500 (§21.5.1), so the transaction still ends by its timers instead of
+   * staying in the table unanswered while the peer retransmits.
+   */
+  private deliverRequest(tx: ServerTransaction): void {
+    try {
+      this.tu.onRequest(tx);
+    } catch (err) {
+      this.ctx.report(err);
+      if (!tx.finalSent && tx.state !== 'terminated') tx.reply(500);
+    }
   }
 
   /**

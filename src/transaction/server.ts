@@ -187,6 +187,9 @@ export class ServerTransaction {
   /** Sends a response and remembers it for retransmissions. */
   transmit(res: SipResponse): void {
     this.lastResponse = res;
+    // §12.1.1: every response of one dialog carries the same To tag, so the first tag the
+    // TU chose (e.g. on a 180) is the one a 487 after CANCEL must carry too (§9.2).
+    if (this.tag === undefined && res.status > 100) this.tag = res.to.tag;
     this.ctx.transport.sendResponse(res, this.inbound).catch((err: unknown) => this.ctx.report(err));
   }
 

@@ -1,6 +1,7 @@
 /** Contracts of the transaction layer (RFC 3261 §17). */
 import type { SipRequest, SipResponse } from '../sip/index.ts';
 import type { Endpoint, Inbound, Transport } from '../transport/types.ts';
+import type { ServerTransaction } from './server.ts';
 
 /** What the transaction layer needs of a transport. */
 export type TransactionTransport = Pick<Transport, 'onMessage' | 'sendRequest' | 'sendResponse'>;
@@ -26,7 +27,7 @@ export type TxState = 'calling' | 'trying' | 'proceeding' | 'completed' | 'confi
 /** Handlers a transaction user gives the layer. */
 export interface TransactionUser {
   /** A new request outside any transaction: the TU must answer it through `tx`. */
-  onRequest(tx: import('./server.ts').ServerTransaction): void;
+  onRequest(tx: ServerTransaction): void;
   /** An ACK that matched no transaction: the ACK for a 2xx (RFC 3261 §17.2.3, §13.3.1.4). */
   onAck?(inbound: Inbound): void;
   /** A response that matched no client transaction, e.g. a 2xx retransmitted after the tx ended. */

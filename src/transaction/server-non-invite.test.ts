@@ -1,0 +1,102 @@
+/** The non-INVITE server transaction (RFC 3261 §17.2.2, Figure 8), driven by a ManualClock. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { bye, harness, newBranch, options, type Harness } from '../../test/support/fake-transport.ts';
+import type { ServerTransaction } from './server.ts';
+import { DEFAULT_TIMERS } from './types.ts';
+
+const { t1 } = DEFAULT_TIMERS;
+
+/** Injects an OPTIONS and returns its server transaction. */
+function receiveOptions(h: Harness, branch: string): ServerTransaction {
+  h.transport.inject(options({ branch }));
+  const tx = h.requests.at(-1);
+  assert.ok(tx);
+  return tx;
+}
+
+const statuses = (h: Harness): number[] => h.transport.responses().map((r) => r.status);
+
+describe('non-INVITE server transaction', () => {
+  it('starts in Trying, sends no 100 itself, and absorbs retransmissions', () => {
+    const h = harness();
+    const branch = newBranch();
+    const tx = receiveOptions(h, branch);
+    assert.equal(tx.state, 'trying');
+    h.transport.inject(options({ branch }));
+    h.transport.inject(options({ branch }));
+    assert.deepEqual(statuses(h), []);
+    assert.equal(h.requests.length, 1);
+    assert.equal(h.layer.stats.retransmissionsReceived, 2);
+  });
+
+  it('resends the last provisional to a retransmission in Proceeding', () => {
+    const h = harness();
+    const branch = newBranch();
+    const tx = receiveOptions(h, branch);
+    tx.reply(100);
+    assert.equal(tx.state, 'proceeding');
+    h.transport.inject(options({ branch }));
+    assert.deepEqual(statuses(h), [100, 100]);
+  });
+
+  it('moves to Completed on a final, resends it to retransmissions and ignores later TU responses', () => {
+    const h = harness();
+    const branch = newBranch();
+    const tx = receiveOptions(h, branch);
+    tx.reply(200);
+    assert.equal(tx.state, 'completed');
+    h.transport.inject(options({ branch }));
+    tx.reply(500);
+    tx.reply(180);
+    assert.deepEqual(statuses(h), [200, 200]);
+    assert.equal(tx.lastResponse?.status, 200);
+  });
+
+  it('treats a non-2xx final like a 2xx (a BYE answered 481)', () => {
+    const h = harness();
+    const branch = newBranch();
+    h.transport.inject(bye({ branch, toTag: 'gone' }));
+    const tx = h.requests[0];
+    assert.ok(tx);
+    tx.reply(481);
+    h.transport.inject(bye({ branch, toTag: 'gone' }));
+    assert.deepEqual(statuses(h), [481, 481]);
+    assert.equal(tx.state, 'completed');
+  });
+
+  it('ends after Timer J = 64*T1 over UDP', () => {
+    const h = harness();
+    const branch = newBranch();
+    const tx = receiveOptions(h, branch);
+    tx.reply(200);
+    h.clock.advance(64 * t1 - 1);
+    assert.equal(tx.state, 'completed');
+    h.clock.advance(1);
+    assert.equal(tx.state, 'terminated');
+    assert.equal(h.layer.stats.serverActive, 0);
+    // Afterwards the same request is new to the layer.
+    h.transport.inject(options({ branch }));
+    assert.equal(h.requests.length, 2);
+  });
+
+  it('ends at once over TCP (Timer J = 0)', () => {
+    const h = harness({ protocol: 'tcp' });
+    const tx = receiveOptions(h, newBranch());
+    let ended = 0;
+    tx.onTerminated = () => { ended++; };
+    tx.reply(200);
+    h.clock.advance(0);
+    assert.equal(tx.state, 'terminated');
+    assert.equal(ended, 1);
+  });
+
+  it('keeps transactions apart by branch, sent-by and method (§17.2.3)', () => {
+    const h = harness();
+    const branch = newBranch();
+    receiveOptions(h, branch);
+    h.transport.inject(options({ branch, sentBy: '192.0.2.99:5060' }));
+    h.transport.inject(bye({ branch }));
+    assert.equal(h.requests.length, 3);
+  });
+});
