@@ -4,7 +4,8 @@
  * Allow/Accept/Supported, §11.2; 405, 416, 420, 481, 501) and hands new INVITEs and other
  * requests to the application.
  */
-import { SipRequest, type SipResponse } from '../sip/index.ts';
+import type { SipRequest} from '../sip/index.ts';
+import { type SipResponse } from '../sip/index.ts';
 import {
   TransactionLayer, systemClock, DEFAULT_TIMERS,
   type Clock, type ServerTransaction, type TimerConfig,
@@ -155,6 +156,25 @@ export class UserAgent implements DialogHost {
     const unsupported = req.getAll('require').filter((tag) => !this.supported.includes(tag.toLowerCase()));
     if (unsupported.length > 0 && req.method !== 'CANCEL' && req.method !== 'ACK') {
       tx.reply(420, { headers: [['Unsupported', unsupported.join(', ')]] }); // §8.2.2.3
+      return false;
+    }
+    return req.method === 'INVITE' || req.method === 'UPDATE' ? this.checkContent(tx) : true;
+  }
+
+  /**
+   * §8.2.3: a body we cannot read gets 415 with Accept; §8.2.2/§21.4.7: an Accept that
+   * excludes SDP leaves no answer we can give, 406 (RFC 4475 §3.1.1.12, §3.4.2).
+   */
+  private checkContent(tx: ServerTransaction): boolean {
+    const req = tx.request;
+    const type = req.contentType;
+    if (req.body.length > 0 && type !== undefined && type !== 'application/sdp') {
+      tx.reply(415, { headers: [['Accept', 'application/sdp']] });
+      return false;
+    }
+    const accept = req.getAll('accept').map((a) => (a.split(';')[0] as string).trim().toLowerCase()).filter((a) => a !== '');
+    if (accept.length > 0 && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*')) {
+      tx.reply(406, { headers: [['Accept', 'application/sdp']] });
       return false;
     }
     return true;

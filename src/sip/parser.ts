@@ -59,7 +59,7 @@ export function parseMessage(buf: Buffer, options: ParseOptions = {}): ParseResu
     const head = splitHead(buf);
     const lines = headLines(head.text, limits);
     const startLine = lines.shift() as string;
-    const msg = parseStartLine(startLine);
+    const msg = parseStartLineOrPartial(startLine, lines, limits);
     partial = { isRequest: msg.isRequest, headers: msg.headers };
     if (msg.isRequest) partial.method = msg.method;
     readHeaders(lines, msg, limits);
@@ -67,6 +67,7 @@ export function parseMessage(buf: Buffer, options: ParseOptions = {}): ParseResu
     validate(msg);
     return { ok: true, message: msg };
   } catch (err) {
+    if (err instanceof PartialError) return { ok: false, error: err.error, partial: err.partial };
     const error = err instanceof SipParseError ? err : new SipParseError('bad_header_value', 'Malformed message');
     return { ok: false, error, partial };
   }
@@ -104,6 +105,34 @@ function headLines(text: string, limits: ParseLimits): string[] {
   }
   if (lines.length - 1 > limits.maxHeaders) throw new SipParseError('too_many_headers', 'Too Many Headers');
   return lines;
+}
+
+/**
+ * Parses the start line. A request in another SIP version still has its headers read, so
+ * that the transport can answer 505 (RFC 3261 §8.2.6 copies Via, From, To, Call-ID, CSeq;
+ * RFC 4475 §3.1.2.14).
+ */
+function parseStartLineOrPartial(line: string, lines: string[], limits: ParseLimits): AnyMessage {
+  try {
+    return parseStartLine(line);
+  } catch (err) {
+    const parts = line.split(' ');
+    if (!(err instanceof SipParseError) || err.code !== 'bad_version' || parts.length !== 3) throw err;
+    const holder = new SipRequest(parts[0] as string, parseUri('sip:invalid'));
+    try {
+      readHeaders(lines, holder, limits);
+    } catch {
+      throw err;
+    }
+    throw new PartialError(err, { isRequest: true, method: holder.method, headers: holder.headers });
+  }
+}
+
+/** A start-line failure that still carries the readable headers. */
+class PartialError extends Error {
+  constructor(readonly error: SipParseError, readonly partial: PartialMessage) {
+    super(error.message);
+  }
 }
 
 const VERSION_RE = /^SIP\/(\d+)\.(\d+)$/i;

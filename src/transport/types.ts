@@ -118,7 +118,7 @@ export interface TransportStats {
   streamMessagesOut: number;
   bytesIn: number;
   bytesOut: number;
-  /** Parse failures by `SipParseError` code (and `framing` for unframeable streams). */
+  /** Parse failures by `SipParseError` code (an unframeable stream counts as `bad_content_length` or `too_large`). */
   parseErrors: Record<string, number>;
   /** Drops by `DropEvent.reason`. */
   drops: Record<string, number>;

@@ -1,0 +1,166 @@
+/**
+ * Dialogs end to end between two user agents on linked in-memory transports and a
+ * driven clock (RFC 3261 §12–§15): 2xx retransmission until the ACK (§13.3.1.4), BYE
+ * when no ACK comes, in-dialog BYE/INFO/re-INVITE, CSeq order (§12.2.2), 481 for
+ * unknown dialogs, CANCEL before the answer (§9), OPTIONS capabilities (§11.2).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '../transaction/index.ts';
+import type { Transport } from '../transport/types.ts';
+import { FakeTransport, flush } from '../../test/support/fake-transport.ts';
+import { UserAgent } from './user-agent.ts';
+import type { Dialog } from './dialog.ts';
+import type { IncomingInvite } from './uas.ts';
+import { SipRequest, parseUri } from '../sip/index.ts';
+
+const T1 = 500;
+const OFFER = 'v=0\r\no=- 1 1 IN IP4 192.0.2.10\r\ns=-\r\nc=IN IP4 192.0.2.10\r\nt=0 0\r\nm=audio 4000 RTP/AVP 0\r\n';
+
+function asTransport(fake: FakeTransport): Transport {
+  return Object.assign(fake, {
+    advertised: () => fake.local,
+    onDrop: () => {},
+    close: async () => {},
+  }) as unknown as Transport;
+}
+
+function pair() {
+  const clock = new ManualClock();
+  const uasT = new FakeTransport({ clock, local: { address: '192.0.2.1', port: 5060 }, remote: { address: '192.0.2.10', port: 5060 } });
+  const uacT = new FakeTransport({ clock, local: { address: '192.0.2.10', port: 5060 }, remote: { address: '192.0.2.1', port: 5060 } });
+  uasT.link(uacT);
+  const invites: IncomingInvite[] = [];
+  const errors: unknown[] = [];
+  const uas = new UserAgent({ transport: asTransport(uasT), clock, onInvite: (i) => invites.push(i), onError: (e) => errors.push(e) });
+  const uac = new UserAgent({ transport: asTransport(uacT), clock, onError: (e) => errors.push(e) });
+  const call = () => uac.invite({ target: uacT.remote, uri: 'sip:7001@192.0.2.1', sdp: OFFER, headers: [['X-five9sessionid', 'S-1']] });
+  return { clock, uasT, uacT, uas, uac, invites, errors, call };
+}
+
+async function settle(clock: ManualClock, ms = 0): Promise<void> {
+  await flush();
+  if (ms > 0) clock.advance(ms);
+  await flush();
+  await flush();
+}
+
+async function established() {
+  const p = pair();
+  const out = p.call();
+  await settle(p.clock);
+  const invite = p.invites[0] as IncomingInvite;
+  const uasDialog = invite.accept({ sdp: OFFER });
+  const result = await out.result;
+  await settle(p.clock);
+  return { ...p, out, invite, uasDialog, uacDialog: result.dialog as Dialog, result };
+}
+
+test('INVITE, 200, ACK: both sides hold the dialog and the 200 is not retransmitted after the ACK', async () => {
+  const s = await established();
+  assert.equal(s.result.response.status, 200);
+  assert.equal(s.invite.request.get('X-five9sessionid'), 'S-1');
+  assert.equal(s.uasDialog.acked, true);
+  assert.equal(s.uacDialog.id.remoteTag, s.uasDialog.id.localTag);
+  await settle(s.clock, 10 * T1);
+  assert.equal(s.uasT.responses(200).length, 1);
+  assert.deepEqual(s.errors, []);
+});
+
+test('a lost ACK: the 200 is retransmitted at T1, 2T1… and re-ACKed (RFC 3261 §13.3.1.4)', async () => {
+  const p = pair();
+  const out = p.call();
+  await settle(p.clock);
+  p.uacT.drop(1, 'request'); // the next request the UAC sends is the ACK
+  const dialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  await out.result;
+  await settle(p.clock);
+  assert.equal(dialog.acked, false);
+  await settle(p.clock, T1);
+  assert.equal(p.uasT.responses(200).length, 2);
+  assert.equal(dialog.acked, true);
+  await settle(p.clock, 8 * T1);
+  assert.equal(p.uasT.responses(200).length, 2);
+});
+
+test('no ACK within 64*T1: the UAS sends BYE and the dialog ends with ack_timeout', async () => {
+  const p = pair();
+  const out = p.call();
+  await settle(p.clock);
+  p.uacT.drop(1000, 'request');
+  const dialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  let reason = '';
+  dialog.handlers.onEnd = (r) => { reason = r; };
+  await out.result;
+  for (let t = 0; t < 70; t++) await settle(p.clock, T1);
+  assert.equal(reason, 'ack_timeout');
+  assert.equal(p.uasT.requests('BYE').length, 1);
+  const retransmits = p.uasT.times((x) => x.kind === 'response' && x.message.status === 200);
+  assert.deepEqual(retransmits.slice(0, 5), [0, 500, 1500, 3500, 7500]);
+});
+
+test('in-dialog BYE from the caller is answered 200 and reported', async () => {
+  const s = await established();
+  let byes = 0;
+  s.uasDialog.handlers.onBye = () => { byes++; };
+  const res = await s.uacDialog.bye();
+  assert.equal(res.status, 200);
+  assert.equal(byes, 1);
+  assert.equal(s.uasDialog.state, 'terminated');
+  assert.equal(s.uas.dialogCount, 0);
+});
+
+test('INFO reaches the handler and is answered 200; a re-INVITE is answered by onModify', async () => {
+  const s = await established();
+  const infos: string[] = [];
+  s.uasDialog.handlers.onInfo = (tx) => infos.push(tx.request.body.toString());
+  s.uasDialog.handlers.onModify = (tx) => tx.reply(200, { body: OFFER, contentType: 'application/sdp', toTag: s.uasDialog.id.localTag });
+  const info = s.uacDialog.request('INFO', { body: 'Signal=1\r\nDuration=160\r\n', contentType: 'application/dtmf-relay' });
+  assert.equal((await info.final).status, 200);
+  assert.deepEqual(infos, ['Signal=1\r\nDuration=160\r\n']);
+  const re = await s.uacDialog.reinvite(OFFER.replace('a=', 'a=').concat('a=sendonly\r\n'));
+  assert.equal(re.status, 200);
+  await settle(s.clock);
+  assert.equal(s.uacT.requests('ACK').length, 2);
+});
+
+test('an in-dialog request with a lower CSeq gets 500 (§12.2.2); an unknown dialog gets 481', async () => {
+  const s = await established();
+  await (s.uacDialog.request('INFO', {}).final);
+  const stale = s.uacDialog.createRequest('INFO', {}, 1);
+  const res = await s.uac.transactions.request(stale, s.uacT.remote).final;
+  assert.equal(res.status, 500);
+  const ghost = s.uacDialog.createRequest('BYE');
+  ghost.set('Call-ID', 'no-such-call');
+  assert.equal((await s.uac.transactions.request(ghost, s.uacT.remote).final).status, 481);
+});
+
+test('CANCEL after the 180: the INVITE ends 487 and the UAS hears of it', async () => {
+  const p = pair();
+  const out = p.call();
+  await settle(p.clock);
+  const invite = p.invites[0] as IncomingInvite;
+  let cancelled = false;
+  invite.onCancel = () => { cancelled = true; };
+  invite.provisional(180);
+  await settle(p.clock);
+  out.cancel();
+  const result = await out.result;
+  assert.equal(result.response.status, 487);
+  assert.equal(cancelled, true);
+  assert.equal(invite.state, 'cancelled');
+  assert.throws(() => invite.accept({}));
+});
+
+test('OPTIONS outside a dialog: 200 with Allow, Accept and Supported (§11.2)', async () => {
+  const p = pair();
+  const req = new SipRequest('OPTIONS', parseUri('sip:192.0.2.1'));
+  for (const [n, v] of [['Max-Forwards', '70'], ['From', '<sip:a@192.0.2.10>;tag=x1'], ['To', '<sip:192.0.2.1>'], ['Call-ID', 'opt-1'], ['CSeq', '1 OPTIONS']]) {
+    req.append(n as string, v as string);
+  }
+  const res = await p.uac.send(req, p.uacT.remote);
+  assert.equal(res.status, 200);
+  assert.match(res.get('Allow') ?? '', /INVITE/);
+  assert.equal(res.get('Accept'), 'application/sdp');
+  assert.ok(res.has('Supported'));
+});
