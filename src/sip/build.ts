@@ -3,7 +3,7 @@
  * from requests, identifiers (tags, branches, Call-IDs), and reason phrases.
  */
 import { randomBytes } from 'node:crypto';
-import { NameAddr } from './address.ts';
+import type { NameAddr } from './address.ts';
 import { BRANCH_COOKIE } from './via.ts';
 import { SipResponse, type SipRequest } from './message.ts';
 import type { PartialMessage } from './parser.ts';
@@ -49,13 +49,15 @@ export function newCallId(host?: string): string {
 const COPIED = new Set(['via', 'from', 'to', 'call-id', 'cseq']);
 
 /**
- * Builds a response to `req`: Via (all), From, To, Call-ID and CSeq copied; a To tag
- * added when `toTag` is given and the request had none (§8.2.6.2; never for 100).
+ * Builds a response to `req`: Via (all), From, To, Call-ID and CSeq copied (and Timestamp
+ * for 100, §8.2.6.1); a To tag added when `toTag` is given and the request had none
+ * (§8.2.6.2; never for 100).
  */
 export function createResponse(req: SipRequest | PartialMessage, status: number, reason?: string, toTag?: string): SipResponse {
   const res = new SipResponse(status, reason ?? REASONS[status] ?? '');
   for (const h of req.headers) {
-    if (!COPIED.has(h.key)) continue;
+    // §8.2.6.1: a 100 (Trying) also carries the request's Timestamp.
+    if (!COPIED.has(h.key) && !(status === 100 && h.key === 'timestamp')) continue;
     if (h.key === 'to' && toTag !== undefined && status !== 100) {
       res.headers.push({ ...h, value: withTag(h.value, toTag) });
     } else {
@@ -68,7 +70,11 @@ export function createResponse(req: SipRequest | PartialMessage, status: number,
 /** Appends `;tag=` unless the To already has one (in-dialog requests keep theirs). */
 function withTag(toValue: string, tag: string): string {
   // Appending is right for both forms: in addr-spec form the URI ends at the first ';'.
-  return /;\s*tag\s*=/i.test(toValue) ? toValue : `${toValue};tag=${tag}`;
+  // Header parameters follow the closing '>' of a name-addr: a `tag` URI parameter
+  // inside the brackets (or text in the display name) is not a To tag.
+  const gt = toValue.lastIndexOf('>');
+  const params = gt >= 0 ? toValue.slice(gt + 1) : toValue;
+  return /;\s*tag\s*=/i.test(params) ? toValue : `${toValue};tag=${tag}`;
 }
 
 /** The address of a NameAddr with a new tag, as header text. */

@@ -3,9 +3,10 @@
  * (names keep their wire spelling) plus a body, with case-insensitive, compact-form-aware
  * lookup and cached structured views of the headers the stack reads on every message.
  */
-import { NameAddr, parseNameAddr } from './address.ts';
+import type { NameAddr} from './address.ts';
+import { parseNameAddr } from './address.ts';
 import { SipParseError } from './errors.ts';
-import { splitList } from './grammar.ts';
+import { isToken, isTokenChar, isWs, splitList } from './grammar.ts';
 import { headerKey, isListHeader } from './headers.ts';
 import type { Uri } from './uri.ts';
 import { parseVia, type Via } from './via.ts';
@@ -27,13 +28,29 @@ const EMPTY = Buffer.alloc(0);
 /** RFC 3261 §8.1.1.5: the sequence number must be below 2**31. */
 const MAX_CSEQ = 2 ** 31 - 1;
 
+/**
+ * A header line must stay one line: CR, LF or NUL in a value (or a name that is not a
+ * token) would let text from a peer or an agent inject headers (RFC 3261 §7.3.1).
+ */
+function checkLine(name: string, value: string): void {
+  if (!isToken(name)) throw new SipParseError('bad_header_value', `bad header name [${JSON.stringify(name)}]`);
+  if (/[\r\n\0]/.test(value)) throw new SipParseError('bad_header_value', `CR, LF or NUL in header value [${name}]`);
+}
+
 /** Fields shared by requests and responses. */
 export abstract class SipMessage {
   /** Header lines in order. Mutate through the methods so cached views stay fresh. */
   readonly headers: Header[] = [];
   /** The body (Content-Length bytes). */
   body: Buffer = EMPTY;
-  private cache = new Map<string, unknown>();
+  // Structured views, parsed on first use (plain fields: cheaper than a Map per message).
+  private viasView: Via[] | undefined;
+  private fromView: NameAddr | undefined;
+  private toView: NameAddr | undefined;
+  private cseqView: CSeq | undefined;
+  private contactsView: NameAddr[] | undefined;
+  private routesView: NameAddr[] | undefined;
+  private recordRoutesView: NameAddr[] | undefined;
 
   abstract readonly isRequest: boolean;
 
@@ -63,28 +80,45 @@ export abstract class SipMessage {
     return this.headers.some((h) => h.key === key);
   }
 
-  /** Replaces every line of the header by one line (keeping the given spelling). */
+  /**
+   * Replaces every line of the header by one line (keeping the given spelling).
+   * @throws SipParseError `bad_header_value` for a name that is not a token or a value with CR, LF or NUL
+   */
   set(name: string, value: string | number): this {
+    const text = String(value);
+    checkLine(name, text);
     const key = headerKey(name);
     const idx = this.headers.findIndex((h) => h.key === key);
     this.removeKey(key);
-    const line = { name, key, value: String(value) };
+    const line = { name, key, value: text };
     if (idx >= 0) this.headers.splice(Math.min(idx, this.headers.length), 0, line);
     else this.headers.push(line);
     return this;
   }
 
-  /** Appends a header line after the existing ones. */
+  /**
+   * Appends a header line after the existing ones.
+   * @throws SipParseError `bad_header_value` for a name that is not a token or a value with CR, LF or NUL
+   */
   append(name: string, value: string | number): this {
-    this.headers.push({ name, key: headerKey(name), value: String(value) });
-    this.cache.delete(headerKey(name));
+    const text = String(value);
+    checkLine(name, text);
+    const key = headerKey(name);
+    this.headers.push({ name, key, value: text });
+    this.invalidate(key);
     return this;
   }
 
-  /** Inserts a header line before the existing ones (e.g. our Via on a request). */
+  /**
+   * Inserts a header line before the existing ones (e.g. our Via on a request).
+   * @throws SipParseError `bad_header_value` for a name that is not a token or a value with CR, LF or NUL
+   */
   prepend(name: string, value: string | number): this {
-    this.headers.unshift({ name, key: headerKey(name), value: String(value) });
-    this.cache.delete(headerKey(name));
+    const text = String(value);
+    checkLine(name, text);
+    const key = headerKey(name);
+    this.headers.unshift({ name, key, value: text });
+    this.invalidate(key);
     return this;
   }
 
@@ -96,19 +130,12 @@ export abstract class SipMessage {
 
   private removeKey(key: string): void {
     for (let i = this.headers.length - 1; i >= 0; i--) if (this.headers[i]?.key === key) this.headers.splice(i, 1);
-    this.cache.delete(key);
-  }
-
-  private cached<T>(key: string, make: () => T): T {
-    if (this.cache.has(key)) return this.cache.get(key) as T;
-    const v = make();
-    this.cache.set(key, v);
-    return v;
+    this.invalidate(key);
   }
 
   /** Every Via element, top first. */
   get vias(): Via[] {
-    return this.cached('via', () => this.getAll('via').map(parseVia));
+    return (this.viasView ??= this.getAll('via').map(parseVia));
   }
 
   /** The top Via. @throws SipParseError when there is none */
@@ -120,12 +147,12 @@ export abstract class SipMessage {
 
   /** The From address. @throws SipParseError when missing or malformed */
   get from(): NameAddr {
-    return this.cached('from', () => parseNameAddr(this.required('from')));
+    return (this.fromView ??= parseNameAddr(this.required('from')));
   }
 
   /** The To address. @throws SipParseError when missing or malformed */
   get to(): NameAddr {
-    return this.cached('to', () => parseNameAddr(this.required('to')));
+    return (this.toView ??= parseNameAddr(this.required('to')));
   }
 
   /** The Call-ID. @throws SipParseError when missing */
@@ -135,22 +162,22 @@ export abstract class SipMessage {
 
   /** The CSeq. @throws SipParseError when missing or malformed */
   get cseq(): CSeq {
-    return this.cached('cseq', () => parseCSeq(this.required('cseq')));
+    return (this.cseqView ??= parseCSeq(this.required('cseq')));
   }
 
   /** Contact addresses (`*` gives one wildcard entry). */
   get contacts(): NameAddr[] {
-    return this.cached('contact', () => this.getAll('contact').map((v) => parseNameAddr(v, true)));
+    return (this.contactsView ??= this.getAll('contact').map((v) => parseNameAddr(v, true)));
   }
 
   /** Record-Route addresses in order. */
   get recordRoutes(): NameAddr[] {
-    return this.cached('record-route', () => this.getAll('record-route').map((v) => parseNameAddr(v)));
+    return (this.recordRoutesView ??= this.getAll('record-route').map((v) => parseNameAddr(v)));
   }
 
   /** Route addresses in order. */
   get routes(): NameAddr[] {
-    return this.cached('route', () => this.getAll('route').map((v) => parseNameAddr(v)));
+    return (this.routesView ??= this.getAll('route').map((v) => parseNameAddr(v)));
   }
 
   /** Content-Type media type in lower case without parameters, or undefined. */
@@ -165,9 +192,17 @@ export abstract class SipMessage {
     return v;
   }
 
-  /** Called by mutators of structured fields (e.g. after setting a tag). */
+  /** Drops the cached view of a header (by lookup key); called by every mutator. */
   protected invalidate(key: string): void {
-    this.cache.delete(key);
+    switch (key) {
+      case 'via': this.viasView = undefined; break;
+      case 'from': this.fromView = undefined; break;
+      case 'to': this.toView = undefined; break;
+      case 'cseq': this.cseqView = undefined; break;
+      case 'contact': this.contactsView = undefined; break;
+      case 'route': this.routesView = undefined; break;
+      case 'record-route': this.recordRoutesView = undefined; break;
+    }
   }
 }
 
@@ -205,13 +240,29 @@ export class SipResponse extends SipMessage {
 export type AnyMessage = SipRequest | SipResponse;
 
 /**
- * Parses a CSeq value: `1 INVITE`, with LWS allowed between (RFC 4475 §3.1.1.1).
- * @throws SipParseError when the number is not below 2**31 (RFC 4475 §3.1.2.19)
+ * Parses a CSeq value: `1 INVITE`, with LWS allowed around and between (RFC 4475 wsinv).
+ * @throws SipParseError `bad_header_value` when malformed or when the number is not
+ * below 2**31 (RFC 3261 §8.1.1.5, RFC 4475 scalar02)
  */
 export function parseCSeq(value: string): CSeq {
-  const m = /^\s*([0-9]{1,10})\s+([^\s]+)\s*$/.exec(value);
-  if (!m) throw new SipParseError('bad_header_value', 'Bad CSeq');
-  const seq = Number(m[1]);
+  const n = value.length;
+  let i = 0;
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  let seq = 0;
+  const digits = i;
+  for (; i < n; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) break;
+    seq = seq * 10 + d;
+  }
+  if (i === digits || i - digits > 10) throw new SipParseError('bad_header_value', 'Bad CSeq');
   if (seq > MAX_CSEQ) throw new SipParseError('bad_header_value', 'CSeq out of range');
-  return { seq, method: m[2] as string };
+  const gap = i;
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  const methodStart = i;
+  while (i < n && isTokenChar(value.charCodeAt(i))) i++;
+  const methodEnd = i;
+  while (i < n && isWs(value.charCodeAt(i))) i++;
+  if (gap === methodStart || methodEnd === methodStart || i < n) throw new SipParseError('bad_header_value', 'Bad CSeq');
+  return { seq, method: value.slice(methodStart, methodEnd) };
 }
