@@ -1,0 +1,32 @@
+/**
+ * Maps what stopped a call before its answer to the final SIP status (ARCHITECTURE.md
+ * "SIP, inbound", other answers). Errors classify themselves: routing errors carry their
+ * status, the rest go through the obs catalogue.
+ */
+import { toAgentlineError } from '../obs/index.ts';
+import { RouteError } from '../routing/index.ts';
+
+/** A final non-2xx answer to an INVITE. */
+export interface Rejection {
+  status: number;
+  /** Stable code, for the log, the metric and the CDR. */
+  code: string;
+  /** `Retry-After` value, s, on 503. */
+  retryAfterSec?: number;
+}
+
+/** The answer for `err`; 503s carry `Retry-After` (RFC 3261 §20.33). */
+export function rejectionFor(err: unknown, retryAfterSec: number): Rejection {
+  if (err instanceof RouteError) return withRetry({ status: err.sipStatus, code: err.code }, retryAfterSec);
+  const e = toAgentlineError(err);
+  return withRetry({ status: e.sipStatus ?? 500, code: e.code }, retryAfterSec);
+}
+
+function withRetry(r: Rejection, retryAfterSec: number): Rejection {
+  return r.status === 503 ? { ...r, retryAfterSec } : r;
+}
+
+/** The headers of a rejection. */
+export function rejectionHeaders(r: Rejection): Array<[string, string | number]> {
+  return r.retryAfterSec === undefined ? [] : [['Retry-After', r.retryAfterSec]];
+}

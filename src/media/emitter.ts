@@ -1,0 +1,52 @@
+/**
+ * A minimal typed event emitter. A throwing listener never breaks the media path: its
+ * error goes to the `onListenerError` hook and the other listeners still run.
+ */
+
+/** An event map: event name → listener signature. */
+export type EventMap<E> = { [K in keyof E]: (...args: never[]) => void };
+
+/** Typed emitter with isolated listener errors. */
+export class TypedEmitter<E extends EventMap<E>> {
+  private readonly listeners = new Map<keyof E, E[keyof E][]>();
+
+  /** Adds a listener. */
+  on<K extends keyof E>(event: K, listener: E[K]): this {
+    const list = this.listeners.get(event) ?? [];
+    this.listeners.set(event, [...list, listener]);
+    return this;
+  }
+
+  /** Removes a listener (no effect when absent). */
+  off<K extends keyof E>(event: K, listener: E[K]): this {
+    const list = this.listeners.get(event);
+    if (list !== undefined) this.listeners.set(event, list.filter((l) => l !== listener));
+    return this;
+  }
+
+  /** True when the event has at least one listener (lets hot paths skip work). */
+  hasListeners(event: keyof E): boolean {
+    return (this.listeners.get(event)?.length ?? 0) > 0;
+  }
+
+  /** Removes every listener. */
+  removeAllListeners(): void {
+    this.listeners.clear();
+  }
+
+  /** Calls the listeners of `event` in order. */
+  protected emit<K extends keyof E>(event: K, ...args: Parameters<E[K]>): void {
+    const list = this.listeners.get(event);
+    if (list === undefined) return;
+    for (const listener of list) {
+      try {
+        (listener as (...a: Parameters<E[K]>) => void)(...args);
+      } catch (error) {
+        this.onListenerError(error, event);
+      }
+    }
+  }
+
+  /** Called when a listener throws; the default ignores it. */
+  protected onListenerError(_error: unknown, _event: keyof E): void {}
+}

@@ -1,0 +1,137 @@
+/**
+ * The sending half of an RTP session, without sockets: each tick it builds one packet in
+ * a small ring of preallocated buffers: a telephone-event packet while a DTMF digit is
+ * on the wire (audio is muted meanwhile), else one 20 ms frame from the audio source
+ * encoded with the negotiated law. Sequence numbers, timestamps and SSRC start random
+ * (RFC 3550 §5.1); the timestamp follows the clock's tick number, so a stalled clock
+ * shows up at the peer as a gap in time rather than a burst.
+ */
+import { DtmfPacket, DtmfSender } from './dtmf-sender.ts';
+import type { DtmfSenderOptions } from './dtmf-sender.ts';
+import { encodeG711 } from './g711.ts';
+import { PlaybackQueue } from './playback.ts';
+import type { AudioSource } from './playback.ts';
+import { RTP_HEADER_SIZE, writeRtpHeader } from './rtp.ts';
+import type { RtpWriteFields } from './rtp.ts';
+import type { RtpCodec } from './rtp-session-types.ts';
+
+/** Samples per 20 ms frame at 8 kHz. */
+export const FRAME_SAMPLES = 160;
+/** Buffers in the send ring: a buffer is rewritten only 4 ticks after it was handed to the socket. */
+const RING = 4;
+
+/** Options of {@link RtpOutbound}. */
+export interface RtpOutboundOptions {
+  /** The negotiated codec. */
+  codec: RtpCodec;
+  /** Payload type of telephone-event. */
+  telephoneEventPt: number;
+  /** Our SSRC. */
+  ssrc: number;
+  /** First sequence number. */
+  initialSeq: number;
+  /** RTP timestamp of the first tick. */
+  initialTimestamp: number;
+  /** DTMF sender defaults. */
+  dtmf?: DtmfSenderOptions;
+}
+
+/** Sending half of a session. */
+export class RtpOutbound {
+  /** The default source: queued prompts and bot audio. */
+  readonly playback = new PlaybackQueue();
+  /** Outbound RFC 4733 digits. */
+  readonly dtmf: DtmfSender;
+  /** Packets sent; the session counts them (a built packet is not sent while on hold). */
+  packets = 0;
+  /** Payload bytes sent; counted by the session. */
+  octets = 0;
+  /** Digits whose first packet was built. */
+  digits = 0;
+  private source: AudioSource = this.playback;
+  private readonly ring: Buffer[] = Array.from({ length: RING }, () => Buffer.alloc(RTP_HEADER_SIZE + FRAME_SAMPLES));
+  private readonly ringPayload: Uint8Array[] = this.ring.map((b) => new Uint8Array(b.buffer, b.byteOffset + RTP_HEADER_SIZE, FRAME_SAMPLES));
+  private ringIndex = 0;
+  private last: Buffer = this.ring[0]!;
+  private readonly pcm = new Int16Array(FRAME_SAMPLES);
+  private readonly dtmfPacket = new DtmfPacket();
+  private readonly fields: Required<Omit<RtpWriteFields, 'csrc'>>;
+  private readonly codec: RtpCodec;
+  private readonly telephoneEventPt: number;
+  private firstTick = -1;
+  private lastPayloadLength = 0;
+  private started = false;
+
+  constructor(private readonly options: RtpOutboundOptions) {
+    this.codec = options.codec;
+    this.telephoneEventPt = options.telephoneEventPt;
+    this.dtmf = new DtmfSender(options.dtmf);
+    this.fields = { payloadType: 0, sequenceNumber: options.initialSeq & 0xffff, timestamp: 0, ssrc: options.ssrc, marker: false };
+  }
+
+  /** Our SSRC. */
+  get ssrc(): number {
+    return this.options.ssrc;
+  }
+
+  /**
+   * Replaces the audio source (undefined restores the playback queue). The queue keeps
+   * its content meanwhile.
+   */
+  setSource(source: AudioSource | undefined): void {
+    this.source = source ?? this.playback;
+  }
+
+  /** RTP timestamp of a tick (the media time of that frame). */
+  timestampAt(tick: number): number {
+    const base = this.firstTick < 0 ? tick : this.firstTick;
+    return (this.options.initialTimestamp + (tick - base) * FRAME_SAMPLES) >>> 0;
+  }
+
+  /** Counts the packet last built as sent (feeds the SR's packet and octet counts). */
+  markSent(): void {
+    this.packets++;
+    this.octets += this.lastPayloadLength;
+  }
+
+  /** The buffer of the packet last built; stays intact for the next 3 builds. */
+  get packet(): Buffer {
+    return this.last;
+  }
+
+  /**
+   * Builds this tick's packet into {@link packet}.
+   * @returns the packet length, bytes
+   */
+  build(tick: number): number {
+    if (this.firstTick < 0) this.firstTick = tick;
+    const buf = this.ring[this.ringIndex]!;
+    const payload = this.ringPayload[this.ringIndex]!;
+    this.ringIndex = (this.ringIndex + 1) % RING;
+    this.last = buf;
+    const f = this.fields;
+    const timestamp = this.timestampAt(tick);
+    let payloadLength: number;
+    if (this.dtmf.next(timestamp, this.dtmfPacket)) {
+      const p = this.dtmfPacket;
+      if (p.marker) this.digits++;
+      f.payloadType = this.telephoneEventPt;
+      f.timestamp = p.timestamp;
+      f.marker = p.marker;
+      payload.set(p.payload);
+      payloadLength = p.payload.length;
+    } else {
+      if (!this.source.read(this.pcm)) this.pcm.fill(0);
+      f.payloadType = this.codec.pt;
+      f.timestamp = timestamp;
+      // RFC 3551 §4.1: marker on the first packet of a talkspurt (here: of the stream).
+      f.marker = !this.started;
+      this.started = true;
+      payloadLength = encodeG711(this.codec.name, this.pcm, payload);
+    }
+    writeRtpHeader(buf, 0, f);
+    f.sequenceNumber = (f.sequenceNumber + 1) & 0xffff;
+    this.lastPayloadLength = payloadLength;
+    return RTP_HEADER_SIZE + payloadLength;
+  }
+}
