@@ -45,6 +45,7 @@ test('manual clock dispatches ticks to every listener', () => {
   assert.deepEqual(seen, ['a0', 'b0', 'a1', 'b1', 'b2']);
   assert.equal(clock.currentTick, 2);
   assert.equal(clock.nowMs, 60);
+  assert.equal(clock.now(), 60);
 });
 
 test('a throwing listener does not stop the others', () => {
@@ -84,6 +85,7 @@ test('timer clock schedules against the absolute start: lateness does not drift'
   assert.deepEqual(ticks.slice(0, 3), [0, 1, 2]);
   assert.equal(clock.stats.skipped, 0);
   assert.ok(clock.stats.maxLateMs <= 3);
+  assert.equal(clock.now(), timers.time);
 });
 
 test('timer clock catches up at most maxCatchUp ticks after a stall and skips the rest', () => {

@@ -18,6 +18,8 @@ export interface MediaClock {
   add(listener: TickListener): void;
   /** Unregisters a listener; unknown listeners are ignored. */
   remove(listener: TickListener): void;
+  /** Monotonic time on this clock's time base, ms (media sessions stamp arrivals with it). */
+  now(): number;
 }
 
 /** Options shared by the clocks. */
@@ -66,6 +68,8 @@ abstract class BaseClock implements MediaClock {
   /** Hook for subclasses: the listener set changed. */
   protected onListenersChanged(): void {}
 
+  abstract now(): number;
+
   protected dispatch(tick: number): void {
     this.lastTick = tick;
     const list = this.listeners;
@@ -88,6 +92,11 @@ export class ManualMediaClock extends BaseClock {
   /** Milliseconds of media time elapsed: (currentTick + 1) × period. */
   get nowMs(): number {
     return (this.currentTick + 1) * this.periodMs;
+  }
+
+  /** Same as {@link nowMs}: time moves only with `tick()`. */
+  now(): number {
+    return this.nowMs;
   }
 
   /**
@@ -157,6 +166,11 @@ export class TimerMediaClock extends BaseClock {
   /** A snapshot of the scheduling stats. */
   get stats(): TimerClockStats {
     return { ...this.counters };
+  }
+
+  /** Monotonic time from the clock's timers, ms. */
+  now(): number {
+    return this.timers.now();
   }
 
   protected override onListenersChanged(): void {

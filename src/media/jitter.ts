@@ -181,7 +181,8 @@ export class JitterBuffer {
     this.slotState[idx] = FILLED;
     this.slotTimestamp[idx] = timestamp >>> 0;
     this.slotLength[idx] = length;
-    this.slotView[idx]!.set(payload.subarray(offset, offset + length));
+    const slot = this.slotView[idx]!;
+    for (let i = 0; i < length; i++) slot[i] = payload[offset + i]!;
     this.bufferedCount++;
     return true;
   }

@@ -67,7 +67,7 @@ export interface RtpSessionOptions {
   dtmf?: DtmfSenderOptions;
   /** Inbound DTMF: an event with no end packet is reported after this long, ms (default 500). */
   dtmfTimeoutMs?: number;
-  /** Monotonic time, ms (default `performance.now`). */
+  /** Monotonic time, ms, for arrival stamps (default: the media clock's `now()`). */
   now?: () => number;
   /** Wall clock, Unix ms, for RTCP NTP timestamps (default `Date.now`). */
   wallClock?: () => number;

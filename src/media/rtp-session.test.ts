@@ -40,7 +40,6 @@ function rig(host = '127.0.0.1'): Rig {
     ports: ephemeralPorts,
     localAddress: host,
     codec: { name: 'PCMU', pt: 0 },
-    now: () => clock.nowMs,
     wallClock: () => 1_700_000_000_000 + clock.nowMs,
   };
   return {

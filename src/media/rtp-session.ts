@@ -75,7 +75,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.mux = rtcpSocket === undefined;
     this.rtcpPort = rtcpSocket === undefined ? this.port : rtcpSocket.address().port;
     this.socketType = isIPv6(options.localAddress) ? 'udp6' : 'udp4';
-    this.now = options.now ?? (() => performance.now());
+    this.now = options.now ?? (() => options.clock.now());
     this.wallClock = options.wallClock ?? (() => Date.now());
     this.relatchAfterMs = options.relatchAfterMs ?? 1000;
     const telephoneEventPt = options.telephoneEventPt ?? DEFAULT_TELEPHONE_EVENT_PT;
