@@ -37,6 +37,7 @@ export const ERRORS = {
   bad_request: { sip: 400, http: 400, message: 'bad request', description: 'A malformed SIP message or HTTP request.' },
   unauthorized: { http: 401, message: 'unauthorized', description: 'Missing or unknown API key.' },
   not_found: { http: 404, message: 'not found', description: 'No such record in the key scope (out-of-scope records look missing too).' },
+  conflict: { http: 409, message: 'conflict', description: 'The admin change clashes with what exists (a taken slug, extension or destination in use).' },
   rate_limited: { http: 429, message: 'rate limited', description: 'Too many requests for this key.' },
   unavailable: { sip: 503, http: 503, message: 'service unavailable', description: 'A dependency is down or the node cannot serve now.' },
   config_invalid: { message: 'invalid configuration', description: 'The configuration failed validation at startup.' },
@@ -123,13 +124,14 @@ const PUBLIC_HTTP_CODES: Readonly<Record<number, string>> = {
   400: 'bad_request',
   401: 'unauthorized',
   404: 'not_found',
+  409: 'conflict',
   429: 'rate_limited',
   503: 'unavailable',
 };
 
 /**
  * The HTTP answer for an error: status and the `{ error: { code, message } }` body.
- * Public codes only (`bad_request`, `unauthorized`, `not_found`, `rate_limited`,
+ * Public codes only (`bad_request`, `unauthorized`, `not_found`, `conflict`, `rate_limited`,
  * `unavailable`, else `internal`); internal details stay out of the body.
  * @param err anything thrown; errors without an HTTP status become 500
  */
