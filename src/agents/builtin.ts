@@ -1,11 +1,27 @@
 /**
- * The built-in agent: waits a configured time or for a DTMF digit, then ends with the
- * outcome configured for that digit (or its default outcome). It drives the gateway's
- * loop end to end before the flow agent and the WebSocket bridge exist, and is the demo
- * agent's behaviour.
+ * The built-in agent: plays an optional greeting (a WAV file, spoken text or a tone),
+ * waits a configured time or for a DTMF digit, then ends with the outcome configured for
+ * that digit (or its default outcome). A digit cuts the greeting (barge-in). Every digit
+ * received is reported in the outcome's `data.digits`. It drives the gateway's loop end
+ * to end before the flow agent and the WebSocket bridge exist, and is the demo agent's
+ * behaviour.
  */
+import { generateTone } from '../media/tone.ts';
 import type { Agent, AgentContext, AgentMedia, Outcome } from './types.ts';
 import { AgentConfigError } from './errors.ts';
+
+/** A tone greeting: one frequency or several summed (e.g. a DTMF pair). */
+export interface ToneSpec {
+  /** Frequency or frequencies, Hz (each 50–3900). */
+  freqHz: number | number[];
+  /** Length, ms (1–600000). */
+  durationMs: number;
+  /** Peak amplitude per frequency, linear 16-bit units. Default 8000 (about −12 dBFS). */
+  amplitude?: number;
+}
+
+/** What the agent plays first: a WAV file, text spoken by espeak-ng, or a tone. */
+export type Greeting = { file: string } | { say: string } | { tone: ToneSpec };
 
 /** Configuration of a built-in agent (the directory's `agent.config` for kind `builtin`). */
 export interface BuiltinConfig {
@@ -15,6 +31,8 @@ export interface BuiltinConfig {
   digits: Record<string, Outcome>;
   /** Outcome when no listed digit comes within `waitMs`. Default `{ contained: true }`. */
   outcome: Outcome;
+  /** Played when the call starts. Default none. */
+  greeting?: Greeting;
 }
 
 /** Default wait for the built-in agent, ms. */
@@ -71,7 +89,46 @@ export function parseBuiltinConfig(raw: Readonly<Record<string, unknown>>): Buil
     digits[digit] = parseOutcome(o, `digits.${digit}`);
   }
   const outcome = raw['outcome'] === undefined ? { contained: true } : parseOutcome(raw['outcome'], 'outcome');
-  return { waitMs, digits, outcome };
+  const config: BuiltinConfig = { waitMs, digits, outcome };
+  if (raw['greeting'] !== undefined) config.greeting = parseGreeting(raw['greeting']);
+  return config;
+}
+
+function isNumberIn(v: unknown, min: number, max: number): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+}
+
+/** Checks a greeting from config. @throws AgentConfigError */
+export function parseGreeting(raw: unknown): Greeting {
+  if (isObject(raw) && typeof raw['file'] === 'string' && raw['file'] !== '') return { file: raw['file'] };
+  if (isObject(raw) && typeof raw['say'] === 'string' && raw['say'].trim() !== '') return { say: raw['say'] };
+  const tone = isObject(raw) ? raw['tone'] : undefined;
+  if (isObject(tone)) {
+    const freqs = Array.isArray(tone['freqHz']) ? tone['freqHz'] : [tone['freqHz']];
+    const amplitude = tone['amplitude'];
+    if (freqs.length > 0 && freqs.every((f) => isNumberIn(f, 50, 3900)) && isNumberIn(tone['durationMs'], 1, 600_000)
+      && (amplitude === undefined || isNumberIn(amplitude, 0, 32767))) {
+      const spec: ToneSpec = { freqHz: freqs as number[], durationMs: tone['durationMs'] };
+      if (amplitude !== undefined) spec.amplitude = amplitude as number;
+      return { tone: spec };
+    }
+  }
+  throw new AgentConfigError('greeting must be { file: path }, { say: text } or { tone: { freqHz, durationMs, amplitude? } } [at:greeting]');
+}
+
+/** Starts the greeting; resolves with the error code when it could not be played. */
+function playGreeting(media: AgentMedia, greeting: Greeting): Promise<string | undefined> {
+  let played;
+  if ('file' in greeting) played = media.playFile(greeting.file);
+  else if ('say' in greeting) played = media.say(greeting.say);
+  else played = media.play(generateTone(greeting.tone.freqHz, greeting.tone.durationMs, { amplitude: greeting.tone.amplitude ?? 8000 }));
+  return played.then(
+    () => undefined,
+    (err: unknown) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      return typeof code === 'string' ? code : 'greeting_failed';
+    },
+  );
 }
 
 /** Copies an outcome so that the caller may change it freely. */
@@ -88,16 +145,23 @@ export class BuiltinAgent implements Agent {
     this.config = parseBuiltinConfig(config);
   }
 
-  /** Waits for a configured digit, the wait time, or the abort, whichever comes first. */
+  /**
+   * Plays the greeting, then waits for a configured digit, the wait time, or the abort,
+   * whichever comes first. A digit stops the greeting.
+   */
   run(_ctx: AgentContext, media: AgentMedia, signal: AbortSignal): Promise<Outcome> {
-    const { waitMs, digits, outcome } = this.config;
+    const { waitMs, digits, outcome, greeting } = this.config;
+    const heard: string[] = [];
+    let greetingError: string | undefined;
     return new Promise<Outcome>((resolve) => {
       const cleanup: Array<() => void> = [];
-      const finish = (o: Outcome): void => {
+      const finish = (o: Outcome, extra: Record<string, unknown>): void => {
         for (const undo of cleanup.splice(0)) undo();
-        resolve(o);
+        if (heard.length > 0) extra['digits'] = heard.join('');
+        if (greetingError !== undefined) extra['greeting_error'] = greetingError;
+        resolve(copyOutcome(o, extra));
       };
-      const onAbort = (): void => finish(copyOutcome(outcome, { ended_early: true }));
+      const onAbort = (): void => finish(outcome, { ended_early: true });
       if (signal.aborted) {
         onAbort();
         return;
@@ -105,10 +169,13 @@ export class BuiltinAgent implements Agent {
       signal.addEventListener('abort', onAbort, { once: true });
       cleanup.push(() => signal.removeEventListener('abort', onAbort));
       cleanup.push(media.onDtmf((digit) => {
+        heard.push(digit);
+        if (heard.length === 1 && greeting !== undefined) media.stop();
         const chosen = digits[digit];
-        if (chosen) finish(copyOutcome(chosen, { digit }));
+        if (chosen) finish(chosen, { digit });
       }));
-      const timer = setTimeout(() => finish(copyOutcome(outcome, { timed_out: true })), waitMs);
+      if (greeting !== undefined) void playGreeting(media, greeting).then((code) => { greetingError = code; });
+      const timer = setTimeout(() => finish(outcome, { timed_out: true }), waitMs);
       cleanup.push(() => clearTimeout(timer));
     });
   }

@@ -45,13 +45,37 @@ export interface AgentContext {
 /** A DTMF digit: `0-9`, `*`, `#`, `A-D`. */
 export type DtmfListener = (digit: string) => void;
 
+/** One 20 ms frame of inbound audio: 160 samples of 16-bit PCM at 8 kHz (reused: copy to keep). */
+export type AudioListener = (frame: Int16Array) => void;
+
+/** How a playback ended. */
+export interface PlaybackResult {
+  /** True when every sample was played; false when `stop()` (barge-in) or the call's end cut it. */
+  completed: boolean;
+}
+
 /**
- * The agent's handle on the call's media. Minimal for now: DTMF digits, whether they came
- * by SIP INFO (`application/dtmf-relay`) or by RTP (RFC 4733). Audio comes later.
+ * The agent's handle on the call's media. Outbound audio is queued and paced by the shared
+ * 20 ms media clock (never dumped at once); playbacks play in the order they were queued.
  */
 export interface AgentMedia {
-  /** Subscribes to digits; returns the unsubscribe function. */
+  /** Subscribes to digits, from SIP INFO (`application/dtmf-relay`) or RTP (RFC 4733), once each. */
   onDtmf(listener: DtmfListener): () => void;
+  /** Subscribes to inbound audio frames (after the jitter buffer; gaps concealed as silence). */
+  onAudio(listener: AudioListener): () => void;
+  /** Queues 8 kHz mono 16-bit PCM for playback; resolves when it has played out or was stopped. */
+  play(pcm: Int16Array): Promise<PlaybackResult>;
+  /** Queues a WAV file (PCM 8/16 kHz, µ-law or A-law); rejects with a typed error naming the format when unsupported. */
+  playFile(path: string): Promise<PlaybackResult>;
+  /**
+   * Speaks `text` through espeak-ng (rendered once and cached); rejects with code
+   * `media_tts_unavailable` naming the missing package when espeak-ng is not installed.
+   */
+  say(text: string): Promise<PlaybackResult>;
+  /** Resolves when everything queued before this call has played (a "mark"); at once when nothing is queued. */
+  mark(): Promise<PlaybackResult>;
+  /** Barge-in: stops the current and every queued playback at once (they resolve `completed: false`). */
+  stop(): void;
 }
 
 /** A voice agent. One instance may serve one call; create one per call. */
