@@ -1,9 +1,12 @@
 /**
  * The composition root (ARCHITECTURE.md "Layers and folders"): config → logger and
  * metrics → store (with the demo tenant and agent) → router → SIP transport and user
- * agent → call manager. The only module that wires concrete parts together.
+ * agent → call manager → HTTP API (Handoff API, admin API, health, metrics). The only
+ * module that wires concrete parts together.
  */
-import { createAgent, DEMO_BUILTIN_CONFIG } from './agents/index.ts';
+import { AdminService, type AgentConfigValidator } from './admin/index.ts';
+import { createAgent, DEMO_BUILTIN_CONFIG, parseBuiltinConfig } from './agents/index.ts';
+import { createApiServer, liveCallRegistry, type ApiServer, type ReadinessCheck } from './api/index.ts';
 import { CallManager, type CallDeps } from './call/index.ts';
 import type { Config } from './config/index.ts';
 import { UserAgent } from './dialog/index.ts';
@@ -16,6 +19,9 @@ import {
 import { openSqliteStore, type JsonObject, type Store, type Tenant } from './store/index.ts';
 import { systemClock } from './transaction/index.ts';
 import { SipTransport, type Protocol } from './transport/index.ts';
+
+/** How often expired handoff records are purged, ms (hourly). */
+export const PURGE_INTERVAL_MS = 3_600_000;
 
 /** Options of {@link startGateway}. */
 export interface GatewayOptions {
@@ -40,8 +46,8 @@ export interface DemoInfo {
 export interface Gateway {
   /** The SIP port (UDP and TCP) actually bound. */
   sipPort: number;
-  /** The HTTP port, once the API is served (not yet). */
-  httpPort?: number;
+  /** The HTTP port actually bound (Handoff API, admin API, `/metrics`, `/healthz`, `/readyz`). */
+  httpPort: number;
   store: Store;
   calls: CallManager;
   metrics: Metrics;
@@ -49,54 +55,141 @@ export interface Gateway {
   demo?: DemoInfo;
   /** Stops taking calls (503 + Retry-After) and waits for live ones, at most `timeoutMs` (default `limits.drainTimeoutSec`). */
   drain(timeoutMs?: number): Promise<void>;
-  /** Ends live calls (record, then BYE), closes the SIP stack and the store. Idempotent. */
+  /** Ends live calls (record, then BYE), closes the HTTP server, the SIP stack and the store. Idempotent. */
   stop(): Promise<void>;
 }
 
 /**
  * Starts the gateway.
- * @throws StoreError `store_unavailable`, TransportError when a port cannot be bound,
- *   AgentlineError `config_invalid` for a store kind this build cannot open
+ * @throws StoreError `store_unavailable`, TransportError when a SIP port cannot be bound,
+ *   an `EADDRINUSE` error when the HTTP port cannot, AgentlineError `config_invalid` for a
+ *   store kind this build cannot open
  */
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const metrics = options.metrics ?? new Metrics();
   const store = openStore(config);
+  const closers: Array<() => Promise<void> | void> = [() => store.close()];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) await close();
+  };
   try {
     const demo = config.demo.enabled ? await seedDemo(store, config.demo, logger) : undefined;
-    const deps = callDeps(config, store, logger, metrics);
-    const calls = new CallManager(deps, { maxCalls: config.limits.maxCalls });
-    const transport = await SipTransport.listen({
-      host: config.sip.host, port: config.sip.port, protocols: protocolsOf(config),
-      ...(config.sip.publicAddress === undefined ? {} : { publicAddress: config.sip.publicAddress }),
-    });
-    const ua = new UserAgent({
-      transport,
-      onInvite: (invite, inbound) => calls.handleInvite(invite, inbound),
-      onRequest: (tx) => calls.handleRequest(tx),
-      onError: (err) => logger.warn({ err }, 'SIP stack error'),
-    });
-    logger.info({ host: config.sip.host, port: transport.port }, 'SIP listening');
+    const router = new Router({ trunks: config.trunks, directory: store });
+    const calls = new CallManager(callDeps(config, store, router, logger, metrics), { maxCalls: config.limits.maxCalls });
+    const sip = await startSip(config, calls, logger);
+    closers.push(sip.close);
+    const api = await startApi(config, { store, router, calls, metrics, logger, sipListening: sip.listening });
+    closers.push(() => api.server.close());
+    const purge = schedulePurge(store, logger);
+    closers.push(() => clearInterval(purge));
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => (stopping ??= (async () => {
+      // Live calls end first (their records land and answer waiting Handoff API requests).
       await calls.hangupAll();
-      ua.close();
-      await transport.close();
-      await store.close();
+      await closeAll();
       logger.info('gateway stopped');
     })());
     return {
-      sipPort: transport.port, store, calls, metrics, ...(demo === undefined ? {} : { demo }),
+      sipPort: sip.port, httpPort: api.port, store, calls, metrics, ...(demo === undefined ? {} : { demo }),
       drain: (timeoutMs = config.limits.drainTimeoutSec * 1000) => calls.drain(timeoutMs),
       stop,
     };
   } catch (err) {
-    await store.close();
+    await closeAll();
     throw err;
   }
 }
 
-function openStore(config: Config): Store {
+/** The SIP side: transport and user agent, handing requests to the call manager. */
+async function startSip(config: Config, calls: CallManager, logger: Logger) {
+  const transport = await SipTransport.listen({
+    host: config.sip.host, port: config.sip.port, protocols: protocolsOf(config),
+    ...(config.sip.publicAddress === undefined ? {} : { publicAddress: config.sip.publicAddress }),
+  });
+  const ua = new UserAgent({
+    transport,
+    onInvite: (invite, inbound) => calls.handleInvite(invite, inbound),
+    onRequest: (tx) => calls.handleRequest(tx),
+    onError: (err) => logger.warn({ err }, 'SIP stack error'),
+  });
+  logger.info({ host: config.sip.host, port: transport.port }, 'SIP listening');
+  let listening = true;
+  return {
+    port: transport.port,
+    listening: () => listening,
+    close: async () => {
+      listening = false;
+      ua.close();
+      await transport.close();
+    },
+  };
+}
+
+/** What {@link startApi} wires together. */
+interface ApiParts {
+  store: Store;
+  router: Router;
+  calls: CallManager;
+  metrics: Metrics;
+  logger: Logger;
+  sipListening: () => boolean;
+}
+
+/**
+ * Kind-specific agent config rules for the admin API (the same as the CLI's): kinds
+ * without a parser yet accept any JSON object; the agent checks it when a call starts.
+ */
+export const validateAgentConfig: AgentConfigValidator = (kind, config) => {
+  if (kind === 'builtin') parseBuiltinConfig(config);
+};
+
+/** The HTTP side: Handoff API, admin API (over the shared AdminService), health, metrics. */
+async function startApi(config: Config, p: ApiParts): Promise<{ server: ApiServer; port: number }> {
+  const admin = new AdminService({
+    store: p.store, validateAgentConfig, logger: p.logger,
+    // Routing sees new agents and tokens, and the Handoff API revoked keys, at once.
+    onDirectoryChange: () => {
+      p.router.invalidate();
+      server.invalidate(); // changes come from admin requests, so after `server` exists
+    },
+  });
+  const readiness: ReadinessCheck[] = [
+    { name: 'store', check: () => p.store.ping() },
+    { name: 'sip', check: p.sipListening },
+    { name: 'draining', check: () => !p.calls.draining },
+  ];
+  const server = await createApiServer({
+    store: p.store, metrics: p.metrics, logger: p.logger, admin, calls: liveCallRegistry(p.calls), readiness,
+    settings: {
+      ...(config.api.adminKey === undefined ? {} : { adminKey: config.api.adminKey }),
+      rateLimit: config.api.rateLimit, maxWaitSec: config.handoff.maxWaitSec,
+    },
+  });
+  try {
+    const port = await server.listen(config.http.host, config.http.port);
+    p.logger.info({ host: config.http.host, port }, 'HTTP listening');
+    return { server, port };
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+}
+
+/** Purges expired handoff records now and then (the API already treats them as missing). */
+function schedulePurge(store: Store, logger: Logger): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    store.purgeExpired(Date.now()).then(
+      (n) => { if (n > 0) logger.info({ purged: n }, 'expired handoff records purged'); },
+      (err: unknown) => logger.warn({ err }, 'purging expired handoff records failed'),
+    );
+  }, PURGE_INTERVAL_MS);
+  timer.unref();
+  return timer;
+}
+
+/** Opens the store the config names (the CLI's admin commands use the same one as the server). */
+export function openStore(config: Config): Store {
   if (config.store.kind === 'sqlite') return openSqliteStore({ path: config.store.path });
   throw errorFor('config_invalid', { setting: 'store.kind', value: 'redis (not available in this build yet)' });
 }
@@ -108,11 +201,10 @@ function protocolsOf(config: Config): Protocol[] {
   return out;
 }
 
-function callDeps(config: Config, store: Store, logger: Logger, metrics: Metrics): CallDeps {
+function callDeps(config: Config, store: Store, router: Router, logger: Logger, metrics: Metrics): CallDeps {
   const mediaClock = new TimerMediaClock({ onError: (err) => logger.warn({ err }, 'media clock listener failed') });
   return {
-    store, logger, metrics, mediaClock, createAgent,
-    router: new Router({ trunks: config.trunks, directory: store }),
+    store, logger, metrics, mediaClock, createAgent, router,
     limiter: new LocalConcurrencyLimiter(),
     ports: new PortAllocator(config.rtp.portMin, config.rtp.portMax),
     rtpBindAddress: config.rtp.host,

@@ -116,12 +116,27 @@ export function parseGreeting(raw: unknown): Greeting {
   throw new AgentConfigError('greeting must be { file: path }, { say: text } or { tone: { freqHz, durationMs, amplitude? } } [at:greeting]');
 }
 
+/** Tone greetings rendered once per spec (playback never changes the buffer); a few specs at most. */
+const tones = new Map<string, Int16Array>();
+const MAX_TONES = 16;
+
+function toneOf(spec: ToneSpec): Int16Array {
+  const key = JSON.stringify(spec);
+  let pcm = tones.get(key);
+  if (pcm === undefined) {
+    pcm = generateTone(spec.freqHz, spec.durationMs, { amplitude: spec.amplitude ?? 8000 });
+    if (tones.size >= MAX_TONES) tones.clear();
+    tones.set(key, pcm);
+  }
+  return pcm;
+}
+
 /** Starts the greeting; resolves with the error code when it could not be played. */
 function playGreeting(media: AgentMedia, greeting: Greeting): Promise<string | undefined> {
   let played;
   if ('file' in greeting) played = media.playFile(greeting.file);
   else if ('say' in greeting) played = media.say(greeting.say);
-  else played = media.play(generateTone(greeting.tone.freqHz, greeting.tone.durationMs, { amplitude: greeting.tone.amplitude ?? 8000 }));
+  else played = media.play(toneOf(greeting.tone));
   return played.then(
     () => undefined,
     (err: unknown) => {

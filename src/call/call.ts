@@ -1,8 +1,9 @@
 /**
- * One call's life (issue "call's life"): INVITE in → routed → answered with SDP → the
- * agent decides → handoff record committed → BYE with the outcome headers. The
- * orchestrator only sequences named steps; each step lives in its own module (routing in
- * `../routing`, media in `media.ts`, the outcome in `outcome.ts`, the CDR in `cdr.ts`).
+ * One call's life (issue "call's life"): INVITE in → session timer negotiated → routed →
+ * answered with SDP → the agent decides → handoff record committed → BYE with the outcome
+ * headers (or REFER). The orchestrator only sequences named steps; each step lives in its
+ * own module (routing in `../routing`, media in `media-leg.ts`, session timers in
+ * `session-timer.ts`, the outcome in `outcome.ts`, the end in `ending.ts`, the CDR in `cdr.ts`).
  */
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Agent, Outcome } from '../agents/index.ts';
@@ -13,13 +14,13 @@ import type { CallRecord } from '../store/index.ts';
 import type { ServerTransaction, TimerHandle } from '../transaction/index.ts';
 import { CdrWriter } from './cdr.ts';
 import { agentContext } from './context.ts';
-import { DtmfHub, parseInfoDigit } from './dtmf.ts';
-import { openCallMedia, type CallMedia } from './media.ts';
-import { reanswer } from './modify.ts';
-import {
-  buildHandoffRecord, byeHeaders, fallbackOutcome, finalizeOutcome, type FinalOutcome, type OutcomeNote,
-} from './outcome.ts';
+import { parseInfoDigit } from './dtmf.ts';
+import { MediaLeg } from './media-leg.ts';
+import { commitHandoff, handBack, type HandBack } from './ending.ts';
+import { buildHandoffRecord, fallbackOutcome, finalizeOutcome, type FinalOutcome, type OutcomeNote } from './outcome.ts';
 import { rejectionFor, rejectionHeaders } from './reject.ts';
+import { CallSessionTimer, SessionIntervalError, sessionPolicy } from './session-timer.ts';
+import { REFER_TIMEOUT_MS } from './transfer.ts';
 import { CallStateMachine } from './state.ts';
 import type { CallDeps, CallEndedBy, CallState } from './types.ts';
 
@@ -42,16 +43,19 @@ export class Call {
   readonly #abort = new AbortController();
   readonly #timers: TimerHandle[] = [];
   readonly #sdpSessionId = String(randomInt(1, 2 ** 47));
-  readonly #dtmf: DtmfHub;
   readonly #cdr: CdrWriter;
   #log: Logger;
   #route: RouteResult | undefined;
   #releaseSlot: Release | undefined;
-  #media: CallMedia | undefined;
+  #media: MediaLeg | undefined;
+  #recorded: Promise<void> = Promise.resolve();
   #dialog: Dialog | undefined;
   #endedBy: CallEndedBy | undefined;
   #note: OutcomeNote | undefined;
   #wake: (() => void) | undefined;
+  #session: CallSessionTimer | undefined;
+  /** True when the caller's leg is presumed dead (no ACK, session expired): BYE only, no REFER. */
+  #peerGone = false;
 
   constructor(
     readonly invite: IncomingInvite,
@@ -59,7 +63,6 @@ export class Call {
     private readonly deps: CallDeps,
   ) {
     this.#log = callLogger(deps.logger, { callId: invite.request.callId }).child({ conversationId: this.conversationId });
-    this.#dtmf = new DtmfHub((err) => this.#log.warn({ err }, 'DTMF listener failed'));
     this.#cdr = new CdrWriter(deps.store, this.#log);
     // RFC 3261 §9.2: the stack already answered 487; wake a ringing call so it ends.
     invite.onCancel = () => this.#wake?.();
@@ -84,6 +87,7 @@ export class Call {
   async run(): Promise<void> {
     try {
       this.#cdr.start(this.#initialRecord());
+      if (!this.#sessionStep()) return;
       if (!(await this.#routeStep())) return;
       if (!(await this.#mediaStep())) return;
       if (!(await this.#ringStep())) return;
@@ -94,6 +98,7 @@ export class Call {
       this.#failSafe(err);
     } finally {
       this.#cleanup();
+      await this.#recorded;
       await this.#cdr.flushed();
     }
   }
@@ -116,6 +121,14 @@ export class Call {
       id: this.conversationId, sipCallId: req.callId, trunk: this.trunk.name, from: req.from.uri.toString(),
       to: req.to.uri.toString(), direction: 'inbound', outcome: 'received', startedAt: this.startedAt,
     };
+  }
+
+  /** Step 0: RFC 4028 §9, a Session-Expires below our Min-SE is refused 422 before anything else. */
+  #sessionStep(): boolean {
+    const session = new CallSessionTimer(this.invite.request, sessionPolicy(this.deps.settings), this.deps.clock);
+    if (!session.negotiation.ok) return this.#reject(new SessionIntervalError(session.negotiation.minSe));
+    this.#session = session;
+    return true;
   }
 
   /** Step 1: agent by token or extension (403/404), then its concurrency slot (486). */
@@ -143,15 +156,13 @@ export class Call {
     return true;
   }
 
-  /** Step 2: RTP port (503 when exhausted) and SDP answer (488). */
+  /** Step 2: RTP port (503 when exhausted), SDP answer (488), the agent's media handle. */
   async #mediaStep(): Promise<boolean> {
     try {
-      this.#media = await openCallMedia(this.invite.request.body.toString(), this.deps, this.#sdpSessionId);
+      this.#media = await MediaLeg.open(this.invite.request.body.toString(), this.deps, this.#sdpSessionId, this.conversationId, this.#log);
     } catch (err) {
       return this.#reject(err);
     }
-    this.#media.rtp.on('dtmf', (event) => this.#dtmf.push(event.digit));
-    this.#media.rtp.on('error', (err) => this.#log.debug({ err }, 'RTP error'));
     return !this.#stoppedBeforeAnswer();
   }
 
@@ -174,21 +185,28 @@ export class Call {
 
   /** Step 4: 200 OK with our SDP; the dialog's events now reach the call. */
   #answerStep(): void {
-    const media = this.#media as CallMedia;
-    const dialog = this.invite.accept({ sdp: media.answer });
+    const media = this.#media as MediaLeg;
+    const session = this.#session as CallSessionTimer;
+    const dialog = this.invite.accept({ sdp: media.answer, headers: session.answerHeaders });
     this.#dialog = dialog;
     this.#sm.fire('answer');
+    const modify = (tx: ServerTransaction, headers: Array<[string, string]>): void =>
+      media.modify(tx, dialog, this.deps.rtpAdvertisedAddress, this.#sdpSessionId, headers);
     dialog.handlers = {
       onBye: () => this.hangup('caller'),
       onInfo: (tx) => this.#onInfo(tx),
-      onModify: (tx) => reanswer(tx, dialog, media, this.deps.rtpAdvertisedAddress, this.#sdpSessionId),
+      onModify: (tx) => session.onModify(tx, (headers) => modify(tx, headers)),
+      // §13.3.1.4: no ACK; the call ends its own way (record, then BYE with the outcome headers).
+      onAckTimeout: () => this.#peerDead('system'),
       onEnd: (reason) => this.#onDialogEnd(reason),
     };
+    session.start(dialog, () => media.answer, () => this.#peerDead('timeout', 'session_expired'));
     this.deps.metrics.sipAnswer(200);
     this.deps.metrics.callStarted();
     this.#cdr.update(this.conversationId, { answerCode: 200, answeredAt: Date.now(), outcome: 'answered' });
     this.#timers.push(this.deps.clock.setTimer(this.deps.settings.maxCallDurationMs, () => this.hangup('timeout', 'max_duration')));
-    this.#log.info({ port: media.rtp.port, codec: media.media.codec.name }, 'call answered');
+    const { rtp, media: negotiated } = media.media;
+    this.#log.info({ port: rtp.port, codec: negotiated.codec.name, telephoneEventPt: negotiated.telephoneEventPt }, 'call answered');
   }
 
   /** Step 5: the agent decides; failure, or silence after the call ended, gives the fallback. */
@@ -206,12 +224,13 @@ export class Call {
       return fallback('agent_failed', err);
     }
     const ctx = agentContext(this.conversationId, this.invite.request, route);
-    const run = agent.run(ctx, this.#dtmf, this.#abort.signal).then(
+    const run = agent.run(ctx, (this.#media as MediaLeg).handle, this.#abort.signal).then(
       (outcome): AgentResult => ({ outcome }),
       (err: unknown) => fallback('agent_failed', err),
     );
     const result = await Promise.race([run, this.#graceAfterAbort().then(() => fallback('agent_failed', new Error('agent ignored the end of the call')))]);
-    return this.#note === 'max_duration' ? fallback('max_duration') : result;
+    if (this.#note === 'max_duration') return fallback('max_duration');
+    return this.#note !== undefined && result.note === undefined ? { ...result, note: this.#note } : result;
   }
 
   /** Resolves `agentGraceMs` after the call's abort signal fires. */
@@ -234,51 +253,48 @@ export class Call {
     this.#abort.abort(endedBy);
     const final = finalizeOutcome(route.agent, result.outcome, endedBy, result.note);
     await this.#commitRecord(route, final);
-    await this.#sendBye(route.trunk, final);
+    const back = await handBack(this.#dialog, {
+      trunk: route.trunk, final, conversationId: this.conversationId, clock: this.deps.clock, logger: this.#log,
+      peerAlive: !this.#peerGone, referTimeoutMs: this.deps.settings.referTimeoutMs ?? REFER_TIMEOUT_MS,
+      ...(route.sharedId === undefined ? {} : { sharedId: route.sharedId }),
+    });
     this.#closeMedia();
     const label = callOutcomeLabel(endedBy, final, result.note);
     this.deps.metrics.callEnded(label);
     this.#cdr.update(this.conversationId, {
-      outcome: label, endedBy, contained: final.contained, endedAt: Date.now(),
+      outcome: cdrOutcome(label, back), endedBy, contained: final.contained, endedAt: Date.now(),
       ...(final.destination === undefined ? {} : { destination: final.destination }),
     });
     this.#sm.fire('finish');
     this.#log.info({ endedBy, contained: final.contained, destination: final.destination }, 'call ended');
+    await back.answered; // media is already free; the call leaves the registry once the BYE is answered
   }
 
+  /** The record, durable before anything is handed back: store with retries, else the spool. */
   async #commitRecord(route: RouteResult, final: FinalOutcome): Promise<void> {
     const identity = {
       conversationId: this.conversationId, tenantId: route.tenant.id, agentId: route.agent.id,
       ...(route.sharedId === undefined ? {} : { sharedId: route.sharedId }),
     };
     const record = buildHandoffRecord(identity, final, Date.now(), this.deps.settings.retentionMs);
-    const t0 = performance.now();
-    try {
-      await this.deps.store.putHandoff(record);
-      this.deps.metrics.storeOp('putHandoff', (performance.now() - t0) / 1000);
-      this.deps.metrics.handoffRecord();
-    } catch (err) {
-      // The BYE still goes: the contact center's script then takes its API-failure branch.
-      this.deps.metrics.error('store_unavailable');
-      this.#log.error({ err }, 'handoff record not written');
-    }
+    const { store, clock, metrics, spool, settings } = this.deps;
+    await commitHandoff(record, {
+      store, clock, metrics, logger: this.#log, ...(spool === undefined ? {} : { spool }),
+      ...(settings.handoffRetryDelaysMs === undefined ? {} : { retryDelaysMs: settings.handoffRetryDelaysMs }),
+    });
   }
 
-  async #sendBye(trunk: Trunk, final: FinalOutcome): Promise<void> {
-    const dialog = this.#dialog;
-    if (!dialog || dialog.state === 'terminated') return;
-    try {
-      const res = await dialog.bye({ headers: byeHeaders(trunk, final) });
-      if (res.status >= 300) this.#log.warn({ status: res.status }, 'BYE refused');
-    } catch (err) {
-      this.#log.warn({ err }, 'BYE failed');
-    }
+  /** The caller's leg is presumed dead (no ACK, no session refresh): end with a BYE, never a REFER. */
+  #peerDead(endedBy: CallEndedBy, note?: OutcomeNote): void {
+    if (this.#endedBy !== undefined) return;
+    this.#peerGone = true;
+    this.hangup(endedBy, note);
   }
 
   /** RFC 3261 §12.2: DTMF relayed by INFO inside the dialog (answered 200 by the dialog). */
   #onInfo(tx: ServerTransaction): void {
     const digit = parseInfoDigit(tx.request.contentType, tx.request.body.toString());
-    if (digit !== undefined) this.#dtmf.push(digit);
+    if (digit !== undefined) this.#media?.infoDigit(digit);
   }
 
   /** The dialog ended without our BYE: the caller's BYE, or the stack gave up (no ACK, §13.3.1.4). */
@@ -325,28 +341,31 @@ export class Call {
     this.#cdr.update(this.conversationId, { outcome: 'failed', endedBy: 'system', endedAt: Date.now() });
   }
 
+  /** Closes the media (once) and writes its statistics into the call record. */
   #closeMedia(): void {
-    const rtp = this.#media?.rtp;
-    if (!rtp || rtp.isClosed) return;
-    const s = rtp.stats;
-    this.#cdr.update(this.conversationId, {
-      media: {
-        codec: this.#media?.media.codec.name ?? null, packetsSent: s.packetsSent, packetsReceived: s.packetsReceived,
-        lost: s.lost, jitterMs: s.jitterMs, dtmfReceived: s.dtmfReceived,
-      },
-    });
-    rtp.close();
+    const leg = this.#media;
+    if (!leg) return;
+    this.#media = undefined;
+    const { record, recorded } = leg.close();
+    this.#recorded = recorded;
+    this.#cdr.update(this.conversationId, { media: record });
   }
 
   #cleanup(): void {
+    this.#session?.stop();
     for (const t of this.#timers) t.cancel();
     this.#timers.length = 0;
-    this.#dtmf.clear();
     this.#closeMedia();
     this.#releaseSlot?.();
     this.#releaseSlot = undefined;
     if (!this.#abort.signal.aborted) this.#abort.abort('ended');
   }
+}
+
+/** The CDR's outcome: the metric label, or `transferred`/`transfer_failed` when a REFER was tried. */
+export function cdrOutcome(label: CallOutcome, back: HandBack): string {
+  if (back.transfer === undefined) return label;
+  return back.transfer.ok ? 'transferred' : 'transfer_failed';
 }
 
 /** The `agentline_calls_total{outcome}` label of an ended call. */

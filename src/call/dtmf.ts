@@ -1,10 +1,8 @@
 /**
  * DTMF for the agent: digits by SIP INFO (`application/dtmf-relay`, the de-facto format
  * `Signal=1\r\nDuration=160`, and `application/dtmf` with the digit as body) and by RTP
- * (RFC 4733 events from the media layer) reach the agent through one hub.
+ * (RFC 4733 events from the media layer) reach the agent once per key press.
  */
-import type { AgentMedia, DtmfListener } from '../agents/index.ts';
-
 const DIGIT = /^[0-9*#A-D]$/;
 
 /**
@@ -28,31 +26,56 @@ function normalize(d: string | undefined): string | undefined {
   return DIGIT.test(up) ? up : undefined;
 }
 
-/** Fans digits out to the agent's listeners; a throwing listener does not stop the others. */
-export class DtmfHub implements AgentMedia {
-  readonly #listeners = new Set<DtmfListener>();
+/** Where a digit came from. */
+export type DigitSource = 'info' | 'rtp';
 
-  constructor(private readonly onError: (err: unknown) => void = () => {}) {}
+/** Default window in which the same digit from the other source is the same key press, ms. */
+export const DTMF_DEDUP_WINDOW_MS = 1500;
 
-  /** @inheritdoc */
-  onDtmf(listener: DtmfListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+interface SeenDigit {
+  digit: string;
+  source: DigitSource;
+  atMs: number;
+  /** True once the other source's copy of this key press was dropped. */
+  paired: boolean;
+}
+
+/**
+ * One key press, one digit: some user agents signal each press both by SIP INFO and by
+ * RFC 4733 events. A digit is dropped when the same digit came from the OTHER source
+ * within the window and was not already paired; repeats on one source always pass (the
+ * media layer already reports each RFC 4733 event once, §2.5.1.4 end-packet redundancy
+ * included). Time is injected.
+ */
+export class DtmfDeduper {
+  readonly #recent: SeenDigit[] = [];
+  #dropped = 0;
+
+  /**
+   * @param now monotonic time, ms
+   * @param windowMs pairing window, ms (default {@link DTMF_DEDUP_WINDOW_MS})
+   */
+  constructor(
+    private readonly now: () => number,
+    private readonly windowMs = DTMF_DEDUP_WINDOW_MS,
+  ) {}
+
+  /** Digits dropped as the other source's copy of a key press. */
+  get dropped(): number {
+    return this.#dropped;
   }
 
-  /** Delivers a digit to every listener. */
-  push(digit: string): void {
-    for (const l of [...this.#listeners]) {
-      try {
-        l(digit);
-      } catch (err) {
-        this.onError(err);
-      }
+  /** True when `digit` from `source` is a new key press (to deliver); false for a copy. */
+  accept(digit: string, source: DigitSource): boolean {
+    const atMs = this.now();
+    while (this.#recent.length > 0 && atMs - this.#recent[0]!.atMs > this.windowMs) this.#recent.shift();
+    const twin = this.#recent.find((r) => !r.paired && r.digit === digit && r.source !== source);
+    if (twin !== undefined) {
+      twin.paired = true;
+      this.#dropped++;
+      return false;
     }
-  }
-
-  /** Drops every listener. */
-  clear(): void {
-    this.#listeners.clear();
+    this.#recent.push({ digit, source, atMs, paired: false });
+    return true;
   }
 }

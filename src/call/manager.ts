@@ -3,6 +3,7 @@
  * `Call` exists, the live-call registry, and draining on shutdown.
  */
 import type { IncomingInvite } from '../dialog/index.ts';
+import { PromptCache } from '../media/prompts.ts';
 import { errorFor } from '../obs/index.ts';
 import type { ServerTransaction } from '../transaction/index.ts';
 import type { Inbound } from '../transport/index.ts';
@@ -33,11 +34,15 @@ export class CallManager {
   readonly #calls = new Map<string, Call>();
   readonly #idle = new Set<() => void>();
   #draining = false;
+  private readonly deps: CallDeps;
 
+  /** @param deps shared by every call; without `prompts`, one prompt cache is made for them all */
   constructor(
-    private readonly deps: CallDeps,
+    deps: CallDeps,
     private readonly options: CallManagerOptions,
-  ) {}
+  ) {
+    this.deps = deps.prompts === undefined ? { ...deps, prompts: new PromptCache() } : deps;
+  }
 
   /** Number of live calls (ringing or answered). */
   get count(): number {

@@ -1,10 +1,13 @@
 /**
  * The call's media step: reserve an RTP port, answer the SDP offer (RFC 3264 §6) with it,
- * and open the RTP session on it. Audio stays silent until the agent plays; the socket
- * stays open for the call, and RFC 4733 digits reach the agent.
+ * and open the RTP session on it with the negotiated codec and telephone-event payload
+ * type. RTP goes to the offer's address until the caller's first packet arrives, then to
+ * wherever it comes from (symmetric RTP, for NAT). An offer that starts on hold
+ * (`a=sendonly`, `a=inactive`, `c=0.0.0.0`, RFC 3264 §8.4) opens the session silent.
  */
 import type { PortSource } from '../media/ports.ts';
 import { RtpSession } from '../media/rtp-session.ts';
+import type { RtpEndpoint } from '../media/rtp-session-types.ts';
 import { answerOffer, SdpError, type NegotiatedMedia } from '../sdp/index.ts';
 import type { CallDeps } from './types.ts';
 
@@ -14,6 +17,10 @@ export interface CallMedia {
   /** Our SDP answer. */
   answer: string;
   media: NegotiatedMedia;
+  /** Our `o=` session version, raised with each changed answer (RFC 3264 §8). */
+  version: number;
+  /** The peer's last real SDP endpoint (not a hold address); a re-offer naming it again keeps the latch. */
+  sdpRemote: RtpEndpoint | undefined;
 }
 
 /** A port source that hands out `port` first (already reserved), then defers to `ports`. */
@@ -43,29 +50,43 @@ export async function openCallMedia(offer: string, deps: CallDeps, sessionId: st
   const port = deps.ports.allocate();
   let first;
   try {
-    first = answerOffer(offer, { address: deps.rtpAdvertisedAddress, port, sessionId });
+    // Port 0 (ephemeral ports, tests) is known only after the bind: answer again then.
+    first = answerOffer(offer, { address: deps.rtpAdvertisedAddress, port: port === 0 ? 9 : port, sessionId });
   } catch (err) {
     deps.ports.release(port);
     throw err;
   }
   const { media } = first;
+  const remote = remoteOf(media);
   const rtp = await RtpSession.open({
     clock: deps.mediaClock,
     ports: reserved(port, deps.ports),
     localAddress: deps.rtpBindAddress,
     codec: { name: media.codec.name, pt: media.codec.pt },
-    remote: remoteOf(media),
     rtcpMux: media.rtcpMux,
+    ...(remote === undefined ? {} : { remote }),
     ...(media.telephoneEventPt === undefined ? {} : { telephoneEventPt: media.telephoneEventPt }),
   });
+  rtp.setSending(sends(media));
   // The bind may have moved to another port (the reserved one was taken by another process).
   const answer = rtp.port === port ? first.answer : answerOffer(offer, { address: deps.rtpAdvertisedAddress, port: rtp.port, sessionId }).answer;
-  return { rtp, answer, media };
+  return { rtp, answer, media, version: 1, sdpRemote: remote };
 }
 
-/** Where to send RTP: the offer's address (symmetric RTP latches later). */
-export function remoteOf(media: NegotiatedMedia): { address: string; port: number; rtcpPort?: number } {
-  const r: { address: string; port: number; rtcpPort?: number } = { address: media.remoteAddress, port: media.remotePort };
+/** True for the hold addresses of RFC 3264 §8.4 (`0.0.0.0`, and `::` by analogy). */
+export function isHoldAddress(address: string): boolean {
+  return address === '0.0.0.0' || address === '::';
+}
+
+/** True when our side of the negotiated stream sends (`sendrecv` or `sendonly`). */
+export function sends(media: NegotiatedMedia): boolean {
+  return media.direction === 'sendrecv' || media.direction === 'sendonly';
+}
+
+/** Where to send RTP: the offer's address (symmetric RTP latches later); none for a hold address. */
+export function remoteOf(media: NegotiatedMedia): RtpEndpoint | undefined {
+  if (isHoldAddress(media.remoteAddress)) return undefined;
+  const r: RtpEndpoint = { address: media.remoteAddress, port: media.remotePort };
   if (media.remoteRtcpPort !== undefined) r.rtcpPort = media.remoteRtcpPort;
   return r;
 }

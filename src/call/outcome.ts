@@ -19,7 +19,10 @@ export interface FinalOutcome {
 }
 
 /** Why the outcome is not simply what the agent said. */
-export type OutcomeNote = 'destination_not_configured' | 'destination_missing' | 'agent_failed' | 'max_duration';
+export type OutcomeNote =
+  | 'destination_not_configured' | 'destination_missing' | 'agent_failed' | 'max_duration'
+  /** RFC 4028 §10: no session refresh came in time; the caller's leg is presumed dead. */
+  | 'session_expired';
 
 /** The agent's default destination: its `defaultDestination`, else its fallback's, else its first. */
 export function defaultDestination(agent: AgentRecord): string | undefined {

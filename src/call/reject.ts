@@ -5,6 +5,7 @@
  */
 import { toAgentlineError } from '../obs/index.ts';
 import { RouteError } from '../routing/index.ts';
+import { SessionIntervalError } from './session-timer.ts';
 
 /** A final non-2xx answer to an INVITE. */
 export interface Rejection {
@@ -13,11 +14,14 @@ export interface Rejection {
   code: string;
   /** `Retry-After` value, s, on 503. */
   retryAfterSec?: number;
+  /** `Min-SE` value, s, on 422 (RFC 4028 §6). */
+  minSe?: number;
 }
 
 /** The answer for `err`; 503s carry `Retry-After` (RFC 3261 §20.33). */
 export function rejectionFor(err: unknown, retryAfterSec: number): Rejection {
   if (err instanceof RouteError) return withRetry({ status: err.sipStatus, code: err.code }, retryAfterSec);
+  if (err instanceof SessionIntervalError) return { status: err.sipStatus, code: err.code, minSe: err.minSe };
   const e = toAgentlineError(err);
   return withRetry({ status: e.sipStatus ?? 500, code: e.code }, retryAfterSec);
 }
@@ -28,5 +32,6 @@ function withRetry(r: Rejection, retryAfterSec: number): Rejection {
 
 /** The headers of a rejection. */
 export function rejectionHeaders(r: Rejection): Array<[string, string | number]> {
+  if (r.minSe !== undefined) return [['Min-SE', r.minSe]];
   return r.retryAfterSec === undefined ? [] : [['Retry-After', r.retryAfterSec]];
 }

@@ -6,10 +6,12 @@
 import type { AgentFactory } from '../agents/index.ts';
 import type { MediaClock } from '../media/clock.ts';
 import type { PortSource } from '../media/ports.ts';
+import type { PromptCache } from '../media/prompts.ts';
 import type { Logger, Metrics } from '../obs/index.ts';
 import type { ConcurrencyLimiter, Router } from '../routing/index.ts';
 import type { Store } from '../store/index.ts';
 import type { Clock } from '../transaction/index.ts';
+import type { HandoffSpool } from './spool.ts';
 
 /**
  * A call's life: `received` (INVITE in) → `routed` (agent found, media ready, ringing)
@@ -34,6 +36,21 @@ export interface CallSettings {
   retryAfterSec: number;
   /** After the agent is told the call ended, how long it may take to resolve, ms. Default 2000. */
   agentGraceMs?: number;
+  /**
+   * Directory for per-call recordings (`<conversation id>.wav`, both directions mixed,
+   * 8 kHz mono PCM16). Default: unset, no recording. Config key proposed: `rtp.recordDir`.
+   */
+  recordDir?: string;
+  /** Window in which a digit by SIP INFO and the same digit by RFC 4733 are one key press, ms. Default 1500. */
+  dtmfDedupMs?: number;
+  /** RFC 4028 session interval we ask for, s (config `limits.sessionExpiresSec`). Default 1800. */
+  sessionExpiresSec?: number;
+  /** Our RFC 4028 Min-SE, s; smaller asks get 422. Default and floor 90. */
+  minSessionExpiresSec?: number;
+  /** Longest wait for the final NOTIFY of a REFER transfer, ms. Default 30000. */
+  referTimeoutMs?: number;
+  /** Delays between store attempts for the handoff record, ms. Default [200, 400, 800, 1600] (5 tries). */
+  handoffRetryDelaysMs?: readonly number[];
 }
 
 /** What a call needs from the process; `app.ts` wires the concrete parts. */
@@ -55,4 +72,14 @@ export interface CallDeps {
   metrics: Metrics;
   createAgent: AgentFactory;
   settings: CallSettings;
+  /**
+   * Prompt files and speech shared by every call (decoded and rendered once). Default:
+   * one `PromptCache` per `CallManager`, speech by espeak-ng.
+   */
+  prompts?: PromptCache;
+  /**
+   * Where a handoff record goes when the store keeps failing, before the BYE (a JSON-lines
+   * file next to the database, replayed at start). Default: one in-memory spool per store.
+   */
+  spool?: HandoffSpool;
 }

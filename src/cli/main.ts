@@ -1,77 +1,37 @@
 /**
- * The `agentline` command (commander). `serve` runs the gateway until SIGTERM/SIGINT,
- * then drains; `init` writes the commented example config. Admin commands come later.
+ * The `agentline` command (commander): `serve` runs the gateway, `init` writes the
+ * example config, and the admin commands (`tenant`, `agent`, `key`, `calls`) work on
+ * the same store as the server through the admin service. Each command lives in
+ * `commands/<name>.ts` and exports one `register…(program)`.
+ *
+ * A failure prints `error: …` on stderr (a JSON error object with `--json`), no stack
+ * trace, and exits 1.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Command } from 'commander';
-import { startGateway, type Gateway } from '../app.ts';
-import { exampleConfigYaml, loadConfig } from '../config/index.ts';
+import { registerAgent } from './commands/agent.ts';
+import { registerCallCommand } from './commands/call.ts';
+import { registerCalls } from './commands/calls.ts';
+import { registerInit } from './commands/init.ts';
+import { registerKey } from './commands/key.ts';
+import { registerServe } from './commands/serve.ts';
+import { registerTenant } from './commands/tenant.ts';
+import { reportError } from './errors.ts';
 
-/** Builds the program. */
-function buildProgram(): Command {
+/** Builds the program with every command registered. */
+export function buildProgram(): Command {
   const program = new Command('agentline')
     .description('SIP gateway that puts voice-AI agents on a contact center trunk')
     .showHelpAfterError();
-  program.command('serve')
-    .description('start the gateway (without --config: loopback demo with defaults)')
-    .option('-c, --config <path>', 'agentline.yaml to load (also AGENTLINE_CONFIG)')
-    .action(async (opts: { config?: string }) => {
-      await serve(opts.config);
-    });
-  program.command('init')
-    .description('write a commented example configuration')
-    .argument('[path]', 'where to write it', 'agentline.yaml')
-    .option('-f, --force', 'overwrite an existing file')
-    .action((path: string, opts: { force?: boolean }) => {
-      init(path, opts.force === true);
-    });
+  registerServe(program);
+  registerInit(program);
+  registerTenant(program);
+  registerAgent(program);
+  registerKey(program);
+  registerCalls(program);
+  registerCallCommand(program);
   return program;
 }
 
-/** Writes the example config; refuses to overwrite without `force`. */
-function init(path: string, force: boolean): void {
-  const abs = resolve(path);
-  if (existsSync(abs) && !force) {
-    console.error(`${abs} exists; use --force to overwrite`);
-    process.exitCode = 1;
-    return;
-  }
-  writeFileSync(abs, exampleConfigYaml(), { mode: 0o600 });
-  console.log(`wrote ${abs}`);
-}
-
-async function serve(configPath: string | undefined): Promise<void> {
-  const config = loadConfig(configPath === undefined ? {} : { path: configPath });
-  const gateway = await startGateway(config);
-  printBanner(gateway, config.sip.host);
-  let signalled = false;
-  const shutdown = (signal: string): void => {
-    if (signalled) {
-      process.exit(1); // a second signal: stop waiting
-    }
-    signalled = true;
-    console.log(`${signal}: draining (new calls get 503), up to ${config.limits.drainTimeoutSec}s`);
-    void gateway.drain().then(() => gateway.stop()).then(() => process.exit(0), (err: unknown) => {
-      console.error(err);
-      process.exit(1);
-    });
-  };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-function printBanner(gateway: Gateway, host: string): void {
-  console.log(`agentline: SIP on ${host}:${gateway.sipPort} (udp/tcp)`);
-  const demo = gateway.demo;
-  if (!demo) return;
-  console.log(`demo agent ${demo.tenant}/${demo.agent}: dial extension ${demo.extension} (sip:${demo.extension}@${host}:${gateway.sipPort})`);
-  if (demo.token !== undefined) console.log(`  or send X-PolyAi-Auth-Token: ${demo.token}`);
-  if (demo.apiKey !== undefined) console.log(`  Handoff API key (shown once): ${demo.apiKey}`);
-  console.log('  press 1 → billing, 2 → support, 3 → contained');
-}
-
 await buildProgram().parseAsync(process.argv).catch((err: unknown) => {
-  console.error(err instanceof Error ? err.message : err);
-  process.exitCode = 1;
+  reportError(err, process.argv.includes('--json'));
 });

@@ -1,7 +1,7 @@
 /**
  * Dialogs end to end between two user agents on linked in-memory transports and a
  * driven clock (RFC 3261 §12–§15): 2xx retransmission until the ACK (§13.3.1.4), BYE
- * when no ACK comes, in-dialog BYE/INFO/re-INVITE, CSeq order (§12.2.2), 481 for
+ * (or the owner's onAckTimeout) when no ACK comes, in-dialog BYE/INFO/re-INVITE, CSeq order (§12.2.2), 481 for
  * unknown dialogs, CANCEL before the answer (§9), OPTIONS capabilities (§11.2).
  */
 import { test } from 'node:test';
@@ -97,6 +97,26 @@ test('no ACK within 64*T1: the UAS sends BYE and the dialog ends with ack_timeou
   assert.equal(p.uasT.requests('BYE').length, 1);
   const retransmits = p.uasT.times((x) => x.kind === 'response' && x.message.status === 200);
   assert.deepEqual(retransmits.slice(0, 5), [0, 500, 1500, 3500, 7500]);
+});
+
+test('no ACK within 64*T1 with an onAckTimeout owner: the owner decides, no bare BYE', async () => {
+  const p = pair();
+  const out = p.call();
+  await settle(p.clock);
+  p.uacT.drop(1000, 'request');
+  const dialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  let timeouts = 0;
+  dialog.handlers.onAckTimeout = () => { timeouts++; };
+  await out.result;
+  for (let t = 0; t < 70; t++) await settle(p.clock, T1);
+  assert.equal(timeouts, 1);
+  assert.equal(dialog.state, 'confirmed');
+  assert.equal(p.uasT.requests('BYE').length, 0);
+  const before = p.uasT.responses(200).length;
+  await settle(p.clock, 10 * T1);
+  assert.equal(p.uasT.responses(200).length, before, '2xx retransmissions stopped');
+  await dialog.bye({ headers: [['X-contained', 'false']] });
+  assert.equal(p.uasT.requests('BYE')[0]?.get('X-contained'), 'false');
 });
 
 test('in-dialog BYE from the caller is answered 200 and reported', async () => {

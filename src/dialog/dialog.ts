@@ -37,8 +37,16 @@ export interface DialogHandlers {
   onInfo?(tx: ServerTransaction): void;
   /** NOTIFY (e.g. REFER progress, RFC 3515 §2.4.5); answered 200 unless answered. */
   onNotify?(tx: ServerTransaction): void;
+  /** REFER (RFC 3515 §2.4.2): the handler must answer `tx` (202 to accept); without one, 603 Decline. */
+  onRefer?(tx: ServerTransaction): void;
   /** The ACK for our 2xx arrived (UAS). */
   onAck?(req: SipRequest): void;
+  /**
+   * No ACK for our 2xx within 64*T1 (RFC 3261 §13.3.1.4): the session must end with a
+   * BYE. With this handler the owner sends it (its own way, e.g. with its headers);
+   * without, the dialog sends a bare BYE and ends with `ack_timeout`.
+   */
+  onAckTimeout?(): void;
   /** The dialog ended, for any reason. Called once. */
   onEnd?(reason: EndReason): void;
 }
@@ -186,6 +194,8 @@ export class Dialog {
         return this.answerAfter(tx, this.handlers.onInfo);
       case 'NOTIFY':
         return this.answerAfter(tx, this.handlers.onNotify);
+      case 'REFER':
+        return this.receiveRefer(tx);
       case 'OPTIONS':
         tx.reply(200, { headers: this.host.capabilityHeaders() });
         return;
@@ -212,6 +222,12 @@ export class Dialog {
       this.host.safe(() => { throw err; });
       if (!tx.finalSent) tx.reply(500);
     }
+  }
+
+  private receiveRefer(tx: ServerTransaction): void {
+    const handler = this.handlers.onRefer;
+    if (handler) this.host.safe(() => handler(tx));
+    if (!tx.finalSent) tx.reply(603); // RFC 3515 §2.4.2: a REFER we do not take is declined
   }
 
   private answerAfter(tx: ServerTransaction, handler: ((tx: ServerTransaction) => void) | undefined): void {

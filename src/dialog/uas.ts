@@ -63,7 +63,8 @@ export class IncomingInvite {
   /**
    * Accepts with 200 OK: creates the dialog (§12.1.1) and retransmits the 2xx at T1, 2T1…
    * capped at T2 on unreliable transports until the ACK (§13.3.1.4). No ACK within 64*T1:
-   * the dialog ends with `ack_timeout` (the owner then sends BYE).
+   * the owner's `onAckTimeout` ends the session; without it a bare BYE is sent here and the
+   * dialog ends with `ack_timeout`.
    */
   accept(options: AcceptOptions = {}): Dialog {
     if (this.state !== 'pending') throw new Error(`cannot accept an INVITE that is ${this.state}`);
@@ -117,10 +118,16 @@ export class IncomingInvite {
       });
     };
     if (!reliable) schedule();
-    // §13.3.1.4: no ACK after 64*T1: the dialog is confirmed but the session ends with BYE.
+    // §13.3.1.4: no ACK after 64*T1: the dialog is confirmed but the session ends with BYE,
+    // sent by the owner when it wants to (its record first, its headers), else here.
     const giveUp = clock.setTimer(64 * t1, () => {
       retransmit?.cancel();
       dialog.stopAckWait = undefined;
+      const owner = dialog.handlers.onAckTimeout;
+      if (owner) {
+        this.host.safe(() => owner.call(dialog.handlers));
+        return;
+      }
       dialog.bye({}, 'ack_timeout').catch((err: unknown) => this.host.safe(() => { throw err; }));
     });
     dialog.stopAckWait = () => {

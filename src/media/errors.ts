@@ -11,7 +11,11 @@ export type MediaErrorCode =
   | 'media_wav_invalid'
   | 'media_wav_unsupported'
   | 'media_session_closed'
-  | 'media_io_failed';
+  | 'media_io_failed'
+  /** Text-to-speech engine (espeak-ng) not installed. */
+  | 'media_tts_unavailable'
+  /** Text-to-speech engine ran but gave no usable audio. */
+  | 'media_tts_failed';
 
 /** A typed media error; `code` is stable, `message` is for humans. */
 export class MediaError extends Error {

@@ -94,6 +94,16 @@ export class RtpOutbound {
     this.octets += this.lastPayloadLength;
   }
 
+  /**
+   * The packet last built was not sent (hold, or no peer address yet): its sequence number
+   * goes to the next packet, so that the peer sees no gap (RFC 3550 §5.1: one per packet sent).
+   */
+  discard(): void {
+    const f = this.fields;
+    f.sequenceNumber = (f.sequenceNumber - 1) & 0xffff;
+    if (f.marker && f.payloadType === this.codec.pt) this.started = false;
+  }
+
   /** The buffer of the packet last built; stays intact for the next 3 builds. */
   get packet(): Buffer {
     return this.last;

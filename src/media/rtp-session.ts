@@ -269,6 +269,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (this.sending && target !== undefined) {
       this.rtpSocket.send(this.outbound.packet, 0, length, target.port, target.address, this.onSent);
       this.outbound.markSent();
+    } else {
+      this.outbound.discard();
     }
     if (this.reporter !== undefined && tick >= this.nextRtcpTick) this.sendReport(tick, now);
   };

@@ -30,6 +30,7 @@ describe('gateway: a call from INVITE to BYE', () => {
     const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
     const config = parseConfig({
       sip: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
       rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
       store: { path: join(dir, 'agentline.db') },
       log: { level: 'silent' },

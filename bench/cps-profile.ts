@@ -1,0 +1,98 @@
+/**
+ * Reads a V8 `.cpuprofile` (inspector `Profiler.stop`) for bench/cps.ts: the functions
+ * with the most self time, and self time summed by area (a `src/` folder, a package, Node
+ * internals), native frames counted in the area of the nearest JavaScript caller.
+ */
+
+/** One node of a V8 CPU profile. */
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+  children?: number[];
+}
+
+/** The parts of a `.cpuprofile` we read. */
+export interface CpuProfile {
+  nodes: ProfileNode[];
+  samples?: number[];
+}
+
+/** A function (or an area) and its share of the samples. */
+export interface ProfileLine {
+  selfPct: number;
+  name: string;
+  /** `file:line` relative to the repository, a package, or `(native)`; the area for area lines. */
+  where: string;
+}
+
+/** Self samples per node id. */
+function selfHits(profile: CpuProfile): Map<number, number> {
+  const hits = new Map<number, number>();
+  if (profile.samples !== undefined) for (const id of profile.samples) hits.set(id, (hits.get(id) ?? 0) + 1);
+  else for (const n of profile.nodes) hits.set(n.id, n.hitCount ?? 0);
+  return hits;
+}
+
+/** The `top` functions by self time (idle and GC kept: they say where time went too). */
+export function summarizeProfile(profile: CpuProfile, top: number): ProfileLine[] {
+  const hits = selfHits(profile);
+  const byKey = new Map<string, { name: string; where: string; n: number }>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const n = hits.get(node.id) ?? 0;
+    if (n === 0) continue;
+    total += n;
+    const name = node.callFrame.functionName || '(anonymous)';
+    const where = shorten(node.callFrame.url, node.callFrame.lineNumber);
+    const key = `${name}@${where}`;
+    const entry = byKey.get(key) ?? { name, where, n: 0 };
+    entry.n += n;
+    byKey.set(key, entry);
+  }
+  return [...byKey.values()]
+    .sort((a, b) => b.n - a.n)
+    .slice(0, top)
+    .map((e) => ({ selfPct: total === 0 ? 0 : (100 * e.n) / total, name: e.name, where: e.where }));
+}
+
+/** Self time by area; a native frame counts for the area of its nearest caller with a URL. */
+export function summarizeAreas(profile: CpuProfile, top: number): ProfileLine[] {
+  const hits = selfHits(profile);
+  const parent = new Map<number, ProfileNode>();
+  for (const node of profile.nodes) for (const c of node.children ?? []) parent.set(c, node);
+  const areas = new Map<string, number>();
+  let total = 0;
+  for (const node of profile.nodes) {
+    const n = hits.get(node.id) ?? 0;
+    if (n === 0) continue;
+    total += n;
+    let at: ProfileNode | undefined = node;
+    while (at !== undefined && at.callFrame.url === '' && parent.has(at.id)) at = parent.get(at.id);
+    const name = node.callFrame.functionName;
+    const area = name === '(idle)' || name === '(garbage collector)' || name === '(program)' ? name : areaOf(at?.callFrame.url ?? '');
+    areas.set(area, (areas.get(area) ?? 0) + n);
+  }
+  return [...areas.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([area, n]) => ({ selfPct: total === 0 ? 0 : (100 * n) / total, name: area, where: area }));
+}
+
+function areaOf(url: string): string {
+  if (url === '') return '(native, no caller)';
+  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0] ?? ''}`;
+  const nm = url.lastIndexOf('node_modules/');
+  if (nm >= 0) return url.slice(nm + 13).split('/')[0] ?? url;
+  const src = url.indexOf('/src/');
+  if (src >= 0) return url.slice(src + 1).split('/').slice(0, 2).join('/');
+  return url;
+}
+
+function shorten(url: string, line: number): string {
+  if (url === '') return '(native)';
+  const nm = url.lastIndexOf('node_modules/');
+  const src = url.indexOf('/src/');
+  const path = nm >= 0 ? url.slice(nm + 13) : src >= 0 ? url.slice(src + 1) : url.replace(/^file:\/\//, '');
+  return `${path}:${line + 1}`;
+}

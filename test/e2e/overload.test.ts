@@ -1,0 +1,73 @@
+/**
+ * End to end, load shedding (ARCHITECTURE.md "SIP, inbound": 503 with Retry-After while
+ * overloaded). A gateway with `limits.maxCalls: 2` gets three INVITEs at once: two are
+ * answered, the third is refused 503 with the configured Retry-After and no dialog. When a
+ * call ends, capacity comes back.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startGateway, type Gateway } from '../../src/app.ts';
+import { parseConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/obs/index.ts';
+import { rtpRange } from './cli-run.ts';
+import { TestUac, WAIT_MS, within, type PlacedCall } from './uac.ts';
+
+/** Resolves once `cond()` holds, checking every few ms (guarded by the caller's `within`). */
+async function until(cond: () => boolean): Promise<void> {
+  while (!cond()) await sleep(5);
+}
+
+describe('overload: limits.maxCalls', () => {
+  let dir: string;
+  let gw: Gateway;
+  let uac: TestUac;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentline-overload-'));
+    const config = parseConfig({
+      sip: { host: '127.0.0.1', port: 0 },
+      http: { host: '127.0.0.1', port: 0 },
+      rtp: { host: '127.0.0.1', ...rtpRange() },
+      store: { path: join(dir, 'agentline.db') },
+      limits: { maxCalls: 2, overloadRetryAfterSec: 7 },
+      log: { level: 'silent' },
+      demo: { enabled: true },
+    });
+    gw = await startGateway(config, { logger: createLogger({ level: 'silent' }) });
+    uac = await TestUac.start(gw.sipPort);
+  });
+
+  after(async () => {
+    await uac.close();
+    await gw.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('three concurrent calls: two answered, the third gets 503 with Retry-After; capacity returns', async () => {
+    const sids = [randomUUID(), randomUUID(), randomUUID()];
+    const placed = await Promise.all(sids.map((sid) => uac.call('7001', [['X-five9sessionid', sid]])));
+    const answered = placed.filter((p) => p.response.status === 200);
+    const refused = placed.filter((p) => p.response.status !== 200);
+    assert.equal(answered.length, 2);
+    assert.equal(refused.length, 1);
+    const [shed] = refused as [PlacedCall];
+    assert.equal(shed.response.status, 503);
+    assert.equal(shed.response.get('Retry-After'), '7');
+    assert.equal(shed.dialog, undefined);
+    assert.equal(gw.calls.count, 2);
+
+    // One caller hangs up: once its call is gone, a new call is taken again.
+    const [done, stay] = answered as [PlacedCall, PlacedCall];
+    assert.ok(done.dialog && stay.dialog);
+    assert.equal((await within(done.dialog.bye(), 'BYE response')).status, 200);
+    await within(until(() => gw.calls.count < 2), 'the ended call to leave the registry', WAIT_MS);
+    const again = await uac.call('7001', [['X-five9sessionid', randomUUID()]]);
+    assert.equal(again.response.status, 200);
+    for (const p of [stay, again]) if (p.dialog) await within(p.dialog.bye(), 'BYE response');
+  });
+});
