@@ -3,8 +3,8 @@
  * P-Asserted-Identity (RFC 3261 §20.10, §25.1).
  */
 import { SipParseError } from './errors.ts';
-import { Params, isTokenChar, isWs, parseParams, quote, skipQuoted, unquote } from './grammar.ts';
-import { parseUri, type Uri } from './uri.ts';
+import { Params, isTokenChar, isWs, parseParamsToEnd, quote, skipQuoted, unquote } from './grammar.ts';
+import { Uri, parseUri } from './uri.ts';
 
 /** An address: optional display name, a URI and header parameters (`;tag=…`). */
 export class NameAddr {
@@ -39,8 +39,14 @@ export class NameAddr {
   }
 }
 
+/**
+ * Tokens separated by single spaces may go unquoted (RFC 3261 §25.1 `*(token LWS)`); any
+ * other name is quoted, since a reader collapses LWS between tokens ("a  b" would come back "a b").
+ */
+const TOKEN_WORDS = /^[A-Za-z0-9\-.!%*_+`'~]+(?: [A-Za-z0-9\-.!%*_+`'~]+)*$/;
+
 function displayNameText(name: string): string {
-  return /^[A-Za-z0-9\-.!%*_+`'~ ]+$/.test(name) && name.trim() === name ? name : quote(name);
+  return TOKEN_WORDS.test(name) ? name : quote(name);
 }
 
 /**
@@ -51,22 +57,21 @@ function displayNameText(name: string): string {
  */
 export function parseNameAddr(value: string, allowWildcard = false): NameAddr {
   const s = value.trim();
-  if (s === '*' && allowWildcard) return new NameAddr(parseUri('sip:*'), undefined, new Params(), true);
+  // RFC 3261 §10.2.2: `Contact: *`. '*' is not a host, so the placeholder URI is built, not parsed.
+  if (s === '*' && allowWildcard) return new NameAddr(new Uri('sip', undefined, undefined, '*', undefined), undefined, new Params(), true);
   let i = 0;
   let displayName: string | undefined;
   if (s.charCodeAt(0) === 34) {
     const end = skipQuoted(s, 0);
     if (end < 0) throw new SipParseError('bad_header_value', 'unbalanced quote in display name');
-    displayName = unquote(s.slice(0, end));
+    displayName = s.lastIndexOf('\\', end) > 0 ? unquote(s.slice(0, end)) : s.slice(1, end - 1);
     i = end;
     while (i < s.length && isWs(s.charCodeAt(i))) i++;
     if (s.charCodeAt(i) !== 60) throw new SipParseError('bad_header_value', 'expected < after display name');
   } else {
     const lt = s.indexOf('<');
-    if (lt >= 0) {
-      displayName = readTokenDisplayName(s.slice(0, lt));
-      i = lt;
-    }
+    if (lt > 0) displayName = readTokenDisplayName(s.slice(0, lt));
+    if (lt >= 0) i = lt;
   }
   if (s.charCodeAt(i) === 60 /* < */) return parseBracketed(s, i, displayName);
   return parseAddrSpec(s);
@@ -74,14 +79,15 @@ export function parseNameAddr(value: string, allowWildcard = false): NameAddr {
 
 function readTokenDisplayName(text: string): string | undefined {
   // display-name = *(token LWS) / quoted-string (RFC 3261 §25.1); a comma here means
-  // the sender forgot the quotes (RFC 4475 §3.1.2.17).
+  // the sender forgot the quotes (RFC 4475 baddn).
   for (let k = 0; k < text.length; k++) {
     const c = text.charCodeAt(k);
     if (!isTokenChar(c) && !isWs(c)) {
       throw new SipParseError('bad_header_value', 'display name needs quotes');
     }
   }
-  const name = text.trim().replace(/[ \t]+/g, ' ');
+  let name = text.trim();
+  if (/[ \t]{2}|\t/.test(name)) name = name.replace(/[ \t]+/g, ' ');
   return name.length > 0 ? name : undefined;
 }
 
@@ -89,14 +95,12 @@ function parseBracketed(s: string, lt: number, displayName: string | undefined):
   const gt = s.indexOf('>', lt);
   if (gt < 0) throw new SipParseError('bad_header_value', 'unbalanced angle bracket');
   const uriText = s.slice(lt + 1, gt);
-  // No LWS inside the brackets (RFC 4475 §3.1.2.4).
+  // No LWS inside the brackets (RFC 4475 badaspec).
   if (uriText.length === 0 || isWs(uriText.charCodeAt(0)) || isWs(uriText.charCodeAt(uriText.length - 1))) {
     throw new SipParseError('bad_header_value', 'whitespace inside angle brackets');
   }
   const uri = parseUri(uriText);
-  const { params, end } = parseParams(s, gt + 1);
-  if (end < s.length) throw new SipParseError('bad_header_value', 'trailing characters after address');
-  return new NameAddr(uri, displayName, params);
+  return new NameAddr(uri, displayName, parseParamsToEnd(s, gt + 1));
 }
 
 function parseAddrSpec(s: string): NameAddr {
@@ -106,6 +110,6 @@ function parseAddrSpec(s: string): NameAddr {
     throw new SipParseError('bad_header_value', 'URI with ? or , must be in angle brackets');
   }
   const uri = parseUri(uriText.trim());
-  const params = semi >= 0 ? parseParams(s, semi).params : new Params();
+  const params = semi >= 0 ? parseParamsToEnd(s, semi) : new Params();
   return new NameAddr(uri, undefined, params);
 }

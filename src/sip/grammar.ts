@@ -39,6 +39,7 @@ export function skipQuoted(s: string, start: number): number {
 /** Removes the quotes and quoted-pair escapes of an RFC 3261 quoted-string. */
 export function unquote(s: string): string {
   if (s.length < 2 || s.charCodeAt(0) !== 34) return s;
+  if (s.indexOf('\\') < 0) return s.slice(1, -1);
   let out = '';
   for (let i = 1; i < s.length - 1; i++) {
     const c = s[i];
@@ -137,57 +138,105 @@ export class Params {
 }
 
 /**
- * Parses `;name=value;flag` generic parameters (RFC 3261 §25.1 generic-param) starting at a
- * `;` in `s`, allowing LWS around `;` and `=` (RFC 4475 §3.1.1.1). Values are tokens, hosts
- * (IPv6 references included) or quoted strings, kept as written.
+ * Runs of value characters, matched sticky from a position (native scanning beats a
+ * character loop on long values such as branches). Header mode: token, `:` and brackets
+ * (RFC 3261 §25.1 gen-value = token / host). URI mode: `paramchar` (unreserved, escaped and
+ * `param-unreserved`), taken leniently as token characters plus `[ ] / : & + $ ( )`.
+ */
+const HEADER_VALUE_RUN = /[A-Za-z0-9\-.!%*_+`'~:[\]]*/y;
+const URI_PARAM_RUN = /[A-Za-z0-9\-.!%*_+`'~:[\]/&$()]*/y;
+
+/** End of the run of `re` characters starting at `i`. */
+function runEnd(re: RegExp, s: string, i: number): number {
+  re.lastIndex = i;
+  re.test(s);
+  return re.lastIndex;
+}
+
+/**
+ * Parses `;name=value;flag` parameters starting at a `;` in `s`. In header mode
+ * (RFC 3261 §25.1 generic-param) LWS may surround `;` and `=` (RFC 4475 wsinv) and values
+ * are tokens, hosts (IPv6 references included) or quoted strings, kept as written. In URI
+ * mode (`uri-parameter`) names and values are `paramchar`s, which adds `/ : & + $ ( ) [ ]`.
+ * @param uri true for URI parameters: errors then carry the code `bad_uri`
  * @returns the parameters and the index where parsing stopped (end of string or a `,`)
  * @throws SipParseError on an empty name or a malformed value
  */
-export function parseParams(s: string, start: number): { params: Params; end: number } {
+export function parseParams(s: string, start: number, uri = false): { params: Params; end: number } {
   const list: Param[] = [];
+  const end = readParams(s, start, uri, list);
+  return { params: new Params(list), end };
+}
+
+/**
+ * Parameters from `start` to the end of `s`, as {@link parseParams} reads them.
+ * @throws SipParseError (`bad_uri` in URI mode, else `bad_header_value`) also when a `,` stops them early
+ */
+export function parseParamsToEnd(s: string, start: number, uri = false): Params {
+  if (start >= s.length) return new Params();
+  const list: Param[] = [];
+  if (readParams(s, start, uri, list) < s.length) {
+    throw new SipParseError(uri ? 'bad_uri' : 'bad_header_value', 'unexpected "," after parameters');
+  }
+  return new Params(list);
+}
+
+/** Reads parameters into `list`; returns the index where reading stopped. */
+function readParams(s: string, start: number, uri: boolean, list: Param[]): number {
+  const code = uri ? 'bad_uri' : 'bad_header_value';
+  // Header parameters allow LWS around ';' and '='; URI parameters allow none.
+  const skip = uri ? noSkip : skipWs;
   let i = start;
   const n = s.length;
   while (i < n) {
-    while (i < n && isWs(s.charCodeAt(i))) i++;
-    if (i >= n) break;
-    if (s.charCodeAt(i) !== 59 /* ; */) {
-      throw new SipParseError('bad_header_value', `unexpected "${s[i]}" in parameters`);
-    }
-    i++;
-    while (i < n && isWs(s.charCodeAt(i))) i++;
+    i = skip(s, i);
+    if (i >= n || s.charCodeAt(i) === 44 /* , */) break;
+    if (s.charCodeAt(i) !== 59 /* ; */) throw new SipParseError(code, `unexpected "${s[i]}" in parameters`);
+    i = skip(s, i + 1);
     const nameStart = i;
-    while (i < n && isTokenChar(s.charCodeAt(i))) i++;
-    if (i === nameStart) throw new SipParseError('bad_header_value', 'empty parameter');
+    i = uri ? runEnd(URI_PARAM_RUN, s, i) : tokenEnd(s, i);
+    if (i === nameStart) throw new SipParseError(code, 'empty parameter');
     const name = s.slice(nameStart, i);
-    while (i < n && isWs(s.charCodeAt(i))) i++;
+    i = skip(s, i);
     let value: string | undefined;
     if (i < n && s.charCodeAt(i) === 61 /* = */) {
-      i++;
-      while (i < n && isWs(s.charCodeAt(i))) i++;
-      [value, i] = readParamValue(s, i, name);
+      i = skip(s, i + 1);
+      const vEnd = uri ? runEnd(URI_PARAM_RUN, s, i) : headerValueEnd(s, i, name);
+      if (vEnd === i) throw new SipParseError(code, `empty value for parameter ${name}`);
+      value = s.slice(i, vEnd);
+      i = vEnd;
     }
     list.push({ name, value });
   }
-  return { params: new Params(list), end: i };
+  return i;
 }
 
-function readParamValue(s: string, i: number, name: string): [string, number] {
-  if (s.charCodeAt(i) === 34) {
+function skipWs(s: string, i: number): number {
+  while (i < s.length && isWs(s.charCodeAt(i))) i++;
+  return i;
+}
+
+function noSkip(_s: string, i: number): number {
+  return i;
+}
+
+function tokenEnd(s: string, i: number): number {
+  while (i < s.length && isTokenChar(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/** End of a header parameter value: a quoted string, an IPv6 reference or a token/host run. */
+function headerValueEnd(s: string, i: number, name: string): number {
+  const c = s.charCodeAt(i);
+  if (c === 34 /* " */) {
     const end = skipQuoted(s, i);
     if (end < 0) throw new SipParseError('bad_header_value', `unbalanced quote in parameter ${name}`);
-    return [s.slice(i, end), end];
+    return end;
   }
-  const vStart = i;
-  if (s.charCodeAt(i) === 91 /* [ */) {
+  if (c === 91 /* [ */) {
     const close = s.indexOf(']', i);
     if (close < 0) throw new SipParseError('bad_header_value', `bad IPv6 reference in parameter ${name}`);
-    return [s.slice(i, close + 1), close + 1];
+    return close + 1;
   }
-  while (i < s.length) {
-    const c = s.charCodeAt(i);
-    if (!(isTokenChar(c) || c === 58 /* : */ || c === 91 || c === 93)) break;
-    i++;
-  }
-  if (i === vStart) throw new SipParseError('bad_header_value', `empty value for parameter ${name}`);
-  return [s.slice(vStart, i), i];
+  return runEnd(HEADER_VALUE_RUN, s, i);
 }

@@ -52,12 +52,14 @@ const LIST_HEADERS: ReadonlySet<string> = new Set([
   'reason', 'accept-contact', 'reject-contact', 'request-disposition',
 ]);
 
-/** Headers that must appear at most once in a message (RFC 3261 §20; RFC 4475 §3.1.2.13). */
+/** Headers that must appear at most once in a message (RFC 3261 §20; RFC 4475 multi01). */
 export const SINGLETON_HEADERS: ReadonlySet<string> = new Set([
   'call-id', 'cseq', 'from', 'to', 'max-forwards', 'content-length', 'content-type',
 ]);
 
 const keyCache = new Map<string, string>();
+/** Names longer than this are not cached: a peer inventing names cannot grow the cache much. */
+const MAX_CACHED_NAME = 64;
 
 /**
  * Lower-case long form of a header name, used as the lookup key.
@@ -68,8 +70,29 @@ export function headerKey(name: string): string {
   if (key !== undefined) return key;
   const lower = name.toLowerCase();
   key = lower.length === 1 ? (COMPACT[lower] ?? lower) : lower;
-  if (keyCache.size < 4096) keyCache.set(name, key);
+  if (keyCache.size < 4096 && name.length <= MAX_CACHED_NAME) {
+    key = KNOWN_KEYS.get(key) ?? detach(key);
+    keyCache.set(detach(name), key);
+  }
   return key;
+}
+
+/**
+ * Keys of the headers the stack reads, as the string literals of this module: lookups
+ * with literals (`msg.get('call-id')`) then compare equal keys by identity.
+ */
+const KNOWN_KEYS = new Map<string, string>();
+for (const key of [...Object.values(COMPACT), ...SINGLETON_HEADERS, ...LIST_HEADERS, 'expires', 'date', 'timestamp']) {
+  KNOWN_KEYS.set(key, key);
+}
+
+/**
+ * A copy of `s` that does not keep alive the string it was cut from: V8 represents a
+ * slice of 13 or more characters as a view of its parent, so caching a header name sliced
+ * from a message would pin the whole message text for the life of the cache.
+ */
+export function detach(s: string): string {
+  return (' ' + s).slice(1);
 }
 
 /** True when the header (given by key) may carry a comma-separated list of values. */
@@ -80,7 +103,7 @@ export function isListHeader(key: string): boolean {
 /** Canonical spelling of a header for output: `call-id` → `Call-ID`, `x-foo` → `X-Foo`. */
 export function canonicalName(name: string): string {
   const key = headerKey(name);
-  const special = CANONICAL[key];
-  if (special !== undefined) return special;
+  // Own properties only: `constructor` or `toString` must not find Object.prototype's.
+  if (Object.hasOwn(CANONICAL, key)) return CANONICAL[key] as string;
   return key.replace(/(^|-)([a-z])/g, (_m, dash: string, ch: string) => dash + ch.toUpperCase());
 }

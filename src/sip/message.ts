@@ -135,7 +135,7 @@ export abstract class SipMessage {
 
   /** Every Via element, top first. */
   get vias(): Via[] {
-    return (this.viasView ??= this.getAll('via').map(parseVia));
+    return (this.viasView ??= this.parseAll('via', parseVia));
   }
 
   /** The top Via. @throws SipParseError when there is none */
@@ -167,17 +167,17 @@ export abstract class SipMessage {
 
   /** Contact addresses (`*` gives one wildcard entry). */
   get contacts(): NameAddr[] {
-    return (this.contactsView ??= this.getAll('contact').map((v) => parseNameAddr(v, true)));
+    return (this.contactsView ??= this.parseAll('contact', parseContact));
   }
 
   /** Record-Route addresses in order. */
   get recordRoutes(): NameAddr[] {
-    return (this.recordRoutesView ??= this.getAll('record-route').map((v) => parseNameAddr(v)));
+    return (this.recordRoutesView ??= this.parseAll('record-route', parseNameAddr));
   }
 
   /** Route addresses in order. */
   get routes(): NameAddr[] {
-    return (this.routesView ??= this.getAll('route').map((v) => parseNameAddr(v)));
+    return (this.routesView ??= this.parseAll('route', parseNameAddr));
   }
 
   /** Content-Type media type in lower case without parameters, or undefined. */
@@ -186,10 +186,21 @@ export abstract class SipMessage {
     return v === undefined ? undefined : (v.split(';')[0] as string).trim().toLowerCase();
   }
 
+  /** Every element of a list header (by lookup key), parsed; like getAll with fewer arrays. */
+  private parseAll<T>(key: string, parse: (value: string) => T): T[] {
+    const out: T[] = [];
+    for (const h of this.headers) {
+      if (h.key !== key) continue;
+      if (h.value.indexOf(',') < 0) out.push(parse(h.value));
+      else for (const v of splitList(h.value)) out.push(parse(v));
+    }
+    return out;
+  }
+
+  /** The value of a header that is not a list (From, To, Call-ID, CSeq), by lookup key. */
   private required(key: string): string {
-    const v = this.get(key);
-    if (v === undefined) throw new SipParseError('missing_header', `Missing ${key}`);
-    return v;
+    for (const h of this.headers) if (h.key === key) return h.value;
+    throw new SipParseError('missing_header', `Missing ${key}`);
   }
 
   /** Drops the cached view of a header (by lookup key); called by every mutator. */
@@ -204,6 +215,10 @@ export abstract class SipMessage {
       case 'record-route': this.recordRoutesView = undefined; break;
     }
   }
+}
+
+function parseContact(value: string): NameAddr {
+  return parseNameAddr(value, true);
 }
 
 /** A SIP request. */
@@ -226,7 +241,7 @@ export class SipResponse extends SipMessage {
   readonly isRequest = false;
   /**
    * @param status status code 100-699
-   * @param reason reason phrase (may be empty, RFC 4475 §3.1.1.8)
+   * @param reason reason phrase (may be empty, RFC 4475 noreason)
    */
   constructor(
     public status: number,

@@ -5,8 +5,8 @@
  * It never throws: every failure comes back as a `SipParseError` with a stable code.
  */
 import { SipParseError } from './errors.ts';
-import { isToken, isTokenChar } from './grammar.ts';
-import { SINGLETON_HEADERS, headerKey } from './headers.ts';
+import { isToken, isWs } from './grammar.ts';
+import { SINGLETON_HEADERS, detach, headerKey } from './headers.ts';
 import { SipRequest, SipResponse, type AnyMessage, type Header } from './message.ts';
 import { parseUri } from './uri.ts';
 
@@ -51,87 +51,84 @@ export type ParseResult =
 /** Parses one message from `buf` (one datagram, or one frame cut by the stream framer). */
 export function parseMessage(buf: Buffer, options: ParseOptions = {}): ParseResult {
   const limits = options.limits ? { ...DEFAULT_LIMITS, ...options.limits } : DEFAULT_LIMITS;
-  let partial: PartialMessage | undefined;
+  let msg: AnyMessage | undefined;
   try {
     if (buf.length > limits.maxMessageBytes) {
       throw new SipParseError('too_large', 'Message Too Large', 513);
     }
     const head = splitHead(buf);
-    const lines = headLines(head.text, limits);
-    const startLine = lines.shift() as string;
-    const msg = parseStartLineOrPartial(startLine, lines, limits);
-    partial = { isRequest: msg.isRequest, headers: msg.headers };
-    if (msg.isRequest) partial.method = msg.method;
-    readHeaders(lines, msg, limits);
-    readBody(buf, head.bodyStart, msg, options.stream === true);
-    validate(msg);
+    const text = head.text;
+    const nl = lineFeed(text, 0);
+    const stop = contentEnd(text, 0, nl);
+    checkControls(text, nl + 1);
+    if (stop > limits.maxLineLength) throw new SipParseError('line_too_long', 'Header Line Too Long');
+    msg = parseStartLine(text.slice(0, stop));
+    const scan = readHeaders(text, nl + 1, msg, limits);
+    readBody(buf, head.bodyStart, msg, scan, options.stream === true);
+    validate(msg, scan);
     return { ok: true, message: msg };
   } catch (err) {
-    if (err instanceof PartialError) return { ok: false, error: err.error, partial: err.partial };
     const error = err instanceof SipParseError ? err : new SipParseError('bad_header_value', 'Malformed message');
-    return { ok: false, error, partial };
+    return { ok: false, error, partial: msg === undefined ? undefined : partialOf(msg) };
   }
 }
+
+/** What a failed parse had read: the start line and the headers before the failure. */
+function partialOf(msg: AnyMessage): PartialMessage {
+  const partial: PartialMessage = { isRequest: msg.isRequest, headers: msg.headers };
+  if (msg.isRequest) partial.method = msg.method;
+  return partial;
+}
+
+/** The blank line that ends the headers; a Buffer needle searches faster than a string. */
+const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 
 /** Locates the blank line that ends the headers (CRLF CRLF; bare LF tolerated). */
 function splitHead(buf: Buffer): { text: string; bodyStart: number } {
   let start = 0;
   // RFC 3261 §7.5: ignore CRLFs before the start line (keep-alives on streams).
   while (start < buf.length && (buf[start] === 13 || buf[start] === 10)) start++;
-  let end = buf.indexOf('\r\n\r\n', start, 'latin1');
+  let end = buf.indexOf(CRLFCRLF, start);
   let sep = 4;
   if (end < 0) {
     end = buf.indexOf('\n\n', start, 'latin1');
     sep = 2;
+    // A sloppy CRLF LF: the CR belongs to the last header line's end.
+    if (end > start && buf[end - 1] === 13) {
+      end--;
+      sep = 3;
+    }
   }
   if (end < 0) throw new SipParseError('no_header_end', 'Incomplete headers');
   return { text: buf.toString('utf8', start, end), bodyStart: end + sep };
 }
 
-/** Splits the head into logical lines, unfolding continuation lines (RFC 3261 §7.3.1). */
-function headLines(text: string, limits: ParseLimits): string[] {
-  const raw = text.split(/\r?\n/);
-  const lines: string[] = [];
-  for (const line of raw) {
-    const c = line.charCodeAt(0);
-    if ((c === 32 || c === 9) && lines.length > 1) {
-      lines[lines.length - 1] += ' ' + line.trim();
-    } else {
-      lines.push(line);
-    }
-    if ((lines[lines.length - 1] as string).length > limits.maxLineLength) {
-      throw new SipParseError('line_too_long', 'Header Line Too Long');
-    }
-  }
-  if (lines.length - 1 > limits.maxHeaders) throw new SipParseError('too_many_headers', 'Too Many Headers');
-  return lines;
+/** Index of the LF that ends the line starting at `pos`, or the text length. */
+function lineFeed(text: string, pos: number): number {
+  const nl = text.indexOf('\n', pos);
+  return nl < 0 ? text.length : nl;
+}
+
+/** Where the content of the line from `pos` to its LF at `nl` stops: before its CR, if any. */
+function contentEnd(text: string, pos: number, nl: number): number {
+  return nl > pos && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
 }
 
 /**
- * Parses the start line. A request in another SIP version still has its headers read, so
- * that the transport can answer 505 (RFC 3261 §8.2.6 copies Via, From, To, Call-ID, CSeq;
- * RFC 4475 §3.1.2.14).
+ * A CR that does not end a line has no place in a head (RFC 3261 §7.3.1, §25.1): echoed
+ * into a response it would split a header. A NUL is allowed only as a quoted-pair
+ * (`\` NUL, RFC 3261 §25.1; RFC 4475 intmeth), never bare, where it would cut a C string.
  */
-function parseStartLineOrPartial(line: string, lines: string[], limits: ParseLimits): AnyMessage {
-  try {
-    return parseStartLine(line);
-  } catch (err) {
-    const parts = line.split(' ');
-    if (!(err instanceof SipParseError) || err.code !== 'bad_version' || parts.length !== 3) throw err;
-    const holder = new SipRequest(parts[0] as string, parseUri('sip:invalid'));
-    try {
-      readHeaders(lines, holder, limits);
-    } catch {
-      throw err;
+function checkControls(text: string, firstHeader: number): void {
+  for (let nul = text.indexOf('\0'); nul >= 0; nul = text.indexOf('\0', nul + 1)) {
+    if (text.charCodeAt(nul - 1) !== 92 /* \ */) {
+      throw new SipParseError(nul < firstHeader ? 'bad_start_line' : 'bad_header_line', 'NUL in message head');
     }
-    throw new PartialError(err, { isRequest: true, method: holder.method, headers: holder.headers });
   }
-}
-
-/** A start-line failure that still carries the readable headers. */
-class PartialError extends Error {
-  constructor(readonly error: SipParseError, readonly partial: PartialMessage) {
-    super(error.message);
+  for (let cr = text.indexOf('\r'); cr >= 0; cr = text.indexOf('\r', cr + 1)) {
+    if (text.charCodeAt(cr + 1) !== 10) {
+      throw new SipParseError(cr < firstHeader ? 'bad_start_line' : 'bad_header_line', 'CR without LF in message head');
+    }
   }
 }
 
@@ -144,22 +141,31 @@ function checkVersion(v: string): void {
   if (m[1] !== '2' || m[2] !== '0') throw new SipParseError('bad_version', 'SIP Version Not Supported', 505);
 }
 
+/** True when `line` starts with `SIP/` in any case (RFC 3261 §7.1: the version is case-insensitive). */
+function isStatusLine(line: string): boolean {
+  return (line.charCodeAt(0) | 0x20) === 115 && (line.charCodeAt(1) | 0x20) === 105
+    && (line.charCodeAt(2) | 0x20) === 112 && line.charCodeAt(3) === 47;
+}
+
 /**
  * Request-Line = Method SP Request-URI SP SIP-Version, single spaces only
- * (RFC 4475 §3.1.2.7, §3.1.2.8, §3.1.2.10); Status-Line = SIP-Version SP 3DIGIT SP Reason.
+ * (RFC 4475 lwsruri, lwsstart, trws); Status-Line = SIP-Version SP 3DIGIT SP Reason.
  */
 function parseStartLine(line: string): AnyMessage {
-  if (line.startsWith('SIP/') || line.startsWith('sip/')) return parseStatusLine(line);
-  const parts = line.split(' ');
-  if (parts.length !== 3 || !isToken(parts[0] as string) || (parts[1] as string).length === 0) {
+  // A method is a token and cannot hold '/', so "SIP/" starts a status line.
+  if (isStatusLine(line)) return parseStatusLine(line);
+  const sp1 = line.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || sp2 === sp1 + 1 || line.indexOf(' ', sp2 + 1) >= 0) {
     throw new SipParseError('bad_start_line', 'Malformed Request Line');
   }
-  checkVersion(parts[2] as string);
-  const uriText = parts[1] as string;
-  const uri = parseUri(uriText);
-  // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 §3.1.2.11).
+  const method = line.slice(0, sp1);
+  if (!isToken(method)) throw new SipParseError('bad_start_line', 'Malformed Request Line');
+  checkVersion(line.slice(sp2 + 1));
+  const uri = parseUri(line.slice(sp1 + 1, sp2));
+  // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 escruri).
   if (uri.isSip && uri.headers.length > 0) throw new SipParseError('bad_uri', 'Headers Not Allowed In Request-URI');
-  return new SipRequest(parts[0] as string, uri);
+  return new SipRequest(method, uri);
 }
 
 function parseStatusLine(line: string): SipResponse {
@@ -168,59 +174,187 @@ function parseStatusLine(line: string): SipResponse {
   checkVersion(line.slice(0, sp1));
   const sp2 = line.indexOf(' ', sp1 + 1);
   const code = sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2);
-  if (!/^[1-6][0-9][0-9]$/.test(code)) throw new SipParseError('bad_status', 'Bad Status Code');
+  if (!isStatusCode(code)) throw new SipParseError('bad_status', 'Bad Status Code');
   return new SipResponse(Number(code), sp2 < 0 ? '' : line.slice(sp2 + 1));
 }
 
-/** `name *(SP/HTAB) ":" value` for every header line (RFC 3261 §7.3.1). */
-function readHeaders(lines: string[], msg: AnyMessage, _limits: ParseLimits): void {
-  for (const line of lines) {
-    if (line.length === 0) continue;
-    const colon = line.indexOf(':');
-    if (colon <= 0) throw new SipParseError('bad_header_line', 'Malformed Header Line');
-    let nameEnd = colon;
-    while (nameEnd > 0 && (line.charCodeAt(nameEnd - 1) === 32 || line.charCodeAt(nameEnd - 1) === 9)) nameEnd--;
-    for (let i = 0; i < nameEnd; i++) {
-      if (!isTokenChar(line.charCodeAt(i))) throw new SipParseError('bad_header_line', 'Malformed Header Name');
+/** Status-Code = 3DIGIT, 100-699 (RFC 3261 §7.2; RFC 4475 bigcode). */
+function isStatusCode(code: string): boolean {
+  if (code.length !== 3) return false;
+  const a = code.charCodeAt(0);
+  const b = code.charCodeAt(1);
+  const c = code.charCodeAt(2);
+  return a >= 49 && a <= 54 && b >= 48 && b <= 57 && c >= 48 && c <= 57;
+}
+
+/** Bits of the headers validation looks for: the singletons (RFC 3261 §20) and Via. */
+const HEADER_BIT = new Map<string, number>();
+for (const key of [...SINGLETON_HEADERS, 'via', 'contact', 'route', 'expires', 'date']) HEADER_BIT.set(key, 1 << HEADER_BIT.size);
+const bit = (key: string): number => HEADER_BIT.get(key) as number;
+let singletonMask = 0;
+for (const key of SINGLETON_HEADERS) singletonMask |= bit(key);
+const CONTENT_LENGTH = bit('content-length');
+const MAX_FORWARDS = bit('max-forwards');
+const CONTACT = bit('contact');
+const ROUTE = bit('route');
+const EXPIRES = bit('expires');
+const DATE = bit('date');
+
+/** What reading the header lines found. */
+interface HeadScan {
+  /** HEADER_BIT bits of the headers present. */
+  seen: number;
+  /** The Content-Length value, when present. */
+  contentLength: string | undefined;
+  /** The Max-Forwards value, when present. */
+  maxForwards: string | undefined;
+}
+
+/**
+ * Reads every header line, unfolding continuation lines (RFC 3261 §7.3.1), and checks
+ * singletons are not repeated (RFC 4475 multi01, mcl01). Works on indices into `text`:
+ * a line becomes a string of its own only when it is folded.
+ */
+function readHeaders(text: string, pos: number, msg: AnyMessage, limits: ParseLimits): HeadScan {
+  const n = text.length;
+  let seen = 0;
+  let contentLength: string | undefined;
+  let maxForwards: string | undefined;
+  let count = 0;
+  while (pos < n) {
+    const nl = lineFeed(text, pos);
+    const stop = contentEnd(text, pos, nl);
+    let next = nl + 1;
+    let h: NameInfo;
+    if (next < n && isWs(text.charCodeAt(next))) {
+      let line = text.slice(pos, stop);
+      while (next < n && isWs(text.charCodeAt(next))) {
+        const nl2 = lineFeed(text, next);
+        line += ' ' + text.slice(next, contentEnd(text, next, nl2)).trim();
+        next = nl2 + 1;
+        if (line.length > limits.maxLineLength) throw new SipParseError('line_too_long', 'Header Line Too Long');
+      }
+      h = readHeaderLine(line, 0, line.length, msg);
+    } else {
+      if (stop - pos > limits.maxLineLength) throw new SipParseError('line_too_long', 'Header Line Too Long');
+      if (stop === pos) {
+        pos = next;
+        continue;
+      }
+      h = readHeaderLine(text, pos, stop, msg);
     }
-    if (nameEnd === 0) throw new SipParseError('bad_header_line', 'Malformed Header Name');
-    const name = line.slice(0, nameEnd);
-    msg.headers.push({ name, key: headerKey(name), value: line.slice(colon + 1).trim() });
+    pos = next;
+    if (++count > limits.maxHeaders) throw new SipParseError('too_many_headers', 'Too Many Headers');
+    const b = h.bit;
+    if (b === 0) continue;
+    if (seen & b & singletonMask) {
+      throw new SipParseError('duplicate_header', b === CONTENT_LENGTH ? 'Multiple Content-Length' : `Duplicate ${h.name}`);
+    }
+    if (b === CONTENT_LENGTH) contentLength = (msg.headers[msg.headers.length - 1] as Header).value;
+    else if (b === MAX_FORWARDS) maxForwards = (msg.headers[msg.headers.length - 1] as Header).value;
+    seen |= b;
   }
+  return { seen, contentLength, maxForwards };
+}
+
+/**
+ * Reads `name *(SP/HTAB) ":" *(SP/HTAB) value *(SP/HTAB)` in `s` from `start` to `stop`
+ * (RFC 3261 §7.3.1) and appends it to `msg`.
+ * @returns what is known of the header's name
+ */
+function readHeaderLine(s: string, start: number, stop: number, msg: AnyMessage): NameInfo {
+  const colon = s.indexOf(':', start);
+  if (colon < 0 || colon >= stop) throw new SipParseError('bad_header_line', 'Malformed Header Line');
+  let nameEnd = colon;
+  while (nameEnd > start && isWs(s.charCodeAt(nameEnd - 1))) nameEnd--;
+  if (nameEnd === start) throw new SipParseError('bad_header_line', 'Malformed Header Name');
+  let vs = colon + 1;
+  while (vs < stop && isWs(s.charCodeAt(vs))) vs++;
+  let ve = stop;
+  while (ve > vs && isWs(s.charCodeAt(ve - 1))) ve--;
+  const name = s.slice(start, nameEnd);
+  const known = nameInfo(name);
+  msg.headers.push({ name, key: known.key, value: s.slice(vs, ve) });
+  return known;
+}
+
+/** A checked header name with its lookup key and HEADER_BIT bit (0 when it has none). */
+interface NameInfo {
+  name: string;
+  key: string;
+  bit: number;
+}
+
+/**
+ * Header names seen recently, in buckets of two chosen by length and four characters. A
+ * name equal to a bucket's entry was checked when it was stored: its characters need no
+ * second look, and its key no Map lookup (which would hash the fresh name string again).
+ */
+const recentNames: Array<NameInfo | undefined> = new Array(512);
+
+/** Key and bit of a header name. @throws SipParseError when the name is not a token */
+function nameInfo(name: string): NameInfo {
+  const n = name.length;
+  let h = (n * 31 + name.charCodeAt(0)) | 0;
+  h = (h * 31 + name.charCodeAt(n >> 1)) | 0;
+  h = (h * 31 + name.charCodeAt((n * 3) >> 2)) | 0;
+  h = (h * 31 + name.charCodeAt(n - 1)) | 0;
+  const slot = (h ^ (h >>> 9)) & 510;
+  const first = recentNames[slot];
+  if (first !== undefined && first.name === name) return first;
+  const second = recentNames[slot + 1];
+  if (second !== undefined && second.name === name) return second;
+  if (!isToken(name)) throw new SipParseError('bad_header_line', 'Malformed Header Name');
+  const key = headerKey(name);
+  const info = { name: detach(name), key, bit: HEADER_BIT.get(key) ?? 0 };
+  if (n <= 64) {
+    // The newest name takes the first place; the one it displaces moves to the second.
+    recentNames[slot + 1] = first;
+    recentNames[slot] = info;
+  }
+  return info;
 }
 
 /** Reads the body by Content-Length (RFC 3261 §18.3, §20.14). */
-function readBody(buf: Buffer, bodyStart: number, msg: AnyMessage, stream: boolean): void {
+function readBody(buf: Buffer, bodyStart: number, msg: AnyMessage, scan: HeadScan, stream: boolean): void {
   const available = Math.max(0, buf.length - bodyStart);
-  const cls = msg.headers.filter((h) => h.key === 'content-length');
-  if (cls.length > 1) throw new SipParseError('duplicate_header', 'Multiple Content-Length');
-  const cl = cls[0];
-  if (cl === undefined) {
+  if (scan.contentLength === undefined) {
     if (stream) throw new SipParseError('bad_content_length', 'Content-Length Required');
-    msg.body = available > 0 ? buf.subarray(bodyStart) : msg.body;
+    if (available > 0) msg.body = buf.subarray(bodyStart);
     return;
   }
-  if (!/^[0-9]{1,10}$/.test(cl.value)) throw new SipParseError('bad_content_length', 'Bad Content-Length');
-  const length = Number(cl.value);
+  const length = parseDigits(scan.contentLength);
+  if (length < 0) throw new SipParseError('bad_content_length', 'Bad Content-Length');
   // A datagram shorter than its Content-Length is answered 400 (RFC 3261 §18.3);
-  // extra bytes after the body are discarded (RFC 4475 §3.1.1.12).
+  // extra bytes after the body are discarded (RFC 4475 dblreq).
   if (length > available) throw new SipParseError('body_truncated', 'Content-Length Exceeds Body');
   if (length > 0) msg.body = buf.subarray(bodyStart, bodyStart + length);
 }
 
-const REQUIRED = ['via', 'from', 'to', 'call-id', 'cseq'] as const;
+/** 1 to 10 decimal digits as a number, or -1. */
+function parseDigits(text: string): number {
+  if (text.length === 0 || text.length > 10) return -1;
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+const REQUIRED: ReadonlyArray<[number, string]> = [
+  [bit('via'), 'Via'], [bit('from'), 'From'], [bit('to'), 'To'], [bit('call-id'), 'Call-ID'], [bit('cseq'), 'CSeq'],
+];
+let requiredMask = 0;
+for (const [b] of REQUIRED) requiredMask |= b;
 
 /** Checks what RFC 3261 §8.1.1 and RFC 4475 require; parses the structured headers. */
-function validate(msg: AnyMessage): void {
-  const seen = new Set<string>();
-  for (const h of msg.headers) {
-    if (SINGLETON_HEADERS.has(h.key)) {
-      if (seen.has(h.key)) throw new SipParseError('duplicate_header', `Duplicate ${h.name}`);
-      seen.add(h.key);
-    }
-  }
-  for (const key of REQUIRED) {
-    if (!seen.has(key) && !msg.has(key)) throw new SipParseError('missing_header', `Missing ${key === 'call-id' ? 'Call-ID' : key}`);
+function validate(msg: AnyMessage, scan: HeadScan): void {
+  const seen = scan.seen;
+  if ((seen & requiredMask) !== requiredMask) {
+    const [, name] = REQUIRED.find(([b]) => !(seen & b)) as [number, string];
+    throw new SipParseError('missing_header', `Missing ${name}`);
   }
   if (msg.vias.length === 0) throw new SipParseError('missing_header', 'Missing Via');
   void msg.from;
@@ -228,22 +362,25 @@ function validate(msg: AnyMessage): void {
   const cseq = msg.cseq;
   if (msg.isRequest) {
     if (cseq.method !== msg.method) throw new SipParseError('cseq_mismatch', 'CSeq Method Mismatch');
-    void msg.contacts;
-    void msg.routes;
-    validateScalars(msg);
+    if (seen & CONTACT) void msg.contacts;
+    if (seen & ROUTE) void msg.routes;
+    validateScalars(msg, scan);
   }
 }
 
-function validateScalars(msg: SipRequest): void {
-  const mf = msg.get('max-forwards');
-  if (mf !== undefined && !(/^[0-9]{1,10}$/.test(mf) && Number(mf) <= 255)) {
-    throw new SipParseError('bad_header_value', 'Bad Max-Forwards');
+/** SIP-date is RFC 1123 and always in GMT (RFC 3261 §20.17, RFC 4475 baddate). */
+const DATE_RE = /^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/;
+
+function validateScalars(msg: SipRequest, scan: HeadScan): void {
+  const seen = scan.seen;
+  if (scan.maxForwards !== undefined) {
+    const mf = parseDigits(scan.maxForwards);
+    if (mf < 0 || mf > 255) throw new SipParseError('bad_header_value', 'Bad Max-Forwards');
   }
-  const expires = msg.get('expires');
-  if (expires !== undefined && !/^[0-9]{1,10}$/.test(expires)) throw new SipParseError('bad_header_value', 'Bad Expires');
-  const date = msg.get('date');
-  // SIP-date is RFC 1123 and always in GMT (RFC 3261 §20.17, RFC 4475 §3.1.2.16).
-  if (date !== undefined && !/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(date)) {
+  if (seen & EXPIRES && parseDigits(msg.get('expires') as string) < 0) {
+    throw new SipParseError('bad_header_value', 'Bad Expires');
+  }
+  if (seen & DATE && !DATE_RE.test(msg.get('date') as string)) {
     throw new SipParseError('bad_header_value', 'Bad Date');
   }
 }
