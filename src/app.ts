@@ -4,10 +4,11 @@
  * agent → call manager → HTTP API (Handoff API, admin API, health, metrics). The only
  * module that wires concrete parts together.
  */
+import { dirname, join } from 'node:path';
 import { AdminService, type AgentConfigValidator } from './admin/index.ts';
 import { createAgent, DEMO_BUILTIN_CONFIG, parseBuiltinConfig } from './agents/index.ts';
 import { createApiServer, liveCallRegistry, type ApiServer, type ReadinessCheck } from './api/index.ts';
-import { CallManager, type CallDeps } from './call/index.ts';
+import { CallManager, HandoffSpool, type CallDeps } from './call/index.ts';
 import type { Config } from './config/index.ts';
 import { UserAgent } from './dialog/index.ts';
 import { TimerMediaClock } from './media/clock.ts';
@@ -74,9 +75,11 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
+    const spool = await openSpool(config, store, logger);
+    closers.push(() => spool.close());
     const demo = config.demo.enabled ? await seedDemo(store, config.demo, logger) : undefined;
     const router = new Router({ trunks: config.trunks, directory: store });
-    const calls = new CallManager(callDeps(config, store, router, logger, metrics), { maxCalls: config.limits.maxCalls });
+    const calls = new CallManager(callDeps(config, store, spool, router, logger, metrics), { maxCalls: config.limits.maxCalls });
     const sip = await startSip(config, calls, logger);
     closers.push(sip.close);
     const api = await startApi(config, { store, router, calls, metrics, logger, sipListening: sip.listening });
@@ -201,10 +204,22 @@ function protocolsOf(config: Config): Protocol[] {
   return out;
 }
 
-function callDeps(config: Config, store: Store, router: Router, logger: Logger, metrics: Metrics): CallDeps {
+/**
+ * The handoff spool (src/call/spool.ts): records the store could not take before their BYE
+ * are fsynced to `handoff-spool.jsonl` beside the SQLite file and replayed here at start,
+ * so that no record whose BYE was sent is lost.
+ */
+async function openSpool(config: Config, store: Store, logger: Logger): Promise<HandoffSpool> {
+  const path = config.store.kind === 'sqlite' ? join(dirname(config.store.path), 'handoff-spool.jsonl') : undefined;
+  const spool = new HandoffSpool({ store, clock: systemClock, logger, ...(path === undefined ? {} : { path }) });
+  await spool.replay();
+  return spool;
+}
+
+function callDeps(config: Config, store: Store, spool: HandoffSpool, router: Router, logger: Logger, metrics: Metrics): CallDeps {
   const mediaClock = new TimerMediaClock({ onError: (err) => logger.warn({ err }, 'media clock listener failed') });
   return {
-    store, logger, metrics, mediaClock, createAgent, router,
+    store, spool, logger, metrics, mediaClock, createAgent, router,
     limiter: new LocalConcurrencyLimiter(),
     ports: new PortAllocator(config.rtp.portMin, config.rtp.portMax),
     rtpBindAddress: config.rtp.host,
@@ -214,6 +229,7 @@ function callDeps(config: Config, store: Store, router: Router, logger: Logger, 
       maxCallDurationMs: config.limits.maxCallDurationSec * 1000,
       retentionMs: config.handoff.retentionDays * 86_400_000,
       retryAfterSec: config.limits.overloadRetryAfterSec,
+      sessionExpiresSec: config.limits.sessionExpiresSec,
     },
   };
 }
