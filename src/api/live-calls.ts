@@ -1,7 +1,6 @@
 /**
  * Adapts the call layer's registry (CallManager) to the admin API's read-only view plus
- * "end this one call". The manager lists calls today; ending one by id needs
- * `hangupCall(conversationId)`, which the adapter uses as soon as the manager has it.
+ * "end this one call".
  */
 import type { LiveCall } from '../call/index.ts';
 import type { LiveCallRegistry } from './types.ts';
@@ -9,17 +8,14 @@ import type { LiveCallRegistry } from './types.ts';
 /** What the adapter needs from the call registry (CallManager satisfies it). */
 export interface CallRegistrySource {
   list(): LiveCall[];
-  /** Ends one live call (`ended_by: system`); false when no such call. Optional until the call layer adds it. */
-  hangupCall?(conversationId: string): boolean;
+  /** Ends one live call (`ended_by: system`); false when no such call. */
+  hangupCall(conversationId: string): boolean;
 }
 
 /** The admin API's view of `source`. */
 export function liveCallRegistry(source: CallRegistrySource): LiveCallRegistry {
   return {
     list: () => source.list(),
-    end: (conversationId) => {
-      if (source.hangupCall !== undefined) return source.hangupCall(conversationId);
-      return false;
-    },
+    end: (conversationId) => source.hangupCall(conversationId),
   };
 }

@@ -121,6 +121,18 @@ export class CallManager {
     if (this.#calls.size > 0) await this.hangupAll();
   }
 
+  /**
+   * Ends one live call from outside (the admin API's `DELETE /admin/v1/calls/{id}`): as any
+   * hangup, the record is written (`ended_by: system`), then the BYE is sent.
+   * @returns false when no live call has that conversation id
+   */
+  hangupCall(conversationId: string): boolean {
+    const call = this.#calls.get(conversationId);
+    if (!call) return false;
+    call.hangup('system');
+    return true;
+  }
+
   /** Ends every live call (`ended_by: system`) and waits until they are gone. */
   async hangupAll(): Promise<void> {
     this.#draining = true;
