@@ -6,7 +6,10 @@
  */
 import { dirname, join } from 'node:path';
 import { AdminService, type AgentConfigValidator } from './admin/index.ts';
-import { createAgent, DEMO_BUILTIN_CONFIG, parseBuiltinConfig } from './agents/index.ts';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  createAgent, DEMO_BUILTIN_CONFIG, DEMO_FLOW_CONFIG, flowFromConfig, parseBuiltinConfig, parseWebSocketConfig,
+} from './agents/index.ts';
 import { createApiServer, liveCallRegistry, type ApiServer, type ReadinessCheck } from './api/index.ts';
 import { CallManager, HandoffSpool, type CallDeps } from './call/index.ts';
 import type { Config } from './config/index.ts';
@@ -17,7 +20,7 @@ import { createLogger, errorFor, Metrics, type Logger } from './obs/index.ts';
 import {
   displayPrefix, generateApiKey, hashApiKey, hashToken, LocalConcurrencyLimiter, Router,
 } from './routing/index.ts';
-import { openSqliteStore, type JsonObject, type Store, type Tenant } from './store/index.ts';
+import { openSqliteStore, type Agent, type JsonObject, type Store, type Tenant } from './store/index.ts';
 import { systemClock } from './transaction/index.ts';
 import { SipTransport, type Protocol } from './transport/index.ts';
 
@@ -140,11 +143,16 @@ interface ApiParts {
 }
 
 /**
- * Kind-specific agent config rules for the admin API (the same as the CLI's): kinds
- * without a parser yet accept any JSON object; the agent checks it when a call starts.
+ * Kind-specific agent config rules for the admin API, from the agents layer: a bad
+ * `builtin` config, flow (every problem named with its path) or WebSocket config is
+ * refused when the agent is created or updated, not when its first call starts.
+ * Unknown kinds never get here (the admin schema lists the kinds).
+ * @throws AgentConfigError (`agent_config_invalid`)
  */
 export const validateAgentConfig: AgentConfigValidator = (kind, config) => {
   if (kind === 'builtin') parseBuiltinConfig(config);
+  else if (kind === 'flow') flowFromConfig(config);
+  else if (kind === 'websocket') parseWebSocketConfig(config);
 };
 
 /** The HTTP side: Handoff API, admin API (over the shared AdminService), health, metrics. */
@@ -234,21 +242,30 @@ function callDeps(config: Config, store: Store, spool: HandoffSpool, router: Rou
   };
 }
 
+/** The demo agent's flow config as the store holds it (plain JSON). */
+const DEMO_FLOW_JSON = JSON.parse(JSON.stringify(DEMO_FLOW_CONFIG)) as JsonObject;
+
 /**
- * Creates the demo tenant, its built-in agent (1 → billing, 2 → support, 3 → contained)
- * and a Handoff API key when absent; sets the configured token when it changed.
+ * Creates the demo tenant, its flow agent (`DEMO_FLOW_CONFIG`: greet, menu, 1 → billing,
+ * 2 → support, 3 → contained, silence → re-prompt then the default destination) and a
+ * Handoff API key when absent; sets the configured token when it changed. A demo agent
+ * left by an older version as the `builtin` kind with the config it was seeded with is
+ * upgraded to the flow in place (same id, extension, token and keys); a builtin demo
+ * agent whose config someone changed is kept as it is.
  */
 export async function seedDemo(store: Store, demo: Config['demo'], logger: Logger): Promise<DemoInfo> {
   const tenant = (await store.getTenantBySlug(demo.tenant)) ?? (await store.createTenant({ slug: demo.tenant, name: 'Demo' }));
   let agent = await store.findAgent(tenant.id, demo.agent);
   if (!agent) {
     agent = await store.createAgent({
-      tenantId: tenant.id, slug: demo.agent, name: 'Demo agent', kind: 'builtin',
-      config: DEMO_BUILTIN_CONFIG as unknown as JsonObject, extension: demo.extension,
+      tenantId: tenant.id, slug: demo.agent, name: 'Demo agent', kind: 'flow', config: DEMO_FLOW_JSON,
+      extension: demo.extension,
       destinations: demo.destinations, ...(demo.destinations[0] === undefined ? {} : { defaultDestination: demo.destinations[0] }),
       fallback: { contained: false, ...(demo.destinations[0] === undefined ? {} : { destination: demo.destinations[0] }) },
     });
     logger.info({ tenant: tenant.slug, agent: agent.slug }, 'demo agent created');
+  } else {
+    agent = await upgradeDemoAgent(store, agent, logger);
   }
   if (demo.token !== undefined && agent.tokenHash !== hashToken(demo.token)) {
     agent = await store.setAgentToken(agent.id, hashToken(demo.token), displayPrefix(demo.token));
@@ -258,6 +275,18 @@ export async function seedDemo(store: Store, demo: Config['demo'], logger: Logge
   const apiKey = await seedApiKey(store, tenant, demo.apiKey);
   if (apiKey !== undefined) info.apiKey = apiKey;
   return info;
+}
+
+/** The builtin demo agent an older version seeded becomes the flow demo agent. */
+async function upgradeDemoAgent(store: Store, agent: Agent, logger: Logger): Promise<Agent> {
+  if (agent.kind !== 'builtin') return agent;
+  if (!isDeepStrictEqual(agent.config, JSON.parse(JSON.stringify(DEMO_BUILTIN_CONFIG)))) {
+    logger.warn({ agent: agent.slug }, 'demo agent kept as kind builtin: its config was changed, so it is not upgraded to the demo flow');
+    return agent;
+  }
+  const upgraded = await store.updateAgent(agent.id, { kind: 'flow', config: DEMO_FLOW_JSON });
+  logger.info({ agent: agent.slug, from: 'builtin', to: 'flow' }, 'demo agent upgraded to the demo flow');
+  return upgraded;
 }
 
 /** The demo key: the configured one (created when missing), or a new one when the tenant has none. */

@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parse as parseYamlText } from 'yaml';
-import { AdminService, type AgentConfigValidator } from '../admin/index.ts';
-import { parseBuiltinConfig } from '../agents/index.ts';
-import { openStore } from '../app.ts';
+import { AdminService } from '../admin/index.ts';
+// One validator for the CLI and the admin API: a bad flow or WebSocket config is refused by both.
+import { openStore, validateAgentConfig } from '../app.ts';
 import { loadConfig } from '../config/index.ts';
 
 /** Options every admin command takes. */
@@ -25,14 +25,6 @@ export function withCommonOptions(cmd: Command, json = true): Command {
   if (json) cmd.option('--json', 'print JSON (for scripts)');
   return cmd;
 }
-
-/**
- * Kind-specific agent config rules from the agents layer. Kinds without a parser yet
- * (`flow`, `websocket`) accept any JSON object here; the agent checks it when a call starts.
- */
-export const validateAgentConfig: AgentConfigValidator = (kind, config) => {
-  if (kind === 'builtin') parseBuiltinConfig(config);
-};
 
 /**
  * Loads the config, opens its store, runs `fn` with an AdminService, closes the store.

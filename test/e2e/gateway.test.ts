@@ -1,6 +1,6 @@
 /**
  * End to end, issue "call's life": a real gateway (SQLite in a temp dir, SIP on
- * 127.0.0.1 port 0, the demo built-in agent) driven by a UAC on our SIP stack. Covers
+ * 127.0.0.1 port 0, the demo flow agent) driven by a UAC on our SIP stack. Covers
  * routing by token and by extension, 403/404, the handoff by DTMF with the record
  * committed before the BYE, the contained BYE, the caller hanging up first, and draining.
  */
@@ -75,7 +75,7 @@ describe('gateway: a call from INVITE to BYE', () => {
     assert.equal(record.data['contained'], false);
     assert.equal(record.data['destination'], 'billing');
     assert.equal(record.data['ended_by'], 'agent');
-    assert.equal(record.data['digit'], '1');
+    assert.deepEqual(record.data['digits'], { choice: '1' }, 'the demo flow\'s collect variable');
   });
 
   test('by token, pressing 3: contained, and no X-destination', async () => {
