@@ -38,16 +38,17 @@ export class TestUac {
     readonly ua: UserAgent,
     private readonly rtp: Socket,
     private readonly gatewayPort: number,
+    private readonly protocol: 'udp' | 'tcp',
   ) {}
 
-  /** Starts a UAC that calls the gateway on `gatewayPort` over UDP. */
-  static async start(gatewayPort: number): Promise<TestUac> {
-    const transport = await SipTransport.listen({ host: '127.0.0.1', port: 0, protocols: ['udp'] });
+  /** Starts a UAC that calls the gateway on `gatewayPort` over UDP (or TCP). */
+  static async start(gatewayPort: number, protocol: 'udp' | 'tcp' = 'udp'): Promise<TestUac> {
+    const transport = await SipTransport.listen({ host: '127.0.0.1', port: 0, protocols: ['udp', 'tcp'] });
     const rtp = createSocket('udp4');
     rtp.on('message', () => {});
     rtp.bind(0, '127.0.0.1');
     await once(rtp, 'listening');
-    return new TestUac(transport, new UserAgent({ transport }), rtp, gatewayPort);
+    return new TestUac(transport, new UserAgent({ transport }), rtp, gatewayPort, protocol);
   }
 
   /**
@@ -57,7 +58,7 @@ export class TestUac {
   async call(user: string, headers: Array<[string, string]> = [], onBye?: (req: SipRequest) => void): Promise<PlacedCall> {
     const address = this.rtp.address();
     const invite = this.ua.invite({
-      target: { protocol: 'udp', address: '127.0.0.1', port: this.gatewayPort },
+      target: { protocol: this.protocol, address: '127.0.0.1', port: this.gatewayPort },
       uri: `sip:${user}@127.0.0.1:${this.gatewayPort}`,
       headers,
       sdp: createOffer({ address: '127.0.0.1', port: address.port }),
@@ -79,7 +80,7 @@ export class TestUac {
   /** Sends an INVITE to `user` and returns it unanswered (to CANCEL it, RFC 3261 §9.1). */
   ring(user: string, headers: Array<[string, string]> = []): OutgoingInvite {
     return this.ua.invite({
-      target: { protocol: 'udp', address: '127.0.0.1', port: this.gatewayPort },
+      target: { protocol: this.protocol, address: '127.0.0.1', port: this.gatewayPort },
       uri: `sip:${user}@127.0.0.1:${this.gatewayPort}`,
       headers,
       sdp: createOffer({ address: '127.0.0.1', port: this.rtp.address().port }),
