@@ -62,7 +62,7 @@ export class Call {
     readonly trunk: Trunk,
     private readonly deps: CallDeps,
   ) {
-    this.#log = callLogger(deps.logger, { callId: invite.request.callId }).child({ conversationId: this.conversationId });
+    this.#log = callLogger(deps.logger, { callId: invite.request.callId, conversationId: this.conversationId });
     this.#cdr = new CdrWriter(deps.store, this.#log);
     // RFC 3261 §9.2: the stack already answered 487; wake a ringing call so it ends.
     invite.onCancel = () => this.#wake?.();
@@ -142,8 +142,9 @@ export class Call {
     }
     if (this.#stoppedBeforeAnswer()) return false;
     const { agent, tenant } = route;
-    this.#log = callLogger(this.deps.logger, { callId: req.callId, sharedId: route.sharedId, tenant: tenant.slug, agent: agent.slug })
-      .child({ conversationId: this.conversationId });
+    this.#log = callLogger(this.deps.logger, {
+      callId: req.callId, sharedId: route.sharedId, tenant: tenant.slug, agent: agent.slug, conversationId: this.conversationId,
+    });
     const release = this.deps.limiter.tryAcquire(agent.id, agent.maxConcurrentCalls);
     if (!release) return this.#reject(errorFor('agent_busy', { agent: agent.slug, limit: agent.maxConcurrentCalls }));
     this.#releaseSlot = release;

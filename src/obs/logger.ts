@@ -58,6 +58,8 @@ export interface CallLogContext {
   tenant?: string | undefined;
   /** Agent id or slug. */
   agent?: string | undefined;
+  /** Our conversation id (the handoff record's id), bound last. */
+  conversationId?: string | undefined;
 }
 
 /**
@@ -100,5 +102,7 @@ export function callLogger(base: Logger, ctx: CallLogContext): Logger {
   if (ctx.sharedId !== undefined) bindings['sharedId'] = ctx.sharedId;
   if (ctx.tenant !== undefined) bindings['tenant'] = ctx.tenant;
   if (ctx.agent !== undefined) bindings['agent'] = ctx.agent;
+  // One child per call, not a child of a child: pino's child() is a per-call cost on the hot path.
+  if (ctx.conversationId !== undefined) bindings['conversationId'] = ctx.conversationId;
   return base.child(bindings);
 }

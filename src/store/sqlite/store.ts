@@ -266,7 +266,7 @@ export class SqliteStore implements Store {
     return this.#write(() => {
       checkCall(record);
       this.#st.upsertCall.run(callToRow(record));
-    }, `put call [call:${record.id}]`);
+    }, `put call [call:${record.id}]`, undefined, false);
   }
 
   /** @inheritdoc */
@@ -277,7 +277,7 @@ export class SqliteStore implements Store {
       const next = patchCall(callFromRow(row), patch);
       this.#st.upsertCall.run(callToRow(next));
       return next;
-    }, `update call [call:${id}]`);
+    }, `update call [call:${id}]`, undefined, false);
   }
 
   /** @inheritdoc */
@@ -381,13 +381,14 @@ export class SqliteStore implements Store {
     }
   }
 
-  #write<T>(fn: () => T, context: string, after?: (value: T) => void): Promise<T> {
+  /** @param durable false for CDRs: fsynced with the next durable batch, not their own */
+  #write<T>(fn: () => T, context: string, after?: (value: T) => void, durable = true): Promise<T> {
     return this.#writes.enqueue(() => {
       try {
         return fn();
       } catch (err) {
         throw toStoreError(err, context);
       }
-    }, after);
+    }, after, durable);
   }
 }
