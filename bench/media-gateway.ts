@@ -4,11 +4,11 @@
  * directory given as argv[2] and a built-in agent on extension 7020 that plays a 1 kHz
  * tone for 15 s (then silence) and waits 10 minutes, so every call sends RTP for as long
  * as the bench keeps it. Prints one JSON line `{"sipPort":…}` when ready; on stdin "stats\n" prints
- * `{"calls":…,"cpuMs":…,"loopP99Ms":…,"loopMaxMs":…}` (event-loop delay since the last
- * stats); exits on SIGTERM after stopping.
+ * `{"calls":…,"cpuMs":…,"loopP99Ms":…,"loopMaxMs":…,"gcMs":…,"gcMaxMs":…}` (event-loop
+ * delay and garbage-collection pauses since the last stats); exits on SIGTERM after stopping.
  */
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startGateway } from '../src/app.ts';
 import { parseConfig } from '../src/config/index.ts';
@@ -37,17 +37,27 @@ await gw.store.createAgent({
 
 process.stdout.write(`${JSON.stringify({ sipPort: gw.sipPort })}\n`);
 
-const loop = monitorEventLoopDelay({ resolution: 5 });
+const loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
+let gcMs = 0;
+let gcMaxMs = 0;
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcMs += e.duration;
+    gcMaxMs = Math.max(gcMaxMs, e.duration);
+  }
+}).observe({ entryTypes: ['gc'] });
 
 createInterface({ input: process.stdin }).on('line', (line) => {
   if (line.trim() !== 'stats') return;
   const u = process.cpuUsage();
   const stats = {
     calls: gw.calls.count, cpuMs: (u.user + u.system) / 1000, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
-    loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6,
+    loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, gcMs, gcMaxMs,
   };
   loop.reset();
+  gcMs = 0;
+  gcMaxMs = 0;
   process.stdout.write(`${JSON.stringify(stats)}\n`);
 });
 

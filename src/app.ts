@@ -238,6 +238,7 @@ function callDeps(config: Config, store: Store, spool: HandoffSpool, router: Rou
       retentionMs: config.handoff.retentionDays * 86_400_000,
       retryAfterSec: config.limits.overloadRetryAfterSec,
       sessionExpiresSec: config.limits.sessionExpiresSec,
+      ...(config.rtp.recordDir === undefined ? {} : { recordDir: config.rtp.recordDir }),
     },
   };
 }

@@ -26,6 +26,7 @@ rtp:
   # publicAddress: 203.0.113.10   # advertised in SDP
   portMin: 20000           # one UDP port per call from this range
   portMax: 29999
+  # recordDir: ./data/recordings   # record every call (both directions, WAV); unset: off
 
 http:                      # Handoff API, admin API, /metrics, /healthz
   host: 127.0.0.1

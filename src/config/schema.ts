@@ -71,6 +71,8 @@ export const rtpSchema = z.strictObject({
   portMin: intIn(1024, 65535).default(20000),
   /** Last port of the range (inclusive); default 29999. */
   portMax: intIn(1024, 65535).default(29999),
+  /** Folder for per-call recordings (`<conversation id>.wav`, both directions mixed); unset: no recording. */
+  recordDir: z.string().min(1).optional(),
 }).refine((r) => r.portMin < r.portMax, { error: 'must be greater than rtp.portMin', path: ['portMax'] });
 
 /** `http:` — Handoff API, admin API, metrics. */
