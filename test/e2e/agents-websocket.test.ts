@@ -24,6 +24,7 @@ import { createLogger } from '../../src/obs/index.ts';
 import type { JsonObject } from '../../src/store/index.ts';
 import { ROOT } from './cli-run.ts';
 import { within } from './uac.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const API_KEY = 'alk_e2e-ws-key-0123456789abcdef01';
 const TONE_HZ = 1000;
@@ -96,15 +97,9 @@ describe('websocket agents: a bot on the call, through the emulator', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-ws-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
+    gw = await startGateway(parseConfig(loopbackConfig(dir, {
       demo: { enabled: true, apiKey: API_KEY },
-    }), { logger: createLogger({ level: 'silent' }) });
+    })), { logger: createLogger({ level: 'silent' }) });
     api = `http://127.0.0.1:${gw.httpPort}`;
     tenantId = (await gw.store.getTenantBySlug('demo'))?.id ?? '';
     echo = await startEchoBot({ port: 0 });

@@ -14,6 +14,7 @@ import { startGateway, type Gateway } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import { TestUac, within } from './uac.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const ADMIN_KEY = 'adm_e2e-0123456789abcdef0123';
 
@@ -33,15 +34,9 @@ describe('admin API over HTTP against a real gateway', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-admin-e2e-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
+    gw = await startGateway(parseConfig(loopbackConfig(dir, {
       api: { adminKey: ADMIN_KEY },
-    }), { logger: createLogger({ level: 'silent' }) });
+    })), { logger: createLogger({ level: 'silent' }) });
     base = `http://127.0.0.1:${gw.httpPort}`;
   });
 

@@ -15,6 +15,7 @@ import { startGateway, type Gateway } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import { displayPrefix, hashApiKey } from '../../src/routing/index.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const KEY = 'alk_contract-0123456789abcdef0123';
 const KEY_RL = 'alk_contract-rl-0123456789abcdef';
@@ -53,16 +54,10 @@ describe('the OpenAPI document matches the Handoff API', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-contract-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
+    gw = await startGateway(parseConfig(loopbackConfig(dir, {
       api: { rateLimit: { perKeyPerSec: 1, burst: 5 } }, // KEY sends 4 requests; KEY_RL runs out
       demo: { enabled: true, apiKey: KEY },
-    }), { logger: createLogger({ level: 'silent' }) });
+    })), { logger: createLogger({ level: 'silent' }) });
     base = `http://127.0.0.1:${gw.httpPort}`;
     const tenant = (await gw.store.getTenantBySlug('demo'))!;
     const agent = (await gw.store.findAgent(tenant.id, 'demo'))!;

@@ -18,6 +18,7 @@ import { createLogger } from '../../src/obs/index.ts';
 import { displayPrefix, hashApiKey } from '../../src/routing/index.ts';
 import type { Agent, JsonObject, Tenant } from '../../src/store/index.ts';
 import { TestUac, within } from './uac.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const KEY_A = 'alk_e2e-tenant-a-0123456789abcdef';
 const KEY_B = 'alk_e2e-tenant-b-0123456789abcdef';
@@ -55,17 +56,11 @@ describe('Handoff API over HTTP against a real gateway', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-api-e2e-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
+    gw = await startGateway(parseConfig(loopbackConfig(dir, {
       handoff: { maxWaitSec: 2 },
       api: { rateLimit: { perKeyPerSec: 1, burst: 50 } },
       demo: { enabled: true, apiKey: KEY_A },
-    }), { logger: createLogger({ level: 'silent' }) });
+    })), { logger: createLogger({ level: 'silent' }) });
     port = gw.httpPort;
     tenantA = (await gw.store.getTenantBySlug('demo')) as Tenant;
     agentA = (await gw.store.findAgent(tenantA.id, 'demo')) as Agent;

@@ -16,22 +16,18 @@ import { parseConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import { StoreError, type HandoffRecord } from '../../src/store/index.ts';
 import { TestUac, within } from './uac.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
 
 /** A gateway with the demo agent and `limits`, and a UAC calling it. */
 async function setup(limits: Record<string, number> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'agentline-e2e-timers-'));
-  const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-  const gw = await startGateway(parseConfig({
-    sip: { host: '127.0.0.1', port: 0 },
-    http: { host: '127.0.0.1', port: 0 },
-    rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-    store: { path: join(dir, 'agentline.db') },
+  const gw = await startGateway(parseConfig(loopbackConfig(dir, {
     limits,
     log: { level: 'silent' },
     demo: { enabled: true },
-  }), { logger: createLogger({ level: 'silent' }) });
+  })), { logger: createLogger({ level: 'silent' }) });
   const uac = await TestUac.start(gw.sipPort);
   const tenant = await gw.store.getTenantBySlug('demo');
   assert.ok(tenant);

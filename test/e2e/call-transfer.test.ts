@@ -19,6 +19,7 @@ import type { SipRequest } from '../../src/sip/index.ts';
 import type { CallRecord, HandoffRecord } from '../../src/store/index.ts';
 import type { ServerTransaction } from '../../src/transaction/index.ts';
 import { TestUac, within } from './uac.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
 
@@ -63,16 +64,11 @@ describe('transfer by REFER', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-e2e-refer-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-      store: { path: join(dir, 'agentline.db') },
+    gw = await startGateway(parseConfig(loopbackConfig(dir, {
       trunks: [{ name: 'genesys', transfer: 'refer', referTarget: 'sip:{destination}@cc.example.com' }],
       log: { level: 'silent' },
       demo: { enabled: true },
-    }), { logger: createLogger({ level: 'silent' }) });
+    })), { logger: createLogger({ level: 'silent' }) });
     uac = await TestUac.start(gw.sipPort);
     const tenant = await gw.store.getTenantBySlug('demo');
     assert.ok(tenant);

@@ -14,20 +14,15 @@ import { parseConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import { parseMessage, type SipResponse } from '../../src/sip/index.ts';
 import { TestUac, within } from './uac.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const TOKEN = 'alt_e2e-trunk-token-0123456789abcdef';
 
 async function gateway(dir: string, trunk: Record<string, unknown>): Promise<Gateway> {
-  const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-  const config = parseConfig({
-    sip: { host: '127.0.0.1', port: 0 },
-    http: { host: '127.0.0.1', port: 0 },
-    rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 100 },
-    store: { path: join(dir, 'agentline.db') },
-    log: { level: 'silent' },
+  const config = parseConfig(loopbackConfig(dir, {
     demo: { enabled: true, token: TOKEN },
     trunks: [{ name: 'five9', ...trunk }],
-  });
+  }, 100));
   return startGateway(config, { logger: createLogger({ level: 'silent' }) });
 }
 

@@ -15,6 +15,7 @@ import { parseConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import type { HandoffRecord } from '../../src/store/index.ts';
 import { TestUac, within } from './uac.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const TOKEN = 'alt_e2e-demo-token-0123456789abcdef';
 const SESSION_HEADER = 'X-five9sessionid';
@@ -27,15 +28,9 @@ describe('gateway: a call from INVITE to BYE', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-e2e-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    const config = parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
+    const config = parseConfig(loopbackConfig(dir, {
       demo: { enabled: true, token: TOKEN },
-    });
+    }));
     gw = await startGateway(config, { logger: createLogger({ level: 'silent' }) });
     uac = await TestUac.start(gw.sipPort);
     const tenant = await gw.store.getTenantBySlug('demo');

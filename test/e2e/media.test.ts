@@ -28,6 +28,7 @@ import { createLogger } from '../../src/obs/index.ts';
 import type { CallRecord, JsonObject } from '../../src/store/index.ts';
 import type { SipRequest } from '../../src/sip/index.ts';
 import { TestUac, within } from './uac.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
 const TONE_HZ = 1000;
@@ -112,14 +113,9 @@ describe('gateway media: RTP both ways, tones and digits', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-media-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 40 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
+    gw = await startGateway(parseConfig(loopbackConfig(dir, {
       demo: { enabled: true },
-    }), { logger: createLogger({ level: 'silent' }) });
+    }, 40)), { logger: createLogger({ level: 'silent' }) });
     uac = await TestUac.start(gw.sipPort);
     const tenant = await gw.store.getTenantBySlug('demo');
     assert.ok(tenant);

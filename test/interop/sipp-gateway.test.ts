@@ -15,6 +15,7 @@ import { startGateway, type Gateway } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import { freePort, haveSipp, runSipp, type SippResult } from '../support/sipp.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
 
 const TOKEN = 'alt_sipp-demo-token-0123456789abcdef';
 const scenario = (name: string) => fileURLToPath(new URL(`./scenarios/${name}.xml`, import.meta.url));
@@ -33,15 +34,9 @@ describe('SIPp against the gateway', { skip: !haveSipp() && !process.env.CI && '
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-sipp-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 400 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
+    gw = await startGateway(parseConfig(loopbackConfig(dir, {
       demo: { enabled: true, token: TOKEN },
-    }), { logger: createLogger({ level: 'silent' }) });
+    }, 400)), { logger: createLogger({ level: 'silent' }) });
     const tenant = await gw.store.getTenantBySlug('demo');
     assert.ok(tenant);
     tenantId = tenant.id;

@@ -1,0 +1,23 @@
+/**
+ * The configuration every test gateway starts from: everything on loopback with ports the
+ * OS picks (SIP and HTTP port 0), a random even RTP range (tests run in parallel), the
+ * SQLite file in the test's own folder, and no logging. Tests add what they exercise.
+ */
+import { join } from 'node:path';
+
+/**
+ * A raw config (for `parseConfig`) rooted in `dir`; top-level keys of `overrides` replace
+ * the defaults (`log`, `rtp`…), so a test that sets `rtp` gives the whole section.
+ * @param rtpPorts size of the RTP range (default 200 ports)
+ */
+export function loopbackConfig(dir: string, overrides: Record<string, unknown> = {}, rtpPorts = 200): Record<string, unknown> {
+  const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
+  return {
+    sip: { host: '127.0.0.1', port: 0 },
+    http: { host: '127.0.0.1', port: 0 },
+    rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + rtpPorts },
+    store: { path: join(dir, 'agentline.db') },
+    log: { level: 'silent' },
+    ...overrides,
+  };
+}
