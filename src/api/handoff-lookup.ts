@@ -5,7 +5,7 @@
  * missing one all cost the same work and end in the same 404 (ARCHITECTURE.md: "a record
  * outside its scope answers exactly like a missing one").
  */
-import type { ApiKey, HandoffRecord, Store } from '../store/index.ts';
+import type { ApiKey, HandoffDocument, Store } from '../store/index.ts';
 import type { Directory } from './auth.ts';
 import type { HandoffWaiters, WaitTarget } from './waiters.ts';
 
@@ -28,19 +28,17 @@ export interface LookupContext {
 }
 
 /** How a lookup ended: the record, nothing (404), or the server closing (503). */
-export type LookupResult = HandoffRecord | undefined | 'closed';
+export type LookupResult = HandoffDocument | undefined | 'closed';
 
 /**
  * The record the key may read, or undefined. Reads run in the key's tenant whatever the
  * URL says; `shared_id` wins over `id`.
  */
-export async function findInScope(ctx: LookupContext, key: ApiKey, req: HandoffRequest): Promise<HandoffRecord | undefined> {
+export async function findInScope(ctx: LookupContext, key: ApiKey, req: HandoffRequest): Promise<HandoffDocument | undefined> {
   // All three reads start before any result is looked at; cache hits are not promises.
   const tenantRead = ctx.directory.tenant(key.tenantId);
   const agentRead = ctx.directory.agent(key.tenantId, req.project);
-  const record = await (req.sharedId !== undefined
-    ? ctx.store.getHandoffBySharedId(key.tenantId, req.sharedId)
-    : ctx.store.getHandoffById(key.tenantId, req.id ?? ''));
+  const record = await ctx.store.getHandoffDocument(key.tenantId, req.sharedId !== undefined ? { sharedId: req.sharedId } : { id: req.id ?? '' });
   const tenant = tenantRead instanceof Promise ? await tenantRead : tenantRead;
   const agent = agentRead instanceof Promise ? await agentRead : agentRead;
   const accountOk = tenant !== undefined && (tenant.id === req.account || tenant.slug === req.account);
@@ -63,7 +61,7 @@ export async function findWithWait(ctx: LookupContext, key: ApiKey, req: Handoff
     : { tenantId: key.tenantId, by: 'id', value: req.id ?? '' };
   for (;;) {
     const armed = ctx.waiters.arm(target);
-    let record: HandoffRecord | undefined;
+    let record: HandoffDocument | undefined;
     try {
       record = await findInScope(ctx, key, req);
     } catch (err) {

@@ -6,7 +6,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
-import type { ApiKey, HandoffRecord } from '../store/index.ts';
+import type { ApiKey, HandoffDocument } from '../store/index.ts';
 import { credentialFrom, type Directory } from './auth.ts';
 import { failure, NOT_FOUND_JSON, sendFailure } from './errors.ts';
 import { findWithWait, type HandoffRequest, type LookupContext } from './handoff-lookup.ts';
@@ -81,9 +81,13 @@ export function registerHandoff(app: FastifyInstance, table: RouteTable, ctx: Ha
   }, [authenticate(ctx)]);
 }
 
-/** The 200 body, serialised by hand (no schema serializer: `data` is free-form). */
-export function renderRecord(record: HandoffRecord): string {
-  return JSON.stringify({ id: record.id, shared_id: record.sharedId ?? null, data: record.data });
+/**
+ * The 200 body, written by hand (no schema serializer: `data` is free-form): the stored
+ * JSON text of `data` goes out as it is, never parsed and serialised again.
+ */
+export function renderRecord(record: HandoffDocument): string {
+  const sharedId = record.sharedId === undefined ? 'null' : JSON.stringify(record.sharedId);
+  return `{"id":${JSON.stringify(record.id)},"shared_id":${sharedId},"data":${record.dataJson}}`;
 }
 
 /**

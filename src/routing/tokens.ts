@@ -5,7 +5,7 @@
  * (no salt or slow KDF needed: there is nothing to brute-force); only the hash
  * is stored. Display prefixes let an operator recognise a secret in listings.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Prefix of agent tokens (sent by the trunk in `X-PolyAi-Auth-Token`). */
 export const TOKEN_PREFIX = 'alt_';
@@ -28,7 +28,9 @@ export function generateApiKey(): string {
 
 /** sha256 of a token or key, lowercase hex (64 characters). The form stored and looked up. */
 export function hashToken(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  // The one-shot crypto.hash (Node >= 20.12) costs a quarter of createHash().update().digest():
+  // it runs on every Handoff API request and every routed INVITE.
+  return hash('sha256', secret, 'hex');
 }
 
 /** Alias of {@link hashToken} for API keys. */

@@ -95,6 +95,18 @@ export interface HandoffRecord {
   expiresAt: number;
 }
 
+/**
+ * A handoff record as a server answers with it: `data` still the JSON text the store
+ * holds, so that serving it costs no parse and no re-serialisation. The text is what
+ * `JSON.stringify(record.data)` gave when the record was put.
+ */
+export interface HandoffDocument extends Omit<HandoffRecord, 'data'> {
+  dataJson: string;
+}
+
+/** How a handoff record is looked up: by shared id (the newest wins) or by conversation id. */
+export type HandoffLookup = { sharedId: string } | { id: string };
+
 /** Who ended a call. */
 export type EndedBy = 'caller' | 'agent' | 'timeout' | 'system';
 
@@ -277,6 +289,8 @@ export interface HandoffStore {
   getHandoffById(tenantId: string, id: string): Promise<HandoffRecord | undefined>;
   /** The newest record (greatest `createdAt`, then latest written) with this shared id in this tenant. */
   getHandoffBySharedId(tenantId: string, sharedId: string): Promise<HandoffRecord | undefined>;
+  /** {@link getHandoffBySharedId} or {@link getHandoffById} with `data` left as stored JSON text. */
+  getHandoffDocument(tenantId: string, lookup: HandoffLookup): Promise<HandoffDocument | undefined>;
   /** Deletes records with `expiresAt <= now`; resolves to the number deleted. */
   purgeExpired(now: number): Promise<number>;
   /**

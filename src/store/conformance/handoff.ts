@@ -46,6 +46,25 @@ export function handoffTests(make: StoreFactory): void {
       assert.equal(await store.getHandoffBySharedId(tenant.id, 'S-2'), undefined);
     }));
 
+    it('serves documents: the same record with data as its JSON text', () => withStore(make, async (store) => {
+      const { tenant, agent } = await seed(store, 'x');
+      const old = record(tenant.id, agent.id, { sharedId: 'S', createdAt: 1_000, data: { n: 1 } });
+      const newer = record(tenant.id, agent.id, { sharedId: 'S', createdAt: 2_000, data: bigData(4096) });
+      const bare = record(tenant.id, agent.id);
+      for (const r of [newer, old, bare]) await store.putHandoff(r);
+      const asDocument = ({ data, ...rest }: HandoffRecord) => ({ ...rest, dataJson: JSON.stringify(data) });
+      assert.deepEqual(await store.getHandoffDocument(tenant.id, { sharedId: 'S' }), asDocument(newer));
+      assert.deepEqual(await store.getHandoffDocument(tenant.id, { id: old.id }), asDocument(old));
+      const doc = await store.getHandoffDocument(tenant.id, { id: bare.id });
+      assert.deepEqual(doc, asDocument(bare));
+      assert.equal('sharedId' in (doc ?? {}), false);
+      assert.deepEqual(JSON.parse(doc?.dataJson ?? 'null'), bare.data);
+      const other = await seed(store, 'y');
+      assert.equal(await store.getHandoffDocument(other.tenant.id, { sharedId: 'S' }), undefined);
+      assert.equal(await store.getHandoffDocument(other.tenant.id, { id: old.id }), undefined);
+      assert.equal(await store.getHandoffDocument(tenant.id, { sharedId: 'nope' }), undefined);
+    }));
+
     it('rejects a second record with the same id (records are read-only)', () => withStore(make, async (store) => {
       const { tenant, agent } = await seed(store, 'x');
       const r = record(tenant.id, agent.id, { sharedId: 'S' });

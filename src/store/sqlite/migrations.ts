@@ -89,6 +89,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calls_agent ON calls (agent_id, started_at DESC, id DESC);
     `,
   },
+  {
+    // The shared-id lookup orders by `created_at DESC, rowid DESC`. The index of v1 was
+    // (…, created_at DESC) with the implicit rowid ascending, so every lookup sorted its
+    // matches in a temp b-tree ("USE TEMP B-TREE FOR LAST TERM OF ORDER BY"); an all
+    // ascending index read backwards gives both terms in order, a plain seek.
+    version: 2,
+    sql: `
+      DROP INDEX handoff_shared;
+      CREATE INDEX handoff_shared_v2 ON handoff_records (tenant_id, shared_id, created_at);
+    `,
+  },
 ];
 
 /**

@@ -3,7 +3,7 @@
  * fields are NULL in rows and absent (not undefined) in entities.
  */
 import { compact, toJsonText } from '../entities.ts';
-import type { Agent, ApiKey, CallRecord, EndedBy, HandoffRecord, JsonObject, Tenant } from '../types.ts';
+import type { Agent, ApiKey, CallRecord, EndedBy, HandoffDocument, HandoffRecord, JsonObject, Tenant } from '../types.ts';
 
 /** Row of `tenants`. */
 export interface TenantRow {
@@ -170,6 +170,15 @@ export function handoffFromRow(r: HandoffRow): HandoffRecord {
     createdAt: r.created_at,
     expiresAt: r.expires_at,
   });
+}
+
+/** Row → {@link HandoffDocument}: `data` stays text (the hot read of the Handoff API). */
+export function handoffDocumentFromRow(r: HandoffRow): HandoffDocument {
+  const doc: HandoffDocument = {
+    id: r.id, tenantId: r.tenant_id, agentId: r.agent_id, dataJson: r.data, createdAt: r.created_at, expiresAt: r.expires_at,
+  };
+  if (r.shared_id !== null) doc.sharedId = r.shared_id;
+  return doc;
 }
 
 /** {@link HandoffRecord} → named parameters (data serialised now: a snapshot). */

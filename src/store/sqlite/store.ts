@@ -13,15 +13,15 @@ import {
 } from '../entities.ts';
 import { StoreError } from '../errors.ts';
 import type {
-  Agent, AgentPatch, ApiKey, CallPage, CallPatch, CallQuery, CallRecord, HandoffEvent, HandoffListener, HandoffRecord,
-  NewAgent, NewApiKey, NewTenant, Store, Tenant,
+  Agent, AgentPatch, ApiKey, CallPage, CallPatch, CallQuery, CallRecord, HandoffDocument, HandoffEvent, HandoffListener,
+  HandoffLookup, HandoffRecord, NewAgent, NewApiKey, NewTenant, Store, Tenant,
 } from '../types.ts';
 import { GroupCommit, toStoreError } from './group-commit.ts';
 import type { BatchInfo } from './group-commit.ts';
 import { applyMigrations } from './migrations.ts';
 import {
-  agentFromRow, agentToRow, apiKeyFromRow, apiKeyToRow, callFromRow, callToRow, handoffFromRow, handoffToRow, tenantFromRow,
-  tenantToRow,
+  agentFromRow, agentToRow, apiKeyFromRow, apiKeyToRow, callFromRow, callToRow, handoffDocumentFromRow, handoffFromRow,
+  handoffToRow, tenantFromRow, tenantToRow,
 } from './rows.ts';
 import type { AgentRow, ApiKeyRow, CallRow, HandoffRow, TenantRow } from './rows.ts';
 import { CallListStatements, prepareStatements } from './statements.ts';
@@ -44,7 +44,7 @@ const PURGE_CHUNK = 1000;
 
 /**
  * Opens (creating and migrating when needed) a SQLite store.
- * Pragmas: WAL, `synchronous=FULL` (the WAL is fsynced at each COMMIT),
+ * Pragmas: WAL, `synchronous=FULL` (the WAL is fsynced at each COMMIT), a 64 MiB cache,
  * `busy_timeout`, `foreign_keys=ON`.
  * @throws StoreError `store_unavailable` when the file cannot be opened or migrated
  */
@@ -58,6 +58,9 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma('synchronous = FULL');
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
+    // A 64 MiB page cache (default 2 MiB): the Handoff API reads recent records at
+    // random; no mmap, whose I/O errors would be SIGBUS instead of an error.
+    db.pragma('cache_size = -65536');
     applyMigrations(db, clock());
     return new SqliteStore(db, clock, options.onBatch);
   } catch (err) {
@@ -239,6 +242,16 @@ export class SqliteStore implements Store {
   /** @inheritdoc */
   getHandoffBySharedId(tenantId: string, sharedId: string): Promise<HandoffRecord | undefined> {
     return this.#read(() => this.#handoff(this.#st.handoffBySharedId.get(tenantId, sharedId)));
+  }
+
+  /** @inheritdoc */
+  getHandoffDocument(tenantId: string, lookup: HandoffLookup): Promise<HandoffDocument | undefined> {
+    return this.#read(() => {
+      const row = 'sharedId' in lookup
+        ? this.#st.handoffBySharedId.get(tenantId, lookup.sharedId)
+        : this.#st.handoffById.get(lookup.id, tenantId);
+      return row ? handoffDocumentFromRow(row as HandoffRow) : undefined;
+    });
   }
 
   /** @inheritdoc */
