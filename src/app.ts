@@ -21,7 +21,7 @@ import {
   displayPrefix, generateApiKey, hashApiKey, hashToken, LocalConcurrencyLimiter, Router,
 } from './routing/index.ts';
 import { openSqliteStore, type Agent, type JsonObject, type Store, type Tenant } from './store/index.ts';
-import { systemClock } from './transaction/index.ts';
+import { systemClock, type Clock } from './transaction/index.ts';
 import { SipTransport, type Protocol } from './transport/index.ts';
 
 /** How often expired handoff records are purged, ms (hourly). */
@@ -33,6 +33,12 @@ export interface GatewayOptions {
   logger?: Logger;
   /** Metrics registry. Default: a new one. */
   metrics?: Metrics;
+  /**
+   * Time source of the SIP stack, the calls and the spool. Default: the system clock.
+   * Tests pass one that runs the timers RFC floors put minutes away (RFC 4028's 90 s
+   * minimum session interval) sooner.
+   */
+  clock?: Clock;
 }
 
 /** How to reach the demo agent (printed by `agentline serve`). */
@@ -72,18 +78,19 @@ export interface Gateway {
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const metrics = options.metrics ?? new Metrics();
+  const clock = options.clock ?? systemClock;
   const store = openStore(config);
   const closers: Array<() => Promise<void> | void> = [() => store.close()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) await close();
   };
   try {
-    const spool = await openSpool(config, store, logger);
+    const spool = await openSpool(config, store, logger, clock);
     closers.push(() => spool.close());
     const demo = config.demo.enabled ? await seedDemo(store, config.demo, logger) : undefined;
     const router = new Router({ trunks: config.trunks, directory: store });
-    const calls = new CallManager(callDeps(config, store, spool, router, logger, metrics), { maxCalls: config.limits.maxCalls });
-    const sip = await startSip(config, calls, logger);
+    const calls = new CallManager(callDeps(config, store, spool, router, logger, metrics, clock), { maxCalls: config.limits.maxCalls });
+    const sip = await startSip(config, calls, logger, clock);
     closers.push(sip.close);
     const api = await startApi(config, { store, router, calls, metrics, logger, sipListening: sip.listening });
     closers.push(() => api.server.close());
@@ -108,13 +115,13 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 }
 
 /** The SIP side: transport and user agent, handing requests to the call manager. */
-async function startSip(config: Config, calls: CallManager, logger: Logger) {
+async function startSip(config: Config, calls: CallManager, logger: Logger, clock: Clock) {
   const transport = await SipTransport.listen({
     host: config.sip.host, port: config.sip.port, protocols: protocolsOf(config),
     ...(config.sip.publicAddress === undefined ? {} : { publicAddress: config.sip.publicAddress }),
   });
   const ua = new UserAgent({
-    transport,
+    transport, clock,
     onInvite: (invite, inbound) => calls.handleInvite(invite, inbound),
     onRequest: (tx) => calls.handleRequest(tx),
     onError: (err) => logger.warn({ err }, 'SIP stack error'),
@@ -217,14 +224,16 @@ function protocolsOf(config: Config): Protocol[] {
  * are fsynced to `handoff-spool.jsonl` beside the SQLite file and replayed here at start,
  * so that no record whose BYE was sent is lost.
  */
-async function openSpool(config: Config, store: Store, logger: Logger): Promise<HandoffSpool> {
+async function openSpool(config: Config, store: Store, logger: Logger, clock: Clock): Promise<HandoffSpool> {
   const path = config.store.kind === 'sqlite' ? join(dirname(config.store.path), 'handoff-spool.jsonl') : undefined;
-  const spool = new HandoffSpool({ store, clock: systemClock, logger, ...(path === undefined ? {} : { path }) });
+  const spool = new HandoffSpool({ store, clock, logger, ...(path === undefined ? {} : { path }) });
   await spool.replay();
   return spool;
 }
 
-function callDeps(config: Config, store: Store, spool: HandoffSpool, router: Router, logger: Logger, metrics: Metrics): CallDeps {
+function callDeps(
+  config: Config, store: Store, spool: HandoffSpool, router: Router, logger: Logger, metrics: Metrics, clock: Clock,
+): CallDeps {
   const mediaClock = new TimerMediaClock({ onError: (err) => logger.warn({ err }, 'media clock listener failed') });
   return {
     store, spool, logger, metrics, mediaClock, createAgent, router,
@@ -232,7 +241,7 @@ function callDeps(config: Config, store: Store, spool: HandoffSpool, router: Rou
     ports: new PortAllocator(config.rtp.portMin, config.rtp.portMax),
     rtpBindAddress: config.rtp.host,
     rtpAdvertisedAddress: config.rtp.publicAddress ?? config.rtp.host,
-    clock: systemClock,
+    clock,
     settings: {
       maxCallDurationMs: config.limits.maxCallDurationSec * 1000,
       retentionMs: config.handoff.retentionDays * 86_400_000,

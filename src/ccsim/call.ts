@@ -1,7 +1,8 @@
 /**
  * One emulated call, as a Five9 IVR script runs it, in named steps:
  * *Set Variable* (headers) → *Third Party Transfer* (INVITE, SDP offer, ACK, RTP both
- * ways, the caller script) → *Return from the agent* (BYE headers → variables) →
+ * ways, the caller script, the gateway's re-INVITEs and UPDATEs answered) → *Return from
+ * the agent* (BYE headers → variables) →
  * *Query module* (Handoff API) → *Case* (routing decision).
  */
 import { performance } from 'node:perf_hooks';
@@ -11,7 +12,10 @@ import type { SipRequest, SipResponse } from '../sip/index.ts';
 import { CallerMedia, type CallerMediaResult } from './caller.ts';
 import { decide } from './case.ts';
 import { queryHandoff } from './query.ts';
-import type { CallEnd, CallIssue, CallOptions, CallReport, CallerScript, GatewayTarget, MediaReport, QueryResult } from './types.ts';
+import { ModifyAnswerer } from './modify.ts';
+import type {
+  CallEnd, CallIssue, CallOptions, CallReport, CallerScript, GatewayTarget, MediaReport, QueryResult, SessionUpdate,
+} from './types.ts';
 import { byeVariables, inviteVariables, type InviteVariables } from './variables.ts';
 
 /** Default guard on a call the agent does not end, ms. */
@@ -35,6 +39,7 @@ interface Conversation {
   bye?: SipRequest;
   durationMs: number;
   dtmf: MediaReport['dtmf'];
+  updates: SessionUpdate[];
 }
 
 /**
@@ -59,7 +64,7 @@ export async function runCall(ctx: CallContext, options: CallOptions, signal?: A
   try {
     rung = await ring(ctx, uri, vars, media.offer, signal);
     talk = rung.dialog === undefined
-      ? { ended: 'not_answered', durationMs: 0, dtmf: [] }
+      ? { ended: 'not_answered', durationMs: 0, dtmf: [], updates: [] }
       : await converse(rung.dialog, media, rung.response, script, issues, signal);
   } finally {
     heard = await media.close();
@@ -74,7 +79,7 @@ export async function runCall(ctx: CallContext, options: CallOptions, signal?: A
     answer: { status: response.status, reason: response.reason, setupMs },
     ended: talk.ended, durationMs: talk.durationMs,
     ...(byeHeaders === undefined ? {} : { bye: { headers: byeHeaders } }),
-    variables, media: mediaReport(heard, talk.dtmf), query, decision, issues,
+    variables, media: mediaReport(heard, talk.dtmf), sessionUpdates: talk.updates, query, decision, issues,
   };
 }
 
@@ -109,10 +114,16 @@ async function converse(
   const timers: NodeJS.Timeout[] = [];
   let finish!: (r: { ended: CallEnd; bye?: SipRequest }) => void;
   const ended = new Promise<{ ended: CallEnd; bye?: SipRequest }>((resolve) => { finish = resolve; });
+  const modify = new ModifyAnswerer({
+    dialog, media, elapsedMs: () => performance.now() - answeredAt,
+    issue: (i) => issues.push(i), ackTimeout: () => finish({ ended: 'error' }),
+  });
   dialog.handlers = {
     onBye: (req) => finish({ ended: 'agent', bye: req }),
     // 'bye_received' comes just before onBye, 'bye_sent' from our own hang-up.
     onEnd: (reason) => { if (reason !== 'bye_sent' && reason !== 'bye_received') finish({ ended: 'error' }); },
+    onModify: (tx) => modify.receive(tx),
+    onAck: (req) => modify.ack(req),
   };
   const onAbort = (): void => finish({ ended: 'aborted' });
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -133,7 +144,7 @@ async function converse(
   const durationMs = elapsedSince(answeredAt);
   if (result.ended !== 'agent' && dialog.state !== 'terminated') await hangUp(dialog, issues);
   await presser.drain();
-  return { ...result, durationMs, dtmf: presser.sent };
+  return { ...result, durationMs, dtmf: presser.sent, updates: modify.updates };
 }
 
 /** Sends our BYE; a failure is an issue, not an exception. */

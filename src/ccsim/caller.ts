@@ -2,13 +2,15 @@
  * The caller's media for one emulated call: an RTP session on the shared media clock,
  * the SDP offer (one G.711 codec, telephone-event, optionally rtcp-mux), what the caller
  * plays (WAV, tone or silence), RFC 4733 digits, and what it hears: measured by an
- * {@link AudioMeter} and optionally recorded to a WAV file.
+ * {@link AudioMeter} and optionally recorded to a WAV file. Mid-call offers and answers
+ * (re-INVITE, UPDATE) go through {@link CallerSdp} and move or hold our RTP here.
  */
 import {
   RtpSession, ToneGenerator, WavRecorder, readWav8k,
-  type AudioSource, type MediaClock, type PortSource, type WavRecording,
+  type AudioSource, type MediaClock, type PortSource, type RtpEndpoint, type WavRecording,
 } from '../media/index.ts';
-import { createOffer, parseAnswer, type CodecName, type NegotiatedMedia } from '../sdp/index.ts';
+import type { CodecName, MediaDirection, NegotiatedMedia } from '../sdp/index.ts';
+import { CallerSdp } from './caller-sdp.ts';
 import { AudioMeter, type AudioMeterReport } from './meter.ts';
 import type { AudioSpec } from './types.ts';
 
@@ -49,10 +51,25 @@ class ToneSource implements AudioSource {
   }
 }
 
+/** Where the SDP says RTP goes; none for the old-style hold address (RFC 3264 §8.4). */
+function sdpRemote(media: NegotiatedMedia): RtpEndpoint | undefined {
+  if (media.remoteAddress === '0.0.0.0' || media.remoteAddress === '::') return undefined;
+  return {
+    address: media.remoteAddress, port: media.remotePort,
+    ...(media.remoteRtcpPort === undefined ? {} : { rtcpPort: media.remoteRtcpPort }),
+  };
+}
+
+function sameEndpoint(a: RtpEndpoint | undefined, b: RtpEndpoint | undefined): boolean {
+  return a?.address === b?.address && a?.port === b?.port && a?.rtcpPort === b?.rtcpPort;
+}
+
 /** See the module comment. */
 export class CallerMedia {
   readonly offer: string;
+  private readonly sdp: CallerSdp;
   private negotiated: NegotiatedMedia | undefined;
+  private remote: RtpEndpoint | undefined;
   private closing: Promise<CallerMediaResult> | undefined;
 
   private constructor(
@@ -62,9 +79,8 @@ export class CallerMedia {
     private readonly recorder: WavRecorder | undefined,
     private readonly meter: AudioMeter,
   ) {
-    this.offer = createOffer({
-      address: options.localAddress, port: rtp.port, codecs: [options.codec ?? 'PCMU'], rtcpMux: options.rtcpMux, username: 'ccsim',
-    });
+    this.sdp = new CallerSdp({ address: options.localAddress, port: rtp.port, codec: options.codec ?? 'PCMU', rtcpMux: options.rtcpMux });
+    this.offer = this.sdp.offer();
     rtp.on('audio', (frame) => {
       meter.push(frame);
       recorder?.write(frame);
@@ -102,14 +118,58 @@ export class CallerMedia {
    * @throws SdpError when the answer does not fit the offer (RFC 3264 §6)
    */
   connect(answerSdp: string): NegotiatedMedia {
-    const codec = this.options.codec ?? 'PCMU';
-    const media = parseAnswer(answerSdp, { codecs: [codec], telephoneEventPt: 101, rtcpMux: this.options.rtcpMux });
-    this.negotiated = media;
-    this.rtp.setRemote({
-      address: media.remoteAddress, port: media.remotePort,
-      ...(media.remoteRtcpPort === undefined ? {} : { rtcpPort: media.remoteRtcpPort }),
-    });
+    const media = this.apply(this.sdp.acceptAnswer(answerSdp));
     this.startAudio();
+    return media;
+  }
+
+  /**
+   * Answers the gateway's mid-call offer (re-INVITE, UPDATE) and applies it: RTP follows a
+   * new address, stops while the gateway holds the call, resumes after.
+   * @returns the SDP answer
+   * @throws SdpError when the offer is unusable; the session stays as it was (RFC 3261 §14.2)
+   */
+  answerReoffer(offerSdp: string): string {
+    const result = this.sdp.answer(offerSdp);
+    this.apply(result.media);
+    return result.answer;
+  }
+
+  /** Our offer for the 200 to an offerless re-INVITE; its answer comes in the ACK ({@link acceptReanswer}). */
+  reoffer(): string {
+    return this.sdp.offer();
+  }
+
+  /**
+   * Applies the answer (from the ACK) to our {@link reoffer}.
+   * @throws SdpError when it does not fit the offer; the session stays as it was
+   */
+  acceptReanswer(answerSdp: string): NegotiatedMedia {
+    return this.apply(this.sdp.acceptAnswer(answerSdp));
+  }
+
+  /** True while our re-offer waits for its answer. */
+  get offerPending(): boolean {
+    return this.sdp.offerPending;
+  }
+
+  /** Our direction now (`recvonly` while the gateway holds the call); undefined before the answer. */
+  get direction(): MediaDirection | undefined {
+    return this.negotiated?.direction;
+  }
+
+  /**
+   * Points RTP at the agreed address (a new one forgets the symmetric-RTP latch; the
+   * hold address keeps the old target) and sends only when our direction allows it.
+   */
+  private apply(media: NegotiatedMedia): NegotiatedMedia {
+    this.negotiated = media;
+    const remote = sdpRemote(media);
+    if (remote !== undefined && !sameEndpoint(remote, this.remote)) {
+      this.remote = remote;
+      this.rtp.setRemote(remote);
+    }
+    this.rtp.setSending(media.direction === 'sendrecv' || media.direction === 'sendonly');
     return media;
   }
 

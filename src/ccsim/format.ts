@@ -3,7 +3,9 @@
  * progress line and its closing summary. Pure.
  */
 import { SILENCE_DBFS } from './meter.ts';
-import type { CallReport, Decision, LoadProgress, LoadSummary, MediaReport, Percentiles, QueryResult } from './types.ts';
+import type {
+  CallReport, Decision, LoadProgress, LoadSummary, MediaReport, Percentiles, QueryResult, SessionUpdate,
+} from './types.ts';
 
 const ms = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(1)} s` : `${Math.round(v)} ms`);
 
@@ -20,6 +22,7 @@ export function formatCallReport(r: CallReport): string {
   for (const [name, value] of r.invite.headers) lines.push(`  ${name}: ${value}`);
   lines.push(`  → ${r.answer.status} ${r.answer.reason} in ${ms(r.answer.setupMs)} [call-id:${r.callId}]`);
   if (r.media !== undefined && r.answer.status < 300) lines.push(...mediaLines(r.media));
+  for (const u of r.sessionUpdates) lines.push(updateLine(u));
   lines.push(...endLines(r));
   lines.push(...queryLines(r.query));
   lines.push(`Case: ${describeDecision(r.decision)}`);
@@ -36,6 +39,16 @@ function mediaLines(m: MediaReport): string[] {
   if (m.tone !== undefined) out.push(`  tone ${m.tone.hz} Hz: ${m.tone.heard ? `heard, ${ms(m.tone.activeMs)}` : 'not heard'}`);
   if (m.recording !== undefined) out.push(`  recorded ${ms(m.recording.durationMs)} to ${m.recording.path}`);
   return out;
+}
+
+/** `  gateway re-INVITE at 1.5 s → 200 (SDP answered; Session-Expires 90;refresher=uac)` */
+function updateLine(u: SessionUpdate): string {
+  const sdp = { answer: 'SDP answered', offer: 'our offer, answer in the ACK', none: 'no SDP' }[u.sdp];
+  const parts = [sdp];
+  if (u.direction !== undefined && u.direction !== 'sendrecv') parts.push(`caller ${u.direction}`);
+  if (u.sessionExpires !== undefined) parts.push(`Session-Expires ${u.sessionExpires}`);
+  const what = u.method === 'INVITE' ? 're-INVITE' : 'UPDATE';
+  return `  gateway ${what} at ${ms(u.atMs)} → ${u.status} (${parts.join('; ')})`;
 }
 
 function endLines(r: CallReport): string[] {

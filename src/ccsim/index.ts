@@ -23,7 +23,8 @@ export {
   byeVariables, inviteVariables, newSessionId, parseHeaderArg, type InviteVariables,
 } from './variables.ts';
 export {
-  DEFAULT_QUERY_BACKOFF_MS, DEFAULT_QUERY_RETRIES, DEFAULT_QUERY_TIMEOUT_MS, handoffUrl, queryHandoff,
+  DEFAULT_QUERY_BACKOFF_MS, DEFAULT_QUERY_MAX_RETRY_AFTER_MS, DEFAULT_QUERY_RETRIES, DEFAULT_QUERY_TIMEOUT_MS,
+  handoffUrl, parseRetryAfter, queryHandoff,
 } from './query.ts';
 export { DEFAULT_SKILL, decide, type CaseInput } from './case.ts';
 export { AudioMeter, SILENCE_DBFS, dbfs, type AudioMeterOptions, type AudioMeterReport } from './meter.ts';

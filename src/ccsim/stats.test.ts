@@ -17,6 +17,7 @@ function report(over: Partial<CallReport>): CallReport {
     sessionId: 'S', callId: 'c', invite: { uri: 'sip:7001@gw', headers: [] },
     answer: { status: 200, reason: 'OK', setupMs: 5 }, ended: 'agent', durationMs: 100, variables: {},
     media: { packetsSent: 1, packetsReceived: 1, heard: false, activeMs: 0, peakDbfs: -100, dtmf: [] },
+    sessionUpdates: [],
     query: { branch: 'success', reason: '', attempts: [], latencyMs: 3 },
     decision: { action: 'transfer', skill: 'billing', source: 'handoff_api', reason: '' },
     issues: [],

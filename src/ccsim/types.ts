@@ -109,10 +109,15 @@ export interface QueryOptions {
   project: string;
   /** Per-attempt timeout, ms. Default 2000. */
   timeoutMs?: number;
-  /** Retries after the first attempt (5xx, timeout, connection error only). Default 2. */
+  /**
+   * Retries after the first attempt: on 5xx, timeout, connection error, and 429 with
+   * `Retry-After` (no other 4xx). Default 2.
+   */
   retries?: number;
-  /** First backoff, ms, doubled at each retry. Default 250. */
+  /** First backoff, ms, doubled at each retry (a 429's `Retry-After` replaces it). Default 250. */
   backoffMs?: number;
+  /** Most a 429's `Retry-After` makes the module wait before its retry, ms. Default 5000. */
+  maxRetryAfterMs?: number;
   /** Adds `&wait=SECONDS` (Agentline's extension: hold until the record exists). Default none. */
   waitSec?: number;
 }
@@ -155,6 +160,8 @@ export interface QueryAttempt {
   latencyMs: number;
   /** What happened, for a person. */
   detail: string;
+  /** A 429's `Retry-After`: the wait before the next attempt, ms (capped by `maxRetryAfterMs`). */
+  retryAfterMs?: number;
 }
 
 /** The Handoff API's record as returned. */
@@ -224,6 +231,28 @@ export interface MediaReport {
   recording?: { path: string; durationMs: number };
 }
 
+/** A mid-call request from the gateway (re-INVITE or UPDATE) and how the caller answered it. */
+export interface SessionUpdate {
+  method: 'INVITE' | 'UPDATE';
+  /**
+   * Our final status: 200; 488 for an offer we cannot take (the session stays as it was),
+   * 491 while an offer of ours waits for its answer, 422 for a `Session-Expires` below 90 s.
+   */
+  status: number;
+  /**
+   * The SDP exchange: `answer` (the request's offer, answered in the 200), `offer` (a
+   * re-INVITE without SDP: our offer in the 200, the gateway's answer in the ACK), `none`
+   * (an UPDATE without SDP, a pure session refresh; or a refusal).
+   */
+  sdp: 'answer' | 'offer' | 'none';
+  /** Our media direction after it: `recvonly` while the gateway holds the call. */
+  direction?: 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
+  /** The `Session-Expires` we answered (RFC 4028 §9), when the request carried one. */
+  sessionExpires?: string;
+  /** Time after the INVITE's 200 OK, ms. */
+  atMs: number;
+}
+
 /** A problem on the way that did not stop the call. */
 export interface CallIssue {
   code: string;
@@ -245,6 +274,8 @@ export interface CallReport {
   /** The call variables set from the BYE's X-headers. */
   variables: Record<string, string>;
   media?: MediaReport;
+  /** Re-INVITEs and UPDATEs from the gateway (hold, resume, session refresh), in order. */
+  sessionUpdates: SessionUpdate[];
   query: QueryResult;
   decision: Decision;
   issues: CallIssue[];

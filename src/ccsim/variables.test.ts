@@ -1,16 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CcsimError } from './errors.ts';
+import { thrownCode } from '../../test/support/error-code.ts';
 import { byeVariables, inviteVariables, MAX_CUSTOM_HEADERS, newSessionId, parseHeaderArg } from './variables.ts';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof CcsimError ? err.code : 'other';
-  }
-  return undefined;
-}
 
 test('Set Variable: token, session id, ANI, DNIS and others become headers in order, spelt as configured', () => {
   const v = inviteVariables({
@@ -35,20 +26,20 @@ test('Set Variable: a session id is generated like Five9\'s when none is given; 
 test('more than 10 custom headers is refused, as Five9 would', () => {
   const nine = Array.from({ length: MAX_CUSTOM_HEADERS - 1 }, (_, i): [string, string] => [`X-V${i}`, String(i)]);
   assert.equal(inviteVariables({ headers: nine }).headers.length, 10, 'session id + 9 = 10 is fine');
-  assert.equal(codeOf(() => inviteVariables({ headers: nine, ani: '1' })), 'ccsim_too_many_headers');
-  assert.equal(codeOf(() => inviteVariables({ headers: nine, ani: '1' }, {}, '127.0.0.1', 11)), undefined, 'the limit is configurable');
+  assert.equal(thrownCode(() => inviteVariables({ headers: nine, ani: '1' })), 'ccsim_too_many_headers');
+  assert.equal(thrownCode(() => inviteVariables({ headers: nine, ani: '1' }, {}, '127.0.0.1', 11)), undefined, 'the limit is configurable');
 });
 
 test('header names must be tokens, values one line, no duplicates; the extension a URI user', () => {
-  assert.equal(codeOf(() => inviteVariables({ headers: [['X Bad', 'v']] })), 'ccsim_bad_header');
-  assert.equal(codeOf(() => inviteVariables({ headers: [['X-A', 'v\r\nVia: evil']] })), 'ccsim_bad_header');
-  assert.equal(codeOf(() => inviteVariables({ sessionId: 'S', headers: [['x-five9SessionId', 'again']] })), 'ccsim_bad_header');
-  assert.equal(codeOf(() => inviteVariables({ extension: '70 01' })), 'ccsim_bad_option');
+  assert.equal(thrownCode(() => inviteVariables({ headers: [['X Bad', 'v']] })), 'ccsim_bad_header');
+  assert.equal(thrownCode(() => inviteVariables({ headers: [['X-A', 'v\r\nVia: evil']] })), 'ccsim_bad_header');
+  assert.equal(thrownCode(() => inviteVariables({ sessionId: 'S', headers: [['x-five9SessionId', 'again']] })), 'ccsim_bad_header');
+  assert.equal(thrownCode(() => inviteVariables({ extension: '70 01' })), 'ccsim_bad_option');
 });
 
 test('parseHeaderArg splits at the first colon', () => {
   assert.deepEqual(parseHeaderArg('X-Url: http://a:b'), ['X-Url', 'http://a:b']);
-  assert.equal(codeOf(() => parseHeaderArg('novalue')), 'ccsim_bad_header');
+  assert.equal(thrownCode(() => parseHeaderArg('novalue')), 'ccsim_bad_header');
 });
 
 test('Return from the agent: BYE X-headers become variables, names matched case-insensitively', () => {

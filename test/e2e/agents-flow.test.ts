@@ -15,12 +15,13 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEMO_BUILTIN_CONFIG, DEMO_FLOW, DEMO_FLOW_CONFIG } from '../../src/agents/index.ts';
-import { seedDemo, startGateway, type Gateway } from '../../src/app.ts';
+import { seedDemo } from '../../src/app.ts';
 import { ContactCenter, type CallOptions, type CallReport } from '../../src/ccsim/index.ts';
 import { parseConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import { displayPrefix, hashToken } from '../../src/routing/index.ts';
 import { openSqliteStore, type CallRecord, type JsonObject, type Store } from '../../src/store/index.ts';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 import { within } from './uac.ts';
 
 const API_KEY = 'alk_e2e-flow-key-0123456789abcdef';
@@ -87,7 +88,7 @@ describe('seeding the demo agent', () => {
 
 describe('the demo flow agent, called through the emulator', () => {
   let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let cc: ContactCenter;
   let oldAgentId: string;
   let api: string;
@@ -105,24 +106,16 @@ describe('the demo flow agent, called through the emulator', () => {
     const old = openSqliteStore({ path });
     oldAgentId = (await seedOldDemo(old)).id;
     await old.close();
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-      store: { path },
-      log: { level: 'silent' },
-      api: { adminKey: ADMIN_KEY },
-      demo: { enabled: true, apiKey: API_KEY },
-    }), { logger: silent });
+    // The gateway opens the database seeded above (loopbackConfig's store is dir/agentline.db).
+    gw = await startTestGateway('flow', { api: { adminKey: ADMIN_KEY }, demo: { enabled: true, apiKey: API_KEY } }, { dir });
     api = `http://127.0.0.1:${gw.httpPort}`;
     cc = await ContactCenter.start({ gateway: { host: '127.0.0.1', port: gw.sipPort } });
   });
 
   after(async () => {
     await cc?.close();
-    await gw?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await gw?.close();
+    rmSync(dir, { recursive: true, force: true }); // also when the gateway did not start
   });
 
   function call(extension: string, script: NonNullable<CallOptions['script']>, project = 'demo'): Promise<CallReport> {

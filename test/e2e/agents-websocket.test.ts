@@ -9,22 +9,17 @@
  * tone cut once, for good.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startEchoBot, type EchoBot } from '../../examples/echo-bot.ts';
 import { TestBotServer } from '../../src/agents/websocket/test-bot.ts';
-import { startGateway, type Gateway } from '../../src/app.ts';
 import { ContactCenter, type CallOptions, type CallReport } from '../../src/ccsim/index.ts';
-import { parseConfig } from '../../src/config/index.ts';
 import { encodeUlaw, frameEnergy, generateTone, goertzelPower, readWav8k } from '../../src/media/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
 import type { JsonObject } from '../../src/store/index.ts';
+import { demoTenantId, startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 import { ROOT } from './cli-run.ts';
 import { within } from './uac.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
 
 const API_KEY = 'alk_e2e-ws-key-0123456789abcdef01';
 const TONE_HZ = 1000;
@@ -62,8 +57,7 @@ async function spawnEchoBot(): Promise<{ child: ReturnType<typeof spawn>; port: 
 }
 
 describe('websocket agents: a bot on the call, through the emulator', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let cc: ContactCenter;
   let echo: EchoBot;
   let tenantId: string;
@@ -96,21 +90,17 @@ describe('websocket agents: a bot on the call, through the emulator', () => {
   }
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-ws-'));
-    gw = await startGateway(parseConfig(loopbackConfig(dir, {
-      demo: { enabled: true, apiKey: API_KEY },
-    })), { logger: createLogger({ level: 'silent' }) });
+    gw = await startTestGateway('ws', { demo: { enabled: true, apiKey: API_KEY } });
     api = `http://127.0.0.1:${gw.httpPort}`;
-    tenantId = (await gw.store.getTenantBySlug('demo'))?.id ?? '';
+    tenantId = await demoTenantId(gw);
     echo = await startEchoBot({ port: 0 });
     cc = await ContactCenter.start({ gateway: { host: '127.0.0.1', port: gw.sipPort } });
   });
 
   after(async () => {
     await cc?.close();
-    await gw?.stop();
+    await gw?.close();
     await echo?.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   test('echo: the caller\'s tone comes back at ~50 packets/s; # ends with the bot\'s destination and data', async () => {
@@ -161,7 +151,7 @@ describe('websocket agents: a bot on the call, through the emulator', () => {
     const bot = await TestBotServer.start();
     try {
       await wsAgent('clearing', '7103', bot.url);
-      const recordPath = join(dir, 'clear.wav');
+      const recordPath = join(gw.dir, 'clear.wav');
       const placed = call('7103', 'clearing', { detectHz: TONE_HZ, recordPath, presses: [{ digits: '1', atMs: 600 }, { digits: '#', atMs: 1500 }] });
       const conn = await within(bot.accept(), 'the bot connection');
       await within(conn.nextEvent('start'), 'start');

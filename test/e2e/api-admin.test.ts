@@ -4,23 +4,16 @@
  * destinations → API key (shown once) → the key reads records → revocation; live calls
  * (list, end one); CDRs with filters and cursor pagination; 400/401/404/409 codes.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 import { TestUac, within } from './uac.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
 
 const ADMIN_KEY = 'adm_e2e-0123456789abcdef0123';
 
 describe('admin API over HTTP against a real gateway', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let base: string;
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the test reads many JSON shapes
@@ -33,16 +26,12 @@ describe('admin API over HTTP against a real gateway', () => {
   }
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-admin-e2e-'));
-    gw = await startGateway(parseConfig(loopbackConfig(dir, {
-      api: { adminKey: ADMIN_KEY },
-    })), { logger: createLogger({ level: 'silent' }) });
+    gw = await startTestGateway('admin-e2e', { api: { adminKey: ADMIN_KEY } });
     base = `http://127.0.0.1:${gw.httpPort}`;
   });
 
   after(async () => {
-    await gw?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await gw?.close();
   });
 
   test('directory: tenant, agent with its token once, extension, destinations, keys', async () => {

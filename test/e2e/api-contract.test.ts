@@ -4,18 +4,12 @@
  * the content type, documented headers, and the body against the documented JSON
  * Schema (rebuilt as a validator with zod's `fromJSONSchema`).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { z } from 'zod';
-import { startGateway, type Gateway } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
 import { displayPrefix, hashApiKey } from '../../src/routing/index.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 
 const KEY = 'alk_contract-0123456789abcdef0123';
 const KEY_RL = 'alk_contract-rl-0123456789abcdef';
@@ -27,8 +21,7 @@ interface Operation {
 }
 
 describe('the OpenAPI document matches the Handoff API', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let base: string;
   let op: Operation;
   let sharedId: string;
@@ -53,11 +46,10 @@ describe('the OpenAPI document matches the Handoff API', () => {
   };
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-contract-'));
-    gw = await startGateway(parseConfig(loopbackConfig(dir, {
+    gw = await startTestGateway('contract', {
       api: { rateLimit: { perKeyPerSec: 1, burst: 5 } }, // KEY sends 4 requests; KEY_RL runs out
       demo: { enabled: true, apiKey: KEY },
-    })), { logger: createLogger({ level: 'silent' }) });
+    });
     base = `http://127.0.0.1:${gw.httpPort}`;
     const tenant = (await gw.store.getTenantBySlug('demo'))!;
     const agent = (await gw.store.findAgent(tenant.id, 'demo'))!;
@@ -75,8 +67,7 @@ describe('the OpenAPI document matches the Handoff API', () => {
   });
 
   after(async () => {
-    await gw?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await gw?.close();
   });
 
   test('the parameters are documented', () => {

@@ -4,21 +4,15 @@
  * isolation (byte-identical 404s), a 10 MiB record intact and gzipped, `wait=`, rate
  * limiting, injection attempts, and a real call whose BYE and record agree.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
 import { displayPrefix, hashApiKey } from '../../src/routing/index.ts';
 import type { Agent, JsonObject, Tenant } from '../../src/store/index.ts';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 import { TestUac, within } from './uac.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
 
 const KEY_A = 'alk_e2e-tenant-a-0123456789abcdef';
 const KEY_B = 'alk_e2e-tenant-b-0123456789abcdef';
@@ -39,8 +33,7 @@ function get(port: number, path: string, headers: Record<string, string> = {}): 
 }
 
 describe('Handoff API over HTTP against a real gateway', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let port: number;
   let tenantA: Tenant;
   let agentA: Agent;
@@ -55,12 +48,11 @@ describe('Handoff API over HTTP against a real gateway', () => {
   const url = (tenant: string, agent: string, query: string): string => `/v1/${tenant}/${agent}/handoff_state?${query}`;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-api-e2e-'));
-    gw = await startGateway(parseConfig(loopbackConfig(dir, {
+    gw = await startTestGateway('api-e2e', {
       handoff: { maxWaitSec: 2 },
       api: { rateLimit: { perKeyPerSec: 1, burst: 50 } },
       demo: { enabled: true, apiKey: KEY_A },
-    })), { logger: createLogger({ level: 'silent' }) });
+    });
     port = gw.httpPort;
     tenantA = (await gw.store.getTenantBySlug('demo')) as Tenant;
     agentA = (await gw.store.findAgent(tenantA.id, 'demo')) as Agent;
@@ -72,8 +64,7 @@ describe('Handoff API over HTTP against a real gateway', () => {
   });
 
   after(async () => {
-    await gw?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await gw?.close();
   });
 
   test('200: the record by shared_id and by id; shared_id wins', async () => {

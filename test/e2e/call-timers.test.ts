@@ -5,38 +5,24 @@
  * the maximum call duration (the agent's fallback outcome, ended_by timeout), and the
  * handoff record retried until the store takes it, before the BYE.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
 import { StoreError, type HandoffRecord } from '../../src/store/index.ts';
+import { demoTenantId, startTestGateway } from '../support/test-gateway.ts';
 import { TestUac, within } from './uac.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
 
 /** A gateway with the demo agent and `limits`, and a UAC calling it. */
 async function setup(limits: Record<string, number> = {}) {
-  const dir = mkdtempSync(join(tmpdir(), 'agentline-e2e-timers-'));
-  const gw = await startGateway(parseConfig(loopbackConfig(dir, {
-    limits,
-    log: { level: 'silent' },
-    demo: { enabled: true },
-  })), { logger: createLogger({ level: 'silent' }) });
+  const gw = await startTestGateway('e2e-timers', { limits, demo: { enabled: true } });
   const uac = await TestUac.start(gw.sipPort);
-  const tenant = await gw.store.getTenantBySlug('demo');
-  assert.ok(tenant);
   const close = async (): Promise<void> => {
     await uac.close();
-    await gw.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await gw.close();
   };
-  return { gw, uac, tenantId: tenant.id, close };
+  return { gw, uac, tenantId: await demoTenantId(gw), close };
 }
 
 describe('session timers (RFC 4028)', () => {

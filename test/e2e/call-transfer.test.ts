@@ -5,21 +5,15 @@
  * the NOTIFY sipfrag: 200 → a plain BYE and CDR `transferred`, a failure → the BYE with
  * X-headers and CDR `transfer_failed`. A contained outcome is never transferred.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/index.ts';
 import type { Dialog } from '../../src/dialog/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
 import type { SipRequest } from '../../src/sip/index.ts';
 import type { CallRecord, HandoffRecord } from '../../src/store/index.ts';
 import type { ServerTransaction } from '../../src/transaction/index.ts';
+import { demoTenantId, startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 import { TestUac, within } from './uac.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
 
@@ -46,7 +40,7 @@ function acceptRefer(dialog: Dialog, final: string, seen: Seen, lookup: () => Pr
 }
 
 /** Waits until the CDR of `id` has left the live states. */
-async function finalCdr(gw: Gateway, id: string): Promise<CallRecord> {
+async function finalCdr(gw: TestGateway, id: string): Promise<CallRecord> {
   return within((async () => {
     for (;;) {
       const cdr = await gw.store.getCall(id);
@@ -57,38 +51,37 @@ async function finalCdr(gw: Gateway, id: string): Promise<CallRecord> {
 }
 
 describe('transfer by REFER', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let uac: TestUac;
   let tenantId: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-e2e-refer-'));
-    gw = await startGateway(parseConfig(loopbackConfig(dir, {
+    gw = await startTestGateway('e2e-refer', {
       trunks: [{ name: 'genesys', transfer: 'refer', referTarget: 'sip:{destination}@cc.example.com' }],
-      log: { level: 'silent' },
       demo: { enabled: true },
-    })), { logger: createLogger({ level: 'silent' }) });
+    });
     uac = await TestUac.start(gw.sipPort);
-    const tenant = await gw.store.getTenantBySlug('demo');
-    assert.ok(tenant);
-    tenantId = tenant.id;
+    tenantId = await demoTenantId(gw);
   });
 
   after(async () => {
-    await uac.close();
-    await gw.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await uac?.close();
+    await gw?.close();
   });
 
-  test('202, NOTIFY 200: the transfer succeeded, then a plain BYE; the record was there at the REFER', async () => {
+  /** A call whose REFER is accepted and followed by a NOTIFY with `sipfrag`; the caller presses `digit`. */
+  async function referredCall(digit: string, sipfrag: string): Promise<{ seen: Seen; bye: SipRequest }> {
     const sid = randomUUID();
     const placed = await uac.call('7001', [[SESSION_HEADER, sid]]);
     assert.ok(placed.dialog);
     const seen: Seen = {};
-    acceptRefer(placed.dialog, 'SIP/2.0 200 OK', seen, () => gw.store.getHandoffBySharedId(tenantId, sid));
-    await uac.pressDigit(placed.dialog, '1');
-    const bye = await placed.bye();
+    acceptRefer(placed.dialog, sipfrag, seen, () => gw.store.getHandoffBySharedId(tenantId, sid));
+    await uac.pressDigit(placed.dialog, digit);
+    return { seen, bye: await placed.bye() };
+  }
+
+  test('202, NOTIFY 200: the transfer succeeded, then a plain BYE; the record was there at the REFER', async () => {
+    const { seen, bye } = await referredCall('1', 'SIP/2.0 200 OK');
     assert.equal(bye.get('X-contained'), undefined, 'no routing headers after a transfer');
     const refer = seen.refer;
     assert.ok(refer);
@@ -106,13 +99,7 @@ describe('transfer by REFER', () => {
   });
 
   test('202, NOTIFY 503: the transfer failed, the BYE carries the X-headers', async () => {
-    const sid = randomUUID();
-    const placed = await uac.call('7001', [[SESSION_HEADER, sid]]);
-    assert.ok(placed.dialog);
-    const seen: Seen = {};
-    acceptRefer(placed.dialog, 'SIP/2.0 503 Service Unavailable', seen, () => gw.store.getHandoffBySharedId(tenantId, sid));
-    await uac.pressDigit(placed.dialog, '2');
-    const bye = await placed.bye();
+    const { seen, bye } = await referredCall('2', 'SIP/2.0 503 Service Unavailable');
     assert.equal(bye.get('X-contained'), 'false');
     assert.equal(bye.get('X-destination'), 'support');
     const record = await seen.recordAtRefer;

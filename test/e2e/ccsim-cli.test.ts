@@ -3,17 +3,12 @@
  * src/cli/main.ts does) against a real gateway: one call pressing 1 with `--json`, the
  * human output, load mode's summary, and the refusal of an 11th custom header.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { startGateway, type Gateway } from '../../src/app.ts';
 import type { CallReport, LoadSummary } from '../../src/ccsim/index.ts';
 import { registerCallCommand } from '../../src/cli/commands/call.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 
 const API_KEY = 'alk_e2e-ccsim-cli-0123456789abcdef';
 
@@ -39,30 +34,19 @@ async function run(args: string[]): Promise<{ out: string; err: string; code: nu
 }
 
 describe('agentline call', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let target: string;
   let apiArgs: string[];
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-ccsim-cli-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    gw = await startGateway(parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 400 },
-      http: { host: '127.0.0.1', port: 0 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
-      demo: { enabled: true, apiKey: API_KEY },
-    }), { logger: createLogger({ level: 'silent' }) });
+    gw = await startTestGateway('ccsim-cli', { demo: { enabled: true, apiKey: API_KEY } }, { rtpPorts: 400 });
     target = `127.0.0.1:${gw.sipPort}`;
     // Without the Handoff API yet, point the query at a port where nothing listens.
     apiArgs = ['--api', `http://127.0.0.1:${gw.httpPort ?? 9}`, '--api-key', API_KEY, '--retries', '0'];
   });
 
   after(async () => {
-    await gw?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await gw?.close();
   });
 
   test('one call pressing 1, --json: the report carries the variables and the decision', async () => {

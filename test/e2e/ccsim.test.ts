@@ -7,17 +7,12 @@
  * (`httpPort`), the decision comes from the API's record; until then the emulator must
  * take its documented "API failed → BYE headers" branch.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../../src/app.ts';
 import { ContactCenter, type CallOptions, type CallReport } from '../../src/ccsim/index.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
-import { within } from './uac.ts';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
+import { within } from '../support/wait.ts';
 
 const API_KEY = 'alk_e2e-ccsim-key-0123456789abcdef';
 
@@ -32,29 +27,17 @@ async function closedPort(): Promise<number> {
 }
 
 describe('ccsim: one emulated Five9 call against a real gateway', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let cc: ContactCenter;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-ccsim-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
-    const config = parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 200 },
-      http: { host: '127.0.0.1', port: 0 },
-      store: { path: join(dir, 'agentline.db') },
-      log: { level: 'silent' },
-      demo: { enabled: true, apiKey: API_KEY },
-    });
-    gw = await startGateway(config, { logger: createLogger({ level: 'silent' }) });
+    gw = await startTestGateway('ccsim', { demo: { enabled: true, apiKey: API_KEY } });
     cc = await ContactCenter.start({ gateway: { host: '127.0.0.1', port: gw.sipPort } });
   });
 
   after(async () => {
     await cc?.close();
-    await gw?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await gw?.close();
   });
 
   async function callPressing(digit: string): Promise<CallReport> {

@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { rtpPortRange } from '../support/gateway-config.ts';
 
 /** The repository root (where `src/cli/main.ts` is). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -69,10 +70,9 @@ export function writeConfig(dir: string, config: Record<string, unknown>, name =
   return path;
 }
 
-/** An RTP port range unlikely to collide with parallel test files. */
+/** An RTP port range of 100 ports unlikely to collide with parallel test files. */
 export function rtpRange(): { portMin: number; portMax: number } {
-  const base = 30000 + 2 * Math.floor(Math.random() * 10000);
-  return { portMin: base, portMax: base + 100 };
+  return rtpPortRange(100);
 }
 
 /** A `serve` child and the SIP port its banner named. */

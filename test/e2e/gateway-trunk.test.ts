@@ -4,26 +4,17 @@
  * with `onDenied: drop`), and a whole call over TCP.
  */
 import { createSocket } from 'node:dgram';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
 import { parseMessage, type SipResponse } from '../../src/sip/index.ts';
+import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 import { TestUac, within } from './uac.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
 
 const TOKEN = 'alt_e2e-trunk-token-0123456789abcdef';
 
-async function gateway(dir: string, trunk: Record<string, unknown>): Promise<Gateway> {
-  const config = parseConfig(loopbackConfig(dir, {
-    demo: { enabled: true, token: TOKEN },
-    trunks: [{ name: 'five9', ...trunk }],
-  }, 100));
-  return startGateway(config, { logger: createLogger({ level: 'silent' }) });
+/** A gateway with the demo agent on one trunk named five9 with `trunk`'s settings. */
+function gateway(name: string, trunk: Record<string, unknown>): Promise<TestGateway> {
+  return startTestGateway(name, { demo: { enabled: true, token: TOKEN }, trunks: [{ name: 'five9', ...trunk }] }, { rtpPorts: 100 });
 }
 
 /** Sends one raw request over UDP and collects what comes back within `ms`. */
@@ -47,22 +38,17 @@ async function exchange(port: number, method: string, user: string, extra = '', 
 }
 
 describe('trunk ACL: a source outside every trunk', () => {
-  let dir: string;
-  let rejecting: Gateway;
-  let dropping: Gateway;
+  let rejecting: TestGateway;
+  let dropping: TestGateway;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-acl-'));
-    rejecting = await gateway(dir, { sources: ['192.0.2.0/24', '2001:db8::/32'], onDenied: 'reject' });
-    const dropDir = join(dir, 'drop');
-    mkdirSync(dropDir);
-    dropping = await gateway(dropDir, { sources: ['192.0.2.0/24'], onDenied: 'drop' });
+    rejecting = await gateway('acl', { sources: ['192.0.2.0/24', '2001:db8::/32'], onDenied: 'reject' });
+    dropping = await gateway('acl-drop', { sources: ['192.0.2.0/24'], onDenied: 'drop' });
   });
 
   after(async () => {
-    await rejecting.stop();
-    await dropping.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await rejecting?.close();
+    await dropping?.close();
   });
 
   test('gets 403, the same status and reason whatever it asks', async () => {
@@ -91,20 +77,17 @@ describe('trunk ACL: a source outside every trunk', () => {
 });
 
 describe('a whole call over TCP', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let uac: TestUac;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-tcp-'));
-    gw = await gateway(dir, {});
+    gw = await gateway('tcp', {});
     uac = await TestUac.start(gw.sipPort, 'tcp');
   });
 
   after(async () => {
-    await uac.close();
-    await gw.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await uac?.close();
+    await gw?.close();
   });
 
   test('by extension, pressing 1: BYE with X-contained: false and X-destination: billing', async () => {

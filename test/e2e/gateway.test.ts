@@ -4,44 +4,30 @@
  * routing by token and by extension, 403/404, the handoff by DTMF with the record
  * committed before the BYE, the contained BYE, the caller hanging up first, and draining.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
 import type { HandoffRecord } from '../../src/store/index.ts';
+import { demoTenantId, startTestGateway, type TestGateway } from '../support/test-gateway.ts';
 import { TestUac, within } from './uac.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
 
 const TOKEN = 'alt_e2e-demo-token-0123456789abcdef';
 const SESSION_HEADER = 'X-five9sessionid';
 
 describe('gateway: a call from INVITE to BYE', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let uac: TestUac;
   let tenantId: string;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-e2e-'));
-    const config = parseConfig(loopbackConfig(dir, {
-      demo: { enabled: true, token: TOKEN },
-    }));
-    gw = await startGateway(config, { logger: createLogger({ level: 'silent' }) });
+    gw = await startTestGateway('e2e', { demo: { enabled: true, token: TOKEN } });
     uac = await TestUac.start(gw.sipPort);
-    const tenant = await gw.store.getTenantBySlug('demo');
-    assert.ok(tenant);
-    tenantId = tenant.id;
+    tenantId = await demoTenantId(gw);
   });
 
   after(async () => {
-    await uac.close();
-    await gw.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await uac?.close();
+    await gw?.close();
   });
 
   test('the demo agent is seeded and reachable by extension 7001', () => {

@@ -5,47 +5,24 @@
  * call ends, capacity comes back.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startGateway, type Gateway } from '../../src/app.ts';
-import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
-import { rtpRange } from './cli-run.ts';
-import { TestUac, WAIT_MS, within, type PlacedCall } from './uac.ts';
-
-/** Resolves once `cond()` holds, checking every few ms (guarded by the caller's `within`). */
-async function until(cond: () => boolean): Promise<void> {
-  while (!cond()) await sleep(5);
-}
+import { startTestGateway, type TestGateway } from '../support/test-gateway.ts';
+import { until, within } from '../support/wait.ts';
+import { TestUac, type PlacedCall } from './uac.ts';
 
 describe('overload: limits.maxCalls', () => {
-  let dir: string;
-  let gw: Gateway;
+  let gw: TestGateway;
   let uac: TestUac;
 
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'agentline-overload-'));
-    const config = parseConfig({
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', ...rtpRange() },
-      store: { path: join(dir, 'agentline.db') },
-      limits: { maxCalls: 2, overloadRetryAfterSec: 7 },
-      log: { level: 'silent' },
-      demo: { enabled: true },
-    });
-    gw = await startGateway(config, { logger: createLogger({ level: 'silent' }) });
+    gw = await startTestGateway('overload', { limits: { maxCalls: 2, overloadRetryAfterSec: 7 }, demo: { enabled: true } }, { rtpPorts: 100 });
     uac = await TestUac.start(gw.sipPort);
   });
 
   after(async () => {
-    await uac.close();
-    await gw.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await uac?.close();
+    await gw?.close();
   });
 
   test('three concurrent calls: two answered, the third gets 503 with Retry-After; capacity returns', async () => {
@@ -65,7 +42,7 @@ describe('overload: limits.maxCalls', () => {
     const [done, stay] = answered as [PlacedCall, PlacedCall];
     assert.ok(done.dialog && stay.dialog);
     assert.equal((await within(done.dialog.bye(), 'BYE response')).status, 200);
-    await within(until(() => gw.calls.count < 2), 'the ended call to leave the registry', WAIT_MS);
+    await until(() => gw.calls.count < 2, 'the ended call to leave the registry');
     const again = await uac.call('7001', [['X-five9sessionid', randomUUID()]]);
     assert.equal(again.response.status, 200);
     for (const p of [stay, again]) if (p.dialog) await within(p.dialog.bye(), 'BYE response');

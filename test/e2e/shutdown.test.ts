@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 import { openStore } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import type { HandoffRecord } from '../../src/store/index.ts';
-import { rtpRange, startServer, writeConfig, type ServerChild } from './cli-run.ts';
+import { loopbackConfig } from '../support/gateway-config.ts';
+import { startServer, writeConfig, type ServerChild } from './cli-run.ts';
 import { TestUac, within, type PlacedCall } from './uac.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
@@ -25,15 +26,12 @@ describe('shutdown: SIGTERM during a live call', () => {
 
   /** A config of its own (store file included) with `limits.drainTimeoutSec`. */
   function config(name: string, drainTimeoutSec: number): string {
-    return writeConfig(dir, {
-      sip: { host: '127.0.0.1', port: 0 },
-      http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', ...rtpRange() },
+    return writeConfig(dir, loopbackConfig(dir, {
       store: { path: join(dir, `${name}.db`) },
       limits: { drainTimeoutSec, overloadRetryAfterSec: 9 },
       log: { level: 'warn' },
       demo: { enabled: true },
-    }, `${name}.yaml`);
+    }, 100), `${name}.yaml`);
   }
 
   /** What a test holds while the gateway drains. */

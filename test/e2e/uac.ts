@@ -10,18 +10,9 @@ import { UserAgent, type Dialog, type OutgoingInvite } from '../../src/dialog/in
 import { createOffer } from '../../src/sdp/index.ts';
 import type { SipRequest, SipResponse } from '../../src/sip/index.ts';
 import { SipTransport } from '../../src/transport/index.ts';
+import { within } from '../support/wait.ts';
 
-/** Guard timeout of every wait, ms. */
-export const WAIT_MS = 5000;
-
-/** Rejects after `ms` with `what`, unless `p` settles first. */
-export function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const guard = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
-  });
-  return Promise.race([p, guard]).finally(() => clearTimeout(timer));
-}
+export { WAIT_MS, within } from '../support/wait.ts';
 
 /** One call placed by the test UAC. */
 export interface PlacedCall {

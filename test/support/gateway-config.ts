@@ -11,13 +11,21 @@ import { join } from 'node:path';
  * @param rtpPorts size of the RTP range (default 200 ports)
  */
 export function loopbackConfig(dir: string, overrides: Record<string, unknown> = {}, rtpPorts = 200): Record<string, unknown> {
-  const rtpBase = 30000 + 2 * Math.floor(Math.random() * 10000);
   return {
     sip: { host: '127.0.0.1', port: 0 },
     http: { host: '127.0.0.1', port: 0 },
-    rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + rtpPorts },
+    rtp: { host: '127.0.0.1', ...rtpPortRange(rtpPorts) },
     store: { path: join(dir, 'agentline.db') },
     log: { level: 'silent' },
     ...overrides,
   };
+}
+
+/**
+ * An RTP port range of `size` ports from a random even base in 30000–49998, so that test
+ * files running in parallel rarely pick the same ports.
+ */
+export function rtpPortRange(size: number): { portMin: number; portMax: number } {
+  const base = 30000 + 2 * Math.floor(Math.random() * 10000);
+  return { portMin: base, portMax: base + size };
 }

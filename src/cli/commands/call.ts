@@ -74,7 +74,7 @@ function addReturnOptions(cmd: Command): void {
     .option('--account <id>', 'account_id in the API path (tenant id or slug)', 'demo')
     .option('--project <id>', 'project_id in the API path (agent id or slug)', 'demo')
     .option('--query-timeout <time>', 'per-attempt timeout of the query', `${DEFAULT_QUERY_TIMEOUT_MS}ms`)
-    .option('--retries <n>', 'retries on 5xx, timeout or connection error (never on 4xx)', String(DEFAULT_QUERY_RETRIES))
+    .option('--retries <n>', 'retries on 5xx, timeout, connection error or 429 with Retry-After (never on other 4xx)', String(DEFAULT_QUERY_RETRIES))
     .option('--backoff <time>', 'first backoff between retries, doubled each time', `${DEFAULT_QUERY_BACKOFF_MS}ms`)
     .option('--wait <seconds>', 'ask the API to hold the request until the record exists (&wait=)')
     .option('--default-skill <name>', 'skill when nothing names a destination', DEFAULT_SKILL)
