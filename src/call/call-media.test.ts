@@ -9,7 +9,7 @@ import { MediaError } from '../media/errors.ts';
 import { ephemeralPorts } from '../media/ports.ts';
 import { RtpSession } from '../media/rtp-session.ts';
 import { dominantFrequency, generateTone, goertzelPower } from '../media/tone.ts';
-import { decodeWav } from '../media/wav.ts';
+import { readStereoWav } from '../../test/support/stereo-wav.ts';
 import { CallMediaHandle, type PromptSource } from './call-media.ts';
 import { CallRecorder } from './recorder.ts';
 
@@ -50,8 +50,7 @@ interface Rig {
 }
 
 /** One session with no peer: the clock's ticks still pull the handle's frames. */
-async function rig(extra: { recorder?: CallRecorder } = {}): Promise<Rig> {
-  const clock = new ManualMediaClock();
+async function rig(extra: { recorder?: CallRecorder } = {}, clock = new ManualMediaClock()): Promise<Rig> {
   const rtp = await RtpSession.open({ clock, ports: ephemeralPorts, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false });
   const prompts = manualPrompts();
   const errors: unknown[] = [];
@@ -177,8 +176,9 @@ test('digits: once per key press across SIP INFO and RFC 4733; a throwing listen
 
 test('over RTP: the peer hears our tone, we hear its tone and its RFC 4733 digits, and the recording has both', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'call-media-'));
-  const recorder = await CallRecorder.open(join(dir, 'call.wav'));
-  const r = await rig({ recorder });
+  const clock = new ManualMediaClock();
+  const recorder = await CallRecorder.open(join(dir, 'call.wav'), clock);
+  const r = await rig({ recorder }, clock);
   const peer = await RtpSession.open({
     clock: r.clock, ports: ephemeralPorts, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
     remote: { address: '127.0.0.1', port: r.rtp.port },
@@ -210,10 +210,17 @@ test('over RTP: the peer hears our tone, we hear its tone and its RFC 4733 digit
     assert.deepEqual(digits, ['5', '#']);
     r.close();
     await recorder.close();
-    const wav = decodeWav(await readFile(join(dir, 'call.wav')));
-    assert.equal(wav.samples.length, 60 * 160, 'one frame per tick');
-    const mid = wav.samples.subarray(10 * 160, 25 * 160);
-    assert.ok(goertzelPower(mid, 1000) > 1e7 && goertzelPower(mid, 440) > 1e7, 'both directions in the mix');
+    const wav = readStereoWav(await readFile(join(dir, 'call.wav')));
+    assert.equal(wav.caller.length, 60 * 160, 'one frame per tick');
+    const caller = wav.caller.subarray(10 * 160, 25 * 160);
+    const agent = wav.agent.subarray(10 * 160, 25 * 160);
+    assert.ok(goertzelPower(caller, 440) > 1e7 && goertzelPower(agent, 1000) > 1e7, 'each direction on its channel');
+    assert.ok(goertzelPower(caller, 1000) < goertzelPower(caller, 440) / 1000, 'no agent audio on the caller channel');
+    assert.ok(goertzelPower(agent, 440) < goertzelPower(agent, 1000) / 1000, 'no caller audio on the agent channel');
+    // The caller's tone started with the agent's, but reached the agent one jitter-buffer delay later.
+    const firstLoud = (ch: Int16Array): number => Math.floor(ch.findIndex((v) => Math.abs(v) > 1000) / 160);
+    assert.equal(firstLoud(wav.agent), 0);
+    assert.ok(firstLoud(wav.caller) >= 2 && firstLoud(wav.caller) <= 4, String(firstLoud(wav.caller)));
   } finally {
     r.close();
     peer.close();

@@ -13,7 +13,7 @@ import type { ServerTransaction } from '../transaction/index.ts';
 import { CallMediaHandle } from './call-media.ts';
 import { openCallMedia, type CallMedia } from './media.ts';
 import { mediaRecord, RtpMeter } from './media-stats.ts';
-import { reanswer } from './modify.ts';
+import { formatsChanged, reanswer } from './modify.ts';
 import { CallRecorder } from './recorder.ts';
 import type { CallDeps } from './types.ts';
 
@@ -48,7 +48,7 @@ export class MediaLeg {
     const dir = deps.settings.recordDir;
     if (dir !== undefined) {
       try {
-        recorder = await CallRecorder.open(join(dir, `${conversationId}.wav`));
+        recorder = await CallRecorder.open(join(dir, `${conversationId}.wav`), deps.mediaClock);
       } catch (err) {
         log.warn({ err, dir }, 'call not recorded');
       }
@@ -78,9 +78,15 @@ export class MediaLeg {
     this.handle.pushDigit(digit, 'info');
   }
 
-  /** Answers a re-INVITE/UPDATE (hold, resume, refresh; see `modify.ts`); `headers` go on the 200. */
+  /**
+   * Answers a re-INVITE/UPDATE (hold, resume, refresh, a codec change; see `modify.ts`);
+   * `headers` go on the 200. A codec change switches the running session in place.
+   */
   modify(tx: ServerTransaction, dialog: Dialog, address: string, sessionId: string, headers: Array<[string, string]> = []): void {
-    reanswer(tx, dialog, this.media, address, sessionId, headers);
+    const before = this.media.media;
+    const after = reanswer(tx, dialog, this.media, address, sessionId, headers)?.media;
+    if (after === undefined || !formatsChanged(before, after)) return;
+    this.log.info({ codec: after.codec, telephoneEventPt: after.telephoneEventPt, was: before.codec }, 'media format changed by re-offer');
   }
 
   /** Closes the handle, the session and the recording; returns the statistics. Idempotent. */

@@ -150,7 +150,7 @@ test('hold and resume by re-INVITE: a=sendonly, c=0.0.0.0 and a=inactive stop ou
   }
 });
 
-test('re-offers: same offer → same o= version; another codec → 488 and the session is unchanged', async () => {
+test('re-offers: same offer → same o= version; only another codec → switched; nothing in common → 488, unchanged', async () => {
   const clock = new ManualMediaClock();
   const media = await openCallMedia(offer(5000), deps(clock), '9');
   try {
@@ -163,14 +163,53 @@ test('re-offers: same offer → same o= version; another codec → 488 and the s
     assert.equal(media.rtp.remote?.port, 5002, 'a new address replaces the target');
     applyNegotiation(media, answerReoffer(offer(5002, { direction: 'sendonly' }), media, '127.0.0.1', '9'));
     assert.equal(version(media.answer), '2');
-    const pcma = fakeTx(offer(5002, { codecs: ['PCMA'] }));
-    reanswer(pcma.tx, dialog, media, '127.0.0.1', '9');
-    assert.equal(pcma.replies[0]?.status, 488);
+    const g729 = fakeTx(offer(5002).replace(/RTP\/AVP 0 8 101/, 'RTP/AVP 18').replace(/a=rtpmap:(0|8|101) .*\r\n/g, ''));
+    reanswer(g729.tx, dialog, media, '127.0.0.1', '9');
+    assert.equal(g729.replies[0]?.status, 488);
     assert.equal(media.media.codec.name, 'PCMU');
+    assert.equal(version(media.answer), '2', 'a refused offer leaves the answer as it was');
+    const pcma = fakeTx(offer(5002, { codecs: ['PCMA'], sessionVersion: 5 }));
+    reanswer(pcma.tx, dialog, media, '127.0.0.1', '9');
+    assert.equal(pcma.replies[0]?.status, 200);
+    assert.match(pcma.replies[0]?.body ?? '', /^m=audio \d+ RTP\/AVP 8 101\r$/m);
+    assert.deepEqual(media.media.codec, { name: 'PCMA', pt: 8 });
+    assert.equal(version(media.answer), '3');
+    applyNegotiation(media, answerReoffer(offer(5002), media, '127.0.0.1', '9'));
+    assert.equal(media.media.codec.name, 'PCMA', 'an offer of both keeps the running codec');
     const refresh = fakeTx('');
     reanswer(refresh.tx, dialog, media, '127.0.0.1', '9');
     assert.equal(refresh.replies[0]?.body, media.answer, 'a session refresh without SDP gets the current answer');
   } finally {
     media.rtp.close();
+  }
+});
+
+test('a re-INVITE with only PCMA switches the running stream to A-law in place: same SSRC, no sequence gap', async () => {
+  const clock = new ManualMediaClock();
+  const caller = await callerSocket();
+  let media: CallMedia | undefined;
+  try {
+    media = await openCallMedia(offer(caller.port), deps(clock), '11');
+    const m = media;
+    const run = async (ticks: number): Promise<void> => {
+      for (let i = 0; i < ticks; i++) {
+        clock.tick();
+        await until(() => caller.got.length === m.rtp.stats.packetsSent, 'delivery');
+      }
+    };
+    await run(3);
+    const re = fakeTx(offer(caller.port, { codecs: ['PCMA'], telephoneEventPt: 96, sessionVersion: 2 }));
+    reanswer(re.tx, dialog, m, '127.0.0.1', '11');
+    assert.equal(re.replies[0]?.status, 200);
+    assert.match(re.replies[0]?.body ?? '', /^m=audio \d+ RTP\/AVP 8 96\r$/m);
+    await run(3);
+    m.rtp.sendDtmf('1');
+    await run(1);
+    assert.deepEqual(caller.got.map((p) => p.pt), [0, 0, 0, 8, 8, 8, 96]);
+    const seqs = caller.got.map((p) => p.seq);
+    assert.ok(seqs.every((q, i) => i === 0 || q === ((seqs[i - 1]! + 1) & 0xffff)), `sequence ${seqs.join(',')}`);
+  } finally {
+    media?.rtp.close();
+    caller.socket.close();
   }
 });

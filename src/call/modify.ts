@@ -1,14 +1,18 @@
 /**
- * Mid-call offers: re-INVITE and UPDATE (RFC 3261 §14, RFC 3311) for hold, resume and
- * session refresh. We answer with the same port and the codec the RTP session runs (a
- * re-offer without it gets 488 and leaves the session as it was, §14.2). The `o=` version
- * goes up only when the answer changed (RFC 3264 §8). Hold (`a=sendonly`, `a=inactive`,
- * or the old `c=0.0.0.0`, §8.4) stops our RTP; resume starts it again. A re-offer naming
- * the same address as before keeps the symmetric-RTP latch (NAT), a new one replaces it.
+ * Mid-call offers: re-INVITE and UPDATE (RFC 3261 §14, RFC 3311) for hold, resume, session
+ * refresh and codec changes. We answer with the same port; the codec the RTP session runs
+ * is kept while the offer lists it, and an offer with only another codec we support
+ * switches the running call to it in place (RFC 3264 §8.3.2; see `answerModifiedOffer`).
+ * Only an offer with nothing in common gets 488 and leaves the session as it was (§14.2).
+ * The `o=` version goes up only when the answer changed (RFC 3264 §8). Hold
+ * (`a=sendonly`, `a=inactive`, or the old `c=0.0.0.0`, §8.4) stops our RTP; resume starts
+ * it again. A re-offer naming the same address as before keeps the symmetric-RTP latch
+ * (NAT), a new one replaces it.
  */
 import type { Dialog } from '../dialog/index.ts';
 import type { RtpEndpoint } from '../media/rtp-session-types.ts';
-import { answerOffer, type AnswerResult } from '../sdp/index.ts';
+import type { AnswerResult, NegotiatedMedia } from '../sdp/index.ts';
+import { answerModifiedOffer } from '../sdp/negotiate.ts';
 import type { ServerTransaction } from '../transaction/index.ts';
 import { remoteOf, sends, type CallMedia } from './media.ts';
 
@@ -16,21 +20,34 @@ function sameEndpoint(a: RtpEndpoint | undefined, b: RtpEndpoint | undefined): b
   return a !== undefined && b !== undefined && a.address === b.address && a.port === b.port && a.rtcpPort === b.rtcpPort;
 }
 
+/** True when the codec or the telephone-event payload type differ. */
+export function formatsChanged(a: NegotiatedMedia, b: NegotiatedMedia): boolean {
+  return a.codec.name !== b.codec.name || a.codec.pt !== b.codec.pt || a.telephoneEventPt !== b.telephoneEventPt;
+}
+
 /**
  * Answers `offer` for the running session.
- * @throws SdpError when the offer is unusable or lacks the session's codec
+ * @throws SdpError when the offer is unusable or has no codec we support
  */
 export function answerReoffer(offer: string, media: CallMedia, address: string, sessionId: string): AnswerResult {
   const answer = (sessionVersion: number): AnswerResult =>
-    answerOffer(offer, { address, port: media.rtp.port, sessionId, sessionVersion, codecs: [media.media.codec.name] });
+    answerModifiedOffer(offer, { address, port: media.rtp.port, sessionId, sessionVersion }, media.media.codec.name);
   const same = answer(media.version);
   if (same.answer === media.answer) return same;
   media.version++;
   return answer(media.version);
 }
 
-/** Applies a new negotiation to the RTP session: where to send, and whether to send. */
+/**
+ * Applies a new negotiation to the RTP session: the codec and telephone-event payload type
+ * (switched in place, the call goes on), where to send, and whether to send.
+ */
 export function applyNegotiation(media: CallMedia, result: AnswerResult): void {
+  // RFC 3264 §8.3.2: from our answer on we send in the answered format; switch before it leaves.
+  if (formatsChanged(media.media, result.media)) {
+    const { codec, telephoneEventPt } = result.media;
+    media.rtp.setCodec({ name: codec.name, pt: codec.pt }, telephoneEventPt);
+  }
   media.answer = result.answer;
   media.media = result.media;
   const remote = remoteOf(result.media);
@@ -44,25 +61,27 @@ export function applyNegotiation(media: CallMedia, result: AnswerResult): void {
 
 /**
  * Answers a re-INVITE/UPDATE. Without a body (a session refresh, RFC 4028) our current
- * answer is sent again; a bad offer gets 488 and leaves the session as it was (§14.2).
+ * answer is sent again; an offer we cannot take gets 488 and leaves the session as it was (§14.2).
  * @param headers added to the 200 (the session timer's, RFC 4028 §9)
+ * @returns the new negotiation, or undefined when nothing was negotiated (refresh or 488)
  */
 export function reanswer(
   tx: ServerTransaction, dialog: Dialog, media: CallMedia, address: string, sessionId: string, headers: Array<[string, string]> = [],
-): void {
+): AnswerResult | undefined {
   const toTag = dialog.id.localTag;
   const offer = tx.request.body.toString();
   if (offer.trim() === '') {
     tx.reply(200, { body: media.answer, contentType: 'application/sdp', toTag, headers });
-    return;
+    return undefined;
   }
   let result: AnswerResult;
   try {
     result = answerReoffer(offer, media, address, sessionId);
   } catch {
     tx.reply(488, { toTag });
-    return;
+    return undefined;
   }
   applyNegotiation(media, result);
   tx.reply(200, { body: result.answer, contentType: 'application/sdp', toTag, headers });
+  return result;
 }

@@ -37,8 +37,9 @@ export interface CallSettings {
   /** After the agent is told the call ended, how long it may take to resolve, ms. Default 2000. */
   agentGraceMs?: number;
   /**
-   * Directory for per-call recordings (`<conversation id>.wav`, both directions mixed,
-   * 8 kHz mono PCM16). Default: unset, no recording. Config key proposed: `rtp.recordDir`.
+   * Directory for per-call recordings (`<conversation id>.wav`, 8 kHz PCM16 stereo: channel 1
+   * the caller, channel 2 what the gateway sent, aligned on the 20 ms media clock).
+   * Default: unset, no recording. Config key: `rtp.recordDir`.
    */
   recordDir?: string;
   /** Window in which a digit by SIP INFO and the same digit by RFC 4733 are one key press, ms. Default 1500. */

@@ -26,7 +26,7 @@ rtp:
   # publicAddress: 203.0.113.10   # advertised in SDP
   portMin: 20000           # one UDP port per call from this range
   portMax: 29999
-  # recordDir: ./data/recordings   # record every call (both directions, WAV); unset: off
+  # recordDir: ./data/recordings   # record every call: stereo WAV, caller left, gateway right; unset: off
 
 http:                      # Handoff API, admin API, /metrics, /healthz
   host: 127.0.0.1

@@ -71,7 +71,10 @@ export const rtpSchema = z.strictObject({
   portMin: intIn(1024, 65535).default(20000),
   /** Last port of the range (inclusive); default 29999. */
   portMax: intIn(1024, 65535).default(29999),
-  /** Folder for per-call recordings (`<conversation id>.wav`, both directions mixed); unset: no recording. */
+  /**
+   * Folder for per-call recordings (`<conversation id>.wav`, 8 kHz 16-bit stereo: channel 1
+   * the caller, channel 2 what the gateway sent, aligned on the 20 ms media clock); unset: no recording.
+   */
   recordDir: z.string().min(1).optional(),
 }).refine((r) => r.portMin < r.portMax, { error: 'must be greater than rtp.portMin', path: ['portMax'] });
 

@@ -1,79 +1,35 @@
 /**
- * A small jitter buffer keyed by RTP sequence number, with injected time.
+ * A jitter buffer that orders packets by RTP sequence number and plays them out by RTP
+ * timestamp, reframed into fixed frames, with injected time.
  *
- * Packets are copied into preallocated slots (a ring indexed by `seq & mask`, so the
- * 16-bit wrap needs no special case); {@link JitterBuffer.pop}, called once per 20 ms
- * tick, hands out the next frame in sequence order. Playout starts `delayMs` after the
- * first packet (or once that much audio is buffered) and starts over the same way after
- * an underrun. A missing packet with later ones waiting is declared lost and concealed;
- * a packet that arrives after its slot was played or concealed is late and dropped.
- * Buffered audio never exceeds `maxDelayMs`: the oldest frames are dropped instead.
- * Nothing is allocated per packet.
+ * Packets arrive already decoded to PCM (one sample per timestamp unit, as for G.711) and
+ * are copied into preallocated slots: a ring indexed by `seq & mask`, so the 16-bit wrap
+ * needs no special case. {@link JitterBuffer.pop}, called once per 20 ms tick, hands out
+ * exactly one frame of `frameMs` (160 samples at 8 kHz) cut from the packets in sequence
+ * order, each placed where its timestamp says (RFC 3550 §5.1: the timestamp is the
+ * sampling instant of the packet's first sample). So a caller's packetization does not
+ * matter: a 30, 40 or 60 ms packet spans several frames, two 10 ms packets make one, and a
+ * gap in the timestamps plays as silence of that length.
+ *
+ * Playout starts `delayMs` after the first packet (or once `delayMs` of audio is buffered,
+ * plus what a packet holds beyond one frame) and starts over the same way after an
+ * underrun. A missing packet with later ones waiting is declared lost and concealed by
+ * silence up to the next packet's timestamp (also when it was missing at an underrun: the
+ * timeline is kept then); a packet that arrives after its place was played or concealed
+ * is late and dropped. Zero-length placeholders (RFC 4733 events, comfort noise) keep their
+ * sequence number and play one frame of silence; the audio after them is re-anchored to
+ * its own timestamp, as after an underrun or a timestamp jump (senders differ on whether
+ * audio timestamps advance during an event). Buffered audio never exceeds `maxDelayMs`:
+ * the oldest packets are dropped instead. Nothing is allocated per packet.
  */
 import { MediaError } from './errors.ts';
-import { seqAdd, seqDiff } from './rtp.ts';
+import { seqAdd, seqDiff, timestampDiff } from './rtp.ts';
 import { InterarrivalJitter } from './rtp-stats.ts';
+import { JitterFrame } from './jitter-types.ts';
+import type { JitterBufferOptions, JitterStats } from './jitter-types.ts';
 
-/** Options of {@link JitterBuffer}. */
-export interface JitterBufferOptions {
-  /** Ring size in packets; a power of two above `maxDelayMs / frameMs` (default 32). */
-  capacity?: number;
-  /** Largest payload a slot holds, bytes (default 512; larger packets are refused). */
-  maxPayload?: number;
-  /** Playout delay built up before playing, ms (default 40). */
-  delayMs?: number;
-  /** Most audio held before the oldest is dropped, ms (default 200). */
-  maxDelayMs?: number;
-  /** Duration of one packet, ms (default 20). */
-  frameMs?: number;
-  /** RTP clock rate for the jitter estimate, Hz (default 8000). */
-  clockRate?: number;
-}
-
-/**
- * What one {@link JitterBuffer.pop} yields:
- * - `audio`: a packet's payload;
- * - `silent`: a zero-length entry held the slot (a non-audio packet such as DTMF);
- * - `lost`: the packet is missing while later ones wait: conceal it (play silence);
- * - `empty`: nothing to play yet (before playout starts, or an underrun).
- */
-export type JitterFrameKind = 'audio' | 'silent' | 'lost' | 'empty';
-
-/** The frame handed out by {@link JitterBuffer.pop}; one object, reused. */
-export class JitterFrame {
-  /** See {@link JitterFrameKind}. */
-  kind: JitterFrameKind = 'empty';
-  /** Sequence number of the slot (meaningless for `empty`). */
-  seq = 0;
-  /** RTP timestamp of the packet (`audio`/`silent` only). */
-  timestamp = 0;
-  /** Slot storage; valid bytes are `payload[0..length)` until the next `pop`. */
-  payload: Uint8Array = new Uint8Array(0);
-  /** Number of valid payload bytes. */
-  length = 0;
-}
-
-/** Counters of a {@link JitterBuffer}. */
-export interface JitterStats {
-  /** Packets pushed, whatever became of them. */
-  received: number;
-  /** Slots concealed because their packet had not arrived in time. */
-  lost: number;
-  /** Packets that arrived after their slot was played or concealed (also counted in `lost`). */
-  late: number;
-  /** Packets received twice. */
-  duplicate: number;
-  /** Packets that arrived after a higher sequence number. */
-  reordered: number;
-  /** Buffered packets dropped to keep the delay under `maxDelayMs`. */
-  dropped: number;
-  /** Times playout ran dry and had to rebuffer. */
-  underruns: number;
-  /** Interarrival jitter (RFC 3550 §6.4.1), ms. */
-  jitterMs: number;
-  /** Packets currently waiting. */
-  buffered: number;
-}
+export { JitterFrame } from './jitter-types.ts';
+export type { JitterBufferOptions, JitterFrameKind, JitterStats } from './jitter-types.ts';
 
 const EMPTY = 0;
 const FILLED = 1;
@@ -82,51 +38,74 @@ const CONCEALED = 3;
 
 /** Jitter buffer; see the module comment. */
 export class JitterBuffer {
+  /** Largest packet a slot holds, samples. */
+  readonly maxPayload: number;
   private readonly mask: number;
-  private readonly maxPayload: number;
+  private readonly clockRate: number;
+  private readonly frameSamples: number;
   private readonly delayMs: number;
-  private readonly delayFrames: number;
-  private readonly maxFrames: number;
+  private readonly delaySamples: number;
+  private readonly maxDelaySamples: number;
   private readonly slotSeq: Int32Array;
   private readonly slotState: Uint8Array;
   private readonly slotTimestamp: Uint32Array;
   private readonly slotLength: Uint16Array;
-  private readonly slotView: Uint8Array[];
-  private readonly frame = new JitterFrame();
+  private readonly slotView: Int16Array[];
+  private readonly frame: JitterFrame;
   private readonly jitter: InterarrivalJitter;
   private readonly counters = { received: 0, lost: 0, late: 0, duplicate: 0, reordered: 0, dropped: 0, underruns: 0 };
   private primed = false;
   private playing = false;
-  private playedAny = false;
+  /** Playout has moved past a packet (played, dropped or skipped). */
+  private moved = false;
   private fillSinceMs = -1;
   private nextSeq = 0;
   private highestSeq = 0;
+  /** Packets waiting, placeholders included. */
   private bufferedCount = 0;
+  /** Audio samples waiting (the played part of the head packet excluded). */
+  private bufferedSamples = 0;
+  /** Samples of the head packet (`nextSeq`) already played. */
+  private headOffset = 0;
+  /** RTP timestamp of the current frame's first sample (valid while anchored). */
+  private playTs = 0;
+  /** False: the next audio packet sets the play position to its own timestamp. */
+  private anchored = false;
+  /** A packet was lost and no audio played since: gap silence is concealment. */
+  private concealing = false;
+  /** Duration of the latest audio packet, samples. */
+  private lastPacketSamples = 0;
 
   /** @throws MediaError `media_invalid_argument` for a capacity that is not a power of two or too small */
   constructor(options: JitterBufferOptions = {}) {
     const capacity = options.capacity ?? 32;
     const frameMs = options.frameMs ?? 20;
+    this.clockRate = options.clockRate ?? 8000;
     this.maxPayload = options.maxPayload ?? 512;
     this.delayMs = options.delayMs ?? 40;
-    this.delayFrames = Math.max(1, Math.ceil(this.delayMs / frameMs));
-    this.maxFrames = Math.max(this.delayFrames + 1, Math.floor((options.maxDelayMs ?? 200) / frameMs));
-    if ((capacity & (capacity - 1)) !== 0 || capacity <= this.maxFrames || capacity > 4096) {
-      throw new MediaError('media_invalid_argument', `jitter capacity must be a power of two above ${this.maxFrames} [capacity:${capacity}]`);
+    const samplesOf = (ms: number): number => Math.round((ms * this.clockRate) / 1000);
+    this.frameSamples = samplesOf(frameMs);
+    this.delaySamples = Math.max(this.frameSamples, samplesOf(this.delayMs));
+    this.maxDelaySamples = Math.max(this.delaySamples + this.frameSamples, samplesOf(options.maxDelayMs ?? 200));
+    const maxFrames = Math.ceil(this.maxDelaySamples / this.frameSamples);
+    if ((capacity & (capacity - 1)) !== 0 || capacity <= maxFrames || capacity > 4096) {
+      throw new MediaError('media_invalid_argument', `jitter capacity must be a power of two above ${maxFrames} [capacity:${capacity}]`);
     }
     this.mask = capacity - 1;
     this.slotSeq = new Int32Array(capacity).fill(-1);
     this.slotState = new Uint8Array(capacity);
     this.slotTimestamp = new Uint32Array(capacity);
     this.slotLength = new Uint16Array(capacity);
-    const storage = new Uint8Array(capacity * this.maxPayload);
+    const storage = new Int16Array(capacity * this.maxPayload);
     this.slotView = Array.from({ length: capacity }, (_, i) => storage.subarray(i * this.maxPayload, (i + 1) * this.maxPayload));
-    this.jitter = new InterarrivalJitter(options.clockRate ?? 8000);
+    this.frame = new JitterFrame(this.frameSamples);
+    this.jitter = new InterarrivalJitter(this.clockRate);
   }
 
   /** A snapshot of the counters. */
   get stats(): JitterStats {
-    return { ...this.counters, jitterMs: this.jitter.jitterMs, buffered: this.bufferedCount };
+    const bufferedMs = (this.bufferedSamples * 1000) / this.clockRate;
+    return { ...this.counters, jitterMs: this.jitter.jitterMs, buffered: this.bufferedCount, bufferedMs };
   }
 
   /** Interarrival jitter, ms. */
@@ -139,34 +118,37 @@ export class JitterBuffer {
     return this.jitter.jitter;
   }
 
-  /**
-   * Drops all buffered packets and playout state (new SSRC); counters are kept.
-   */
+  /** Drops all buffered packets and playout state (new SSRC); counters are kept. */
   reset(): void {
     this.slotSeq.fill(-1);
     this.slotState.fill(EMPTY);
     this.primed = false;
     this.playing = false;
-    this.playedAny = false;
+    this.moved = false;
     this.fillSinceMs = -1;
     this.bufferedCount = 0;
+    this.bufferedSamples = 0;
+    this.headOffset = 0;
+    this.anchored = false;
+    this.concealing = false;
     this.jitter.reset();
   }
 
   /**
    * Offers one packet.
    * @param seq RTP sequence number
-   * @param timestamp RTP timestamp
-   * @param payload bytes holding the payload at `offset` (copied; may be reused by the caller)
+   * @param timestamp RTP timestamp (of the packet's first sample)
+   * @param pcm samples holding the packet's audio at `offset` (copied; may be reused by the caller)
    * @param receivedAtMs arrival time, ms, same clock as `pop`
-   * @param offset where the payload starts in `payload` (default 0)
-   * @param length payload bytes (default: to the end). Zero makes a placeholder entry
-   *   for a non-audio packet sharing the sequence space; it does not feed the jitter estimate.
+   * @param offset where the audio starts in `pcm` (default 0)
+   * @param length samples (default: to the end). Zero makes a placeholder entry for a
+   *   non-audio packet sharing the sequence space; it does not feed the jitter estimate.
    * @returns true when buffered; false when late, duplicate or larger than a slot
    */
-  push(seq: number, timestamp: number, payload: Uint8Array, receivedAtMs: number, offset = 0, length = payload.length - offset): boolean {
+  push(seq: number, timestamp: number, pcm: Int16Array, receivedAtMs: number, offset = 0, length = pcm.length - offset): boolean {
     this.counters.received++;
     if (length > this.maxPayload || length < 0) return false;
+    // RFC 3550 §A.8: transit times compared in timestamp units, whatever the packet duration.
     if (length > 0) this.jitter.update(timestamp, receivedAtMs);
     if (this.fillSinceMs < 0) this.fillSinceMs = receivedAtMs;
     if (!this.primed) {
@@ -182,60 +164,138 @@ export class JitterBuffer {
     this.slotTimestamp[idx] = timestamp >>> 0;
     this.slotLength[idx] = length;
     const slot = this.slotView[idx]!;
-    for (let i = 0; i < length; i++) slot[i] = payload[offset + i]!;
+    for (let i = 0; i < length; i++) slot[i] = pcm[offset + i]!;
     this.bufferedCount++;
+    this.bufferedSamples += length;
+    if (length > 0) this.lastPacketSamples = length;
+    this.trim();
     return true;
   }
 
   /**
    * Takes the frame for this tick. Call once per frame period.
    * @param nowMs current time, ms, same clock as `push`
-   * @returns the reused {@link JitterFrame}; its payload is valid until the next call
+   * @returns the reused {@link JitterFrame}; its samples are valid until the next call
    */
   pop(nowMs: number): JitterFrame {
     const f = this.frame;
-    f.length = 0;
-    if (!this.playing && !this.readyToPlay(nowMs)) {
-      f.kind = 'empty';
-      return f;
-    }
-    this.playing = true;
-    const seq = this.nextSeq;
-    const idx = seq & this.mask;
-    f.seq = seq;
-    if (this.slotSeq[idx] === seq && this.slotState[idx] === FILLED) {
-      this.slotState[idx] = PLAYED;
-      this.bufferedCount--;
-      this.playedAny = true;
-      this.nextSeq = seqAdd(seq, 1);
-      f.timestamp = this.slotTimestamp[idx]!;
-      f.payload = this.slotView[idx]!;
-      f.length = this.slotLength[idx]!;
-      f.kind = f.length > 0 ? 'audio' : 'silent';
-    } else if (this.bufferedCount > 0) {
-      this.conceal(seq);
-      this.nextSeq = seqAdd(seq, 1);
-      f.kind = 'lost';
-    } else {
+    f.audioSamples = 0;
+    if (!this.playing && !this.readyToPlay(nowMs)) return this.empty(f);
+    if (this.bufferedCount === 0) {
       // Underrun: wait for the stream to come back and rebuffer before playing again.
       this.counters.underruns++;
       this.playing = false;
       this.fillSinceMs = -1;
-      f.kind = 'empty';
+      return this.empty(f);
     }
+    if (!this.playing) this.restart();
+    f.seq = this.nextSeq;
+    const filled = this.fill(f);
+    f.samples.fill(0, filled);
+    f.timestamp = this.playTs;
+    this.playTs = (this.playTs + this.frameSamples) >>> 0;
+    f.kind = f.audioSamples > 0 ? 'audio' : this.concealing ? 'lost' : 'silent';
     return f;
+  }
+
+  /** An empty frame; it still takes its time on the stream's timeline once anchored. */
+  private empty(f: JitterFrame): JitterFrame {
+    f.kind = 'empty';
+    f.samples.fill(0);
+    if (this.anchored) this.playTs = (this.playTs + this.frameSamples) >>> 0;
+    return f;
+  }
+
+  /**
+   * Playout (re)starts. After an underrun whose next packet is missing (lost), the timeline
+   * is kept so that the loss is concealed by silence of its own length; otherwise (first
+   * start, a pause in the stream) the next packet sets the play position.
+   */
+  private restart(): void {
+    this.playing = true;
+    const idx = this.nextSeq & this.mask;
+    const headMissing = this.slotSeq[idx] !== this.nextSeq || this.slotState[idx] !== FILLED;
+    if (!headMissing) this.anchored = false;
   }
 
   private readyToPlay(nowMs: number): boolean {
     if (!this.primed || this.bufferedCount === 0) return false;
-    const span = seqDiff(this.highestSeq, this.nextSeq) + 1;
-    return span >= this.delayFrames || (this.fillSinceMs >= 0 && nowMs - this.fillSinceMs >= this.delayMs);
+    // Beyond the delay, one packet's worth more than a frame: with 60 ms packets the next
+    // one is due 60 ms after the last, not 20.
+    const threshold = this.delaySamples + Math.max(0, this.lastPacketSamples - this.frameSamples);
+    return this.bufferedSamples >= threshold || (this.fillSinceMs >= 0 && nowMs - this.fillSinceMs >= this.delayMs);
+  }
+
+  /**
+   * Fills the frame from the packets in sequence order.
+   * @returns samples filled: the whole frame, or less when the buffer ran dry or a placeholder ended it
+   */
+  private fill(f: JitterFrame): number {
+    let pos = 0;
+    while (pos < this.frameSamples) {
+      const seq = this.nextSeq;
+      const idx = seq & this.mask;
+      if (this.slotSeq[idx] !== seq || this.slotState[idx] !== FILLED) {
+        if (this.bufferedCount === 0) break;
+        // Missing while later packets wait: lost. The next packet's timestamp says how long.
+        this.conceal(seq);
+        this.nextSeq = seqAdd(seq, 1);
+        continue;
+      }
+      if (this.slotLength[idx] === 0) {
+        this.consumeHead(idx);
+        this.anchored = false;
+        break;
+      }
+      pos = this.copyHead(idx, f, pos);
+    }
+    return pos;
+  }
+
+  /** Plays from the head packet into the frame at `pos`, or the silence before it; returns the new position. */
+  private copyHead(idx: number, f: JitterFrame, pos: number): number {
+    const length = this.slotLength[idx]!;
+    const offset = this.headOffset;
+    if (offset === 0) {
+      const timestamp = this.slotTimestamp[idx]!;
+      const ahead = timestampDiff(timestamp, (this.playTs + pos) >>> 0);
+      if (!this.anchored || ahead < 0 || ahead > this.maxDelaySamples) {
+        // Start, restart, or a timestamp jump either way: the packet sets the play position
+        // (audio that arrived is never cut to fit the old timeline).
+        this.playTs = (timestamp - pos) >>> 0;
+        this.anchored = true;
+      } else if (ahead > 0) {
+        const n = Math.min(ahead, this.frameSamples - pos);
+        f.samples.fill(0, pos, pos + n);
+        return pos + n;
+      }
+      if (f.audioSamples === 0) f.seq = this.nextSeq;
+    }
+    const n = Math.min(length - offset, this.frameSamples - pos);
+    const slot = this.slotView[idx]!;
+    const out = f.samples;
+    for (let i = 0; i < n; i++) out[pos + i] = slot[offset + i]!;
+    f.audioSamples += n;
+    this.bufferedSamples -= n;
+    this.concealing = false;
+    if (offset + n >= length) this.consumeHead(idx);
+    else this.headOffset = offset + n;
+    return pos + n;
+  }
+
+  /** The head packet is done with: its slot stays marked for duplicate detection. */
+  private consumeHead(idx: number): void {
+    this.slotState[idx] = PLAYED;
+    this.bufferedCount--;
+    this.headOffset = 0;
+    this.moved = true;
+    this.nextSeq = seqAdd(this.nextSeq, 1);
   }
 
   /** Classifies a packet after the first; true when it should be stored. */
   private admit(seq: number): boolean {
     let d = seqDiff(seq, this.nextSeq);
-    if (d < 0 && !this.playedAny && !this.playing && seqDiff(this.highestSeq, seq) < this.maxFrames) {
+    if (d < 0 && !this.moved && !this.playing && seqDiff(this.highestSeq, seq) <= this.mask) {
       this.nextSeq = seq; // reordered ahead of the first packet, before playout began
       d = 0;
     }
@@ -251,8 +311,25 @@ export class JitterBuffer {
     }
     if (seqDiff(seq, this.highestSeq) < 0) this.counters.reordered++;
     else this.highestSeq = seq;
-    if (d >= this.maxFrames) this.skipTo(seqAdd(seq, 1 - this.maxFrames));
+    // The ring holds `capacity` sequence numbers from the head on.
+    if (d > this.mask) this.skipTo(seqAdd(seq, -this.mask));
     return true;
+  }
+
+  /** Buffered audio never exceeds the maximum delay: the oldest packets go first (never the last one). */
+  private trim(): void {
+    while (this.bufferedSamples > this.maxDelaySamples && this.bufferedCount > 1) {
+      for (;;) {
+        const seq = this.nextSeq;
+        const idx = seq & this.mask;
+        this.nextSeq = seqAdd(seq, 1);
+        if (this.slotSeq[idx] === seq && this.slotState[idx] === FILLED) {
+          this.drop(idx);
+          break;
+        }
+        this.conceal(seq);
+      }
+    }
   }
 
   /** Moves playout forward to `seq`, dropping what was buffered before it. */
@@ -261,16 +338,22 @@ export class JitterBuffer {
     for (let i = 0; i < Math.min(n, this.mask + 1); i++) {
       const s = seqAdd(this.nextSeq, i);
       const idx = s & this.mask;
-      if (this.slotSeq[idx] === s && this.slotState[idx] === FILLED) {
-        this.slotState[idx] = PLAYED;
-        this.bufferedCount--;
-        this.counters.dropped++;
-      } else {
-        this.conceal(s);
-      }
+      if (this.slotSeq[idx] === s && this.slotState[idx] === FILLED) this.drop(idx);
+      else this.conceal(s);
     }
     if (n > this.mask + 1) this.counters.lost += n - (this.mask + 1);
     this.nextSeq = seq;
+  }
+
+  /** Drops a buffered packet (the head, or one between the head and `skipTo`'s target). */
+  private drop(idx: number): void {
+    this.slotState[idx] = PLAYED;
+    this.bufferedCount--;
+    this.bufferedSamples -= this.slotLength[idx]! - this.headOffset;
+    this.headOffset = 0;
+    this.counters.dropped++;
+    this.moved = true;
+    this.anchored = false;
   }
 
   private conceal(seq: number): void {
@@ -278,5 +361,7 @@ export class JitterBuffer {
     this.slotSeq[idx] = seq;
     this.slotState[idx] = CONCEALED;
     this.counters.lost++;
+    this.concealing = true;
+    this.moved = true;
   }
 }

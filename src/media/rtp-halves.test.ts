@@ -4,6 +4,7 @@ import { RtpOutbound } from './rtp-outbound.ts';
 import { RtpInbound } from './rtp-inbound.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import { RtpHeader, parseRtpHeader, writeRtpHeader } from './rtp.ts';
+import { decodeG711, encodeG711 } from './g711.ts';
 import { dominantFrequency, generateTone } from './tone.ts';
 
 function outbound(name: 'PCMU' | 'PCMA' = 'PCMU', pt = 0): RtpOutbound {
@@ -125,4 +126,86 @@ test('inbound: no frames before the first packet; timeout ends a DTMF event with
   assert.equal(digits.length, 0);
   rx.tick(600, pcm);
   assert.deepEqual(digits.map((d) => [d.digit, d.endedBy]), [['#', 'timeout']]);
+});
+
+/** An RTP packet of `payload` (already encoded) with the given header fields. */
+function rtpPacket(pt: number, seq: number, timestamp: number, payload: Uint8Array, ssrc = 0x77): Uint8Array {
+  const buf = new Uint8Array(12 + payload.length);
+  writeRtpHeader(buf, 0, { payloadType: pt, sequenceNumber: seq, timestamp, ssrc });
+  buf.set(payload, 12);
+  return buf;
+}
+
+test('inbound: 30 ms A-law packets come out as 20 ms frames, sample-exact, one per tick', () => {
+  const { rx } = inbound('PCMA', 8);
+  const tone = generateTone(1000, 1200);
+  const encoded = new Uint8Array(tone.length);
+  encodeG711('PCMA', tone, encoded);
+  const expected = new Int16Array(tone.length);
+  decodeG711('PCMA', encoded, expected);
+  const heard: Int16Array[] = [];
+  const pcm = new Int16Array(160);
+  let next = 0;
+  for (let t = 0; t < 70; t++) {
+    // Packet i (240 samples) is sent at 30·i ms; the tick at 20·t takes what has arrived.
+    for (; next * 240 < tone.length && next * 30 <= t * 20; next++) {
+      const pkt = rtpPacket(8, 1000 + next, 5000 + next * 240, encoded.subarray(next * 240, (next + 1) * 240));
+      assert.ok(rx.parse(pkt, pkt.length));
+      rx.accept(pkt, t * 20);
+    }
+    if (rx.tick(t * 20, pcm) === 'audio') heard.push(Int16Array.from(pcm));
+  }
+  assert.equal(heard.length, 60, '1.2 s of audio in 20 ms frames');
+  const joined = new Int16Array(heard.length * 160);
+  heard.forEach((f, i) => joined.set(f, i * 160));
+  assert.deepEqual([...joined], [...expected]);
+  assert.equal(rx.jitter.stats.lost, 0);
+});
+
+test('inbound: after a codec switch both laws decode by payload type (the peer catches up, RFC 3264 §8.3.2)', () => {
+  const { rx, digits } = inbound('PCMU', 0);
+  const tone = generateTone(1000, 100);
+  const ulaw = new Uint8Array(160);
+  const alaw = new Uint8Array(160);
+  encodeG711('PCMU', tone, ulaw);
+  encodeG711('PCMA', tone, alaw);
+  rx.setCodec({ name: 'PCMA', pt: 8 }, 96);
+  const pcm = new Int16Array(160);
+  const freqs: number[] = [];
+  const packets = [rtpPacket(0, 1, 0, ulaw), rtpPacket(8, 2, 160, alaw), rtpPacket(8, 3, 320, alaw), rtpPacket(0, 4, 480, ulaw)];
+  for (const [t, pkt] of packets.entries()) {
+    assert.ok(rx.parse(pkt, pkt.length), `pt ${pkt[1]}`);
+    rx.accept(pkt, t * 20);
+    if (rx.tick(t * 20, pcm) === 'audio') freqs.push(dominantFrequency(pcm, [500, 1000, 2000])?.freqHz ?? 0);
+  }
+  for (let t = 4; t < 8; t++) if (rx.tick(t * 20, pcm) === 'audio') freqs.push(dominantFrequency(pcm, [500, 1000, 2000])?.freqHz ?? 0);
+  assert.deepEqual(freqs, [1000, 1000, 1000, 1000]);
+  const oldEvent = rtpPacket(101, 5, 640, Uint8Array.from([1, 0x80, 0, 160]));
+  assert.equal(rx.parse(oldEvent, oldEvent.length), false, 'the old telephone-event number is gone');
+  const event = rtpPacket(96, 5, 640, Uint8Array.from([1, 0x80, 0, 160]));
+  assert.ok(rx.parse(event, event.length));
+  rx.accept(event, 200);
+  assert.deepEqual(digits.map((d) => d.digit), ['1']);
+});
+
+test('outbound: a codec switch changes law and payload types from the next packet; SSRC, seq and time go on', () => {
+  const tx = outbound();
+  void tx.playback.play(generateTone(1000, 400));
+  const h = new RtpHeader();
+  const pcm = new Int16Array(160);
+  const seen: Array<[number, number, number, number]> = [];
+  for (let tick = 0; tick < 6; tick++) {
+    if (tick === 3) tx.setCodec({ name: 'PCMA', pt: 8 }, 96);
+    if (tick === 4) tx.dtmf.enqueue('1');
+    const n = tx.build(tick);
+    assert.ok(parseRtpHeader(tx.packet, n, h));
+    if (h.payloadType !== 96) {
+      decodeG711(h.payloadType === 8 ? 'PCMA' : 'PCMU', tx.packet.subarray(12, n), pcm);
+      assert.equal(dominantFrequency(pcm, [500, 1000, 2000])?.freqHz, 1000, `tick ${tick} decodes with its own law`);
+    }
+    seen.push([h.payloadType, h.sequenceNumber, h.timestamp, h.ssrc]);
+  }
+  assert.deepEqual(seen.map((s) => s[0]), [0, 0, 0, 8, 96, 96]);
+  assert.ok(seen.every((s, i) => s[1] === ((65534 + i) & 0xffff) && s[3] === 0x1234));
+  assert.equal(seen[3]![2], (0xffffff00 + 3 * 160) >>> 0);
 });

@@ -1,12 +1,14 @@
 /**
  * The receiving half of an RTP session, without sockets: validates packets, tracks the
- * peer's SSRC and sequence (RFC 3550 §A.1), feeds audio into the jitter buffer and
- * telephone-events into the DTMF receiver, and once per tick decodes one frame.
- * Nothing is allocated per packet.
+ * peer's SSRC and sequence (RFC 3550 §A.1), decodes audio into the jitter buffer (which
+ * reframes any packet duration into 20 ms frames) and feeds telephone-events to the DTMF
+ * receiver; once per tick it hands out one frame. The codec and the telephone-event
+ * payload type may change mid-call ({@link RtpInbound.setCodec}). Nothing is allocated
+ * per packet.
  */
 import { DtmfReceiver } from './dtmf-receiver.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
-import { decodeG711 } from './g711.ts';
+import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711.ts';
 import { JitterBuffer } from './jitter.ts';
 import type { JitterBufferOptions, JitterFrameKind } from './jitter.ts';
 import { RtpHeader, parseRtpHeader } from './rtp.ts';
@@ -39,8 +41,11 @@ export class RtpInbound {
   /** The jitter buffer (its stats feed the CDR). */
   readonly jitter: JitterBuffer;
   private readonly dtmf: DtmfReceiver;
-  private readonly codec: RtpCodec;
-  private readonly telephoneEventPt: number;
+  private readonly pcm: Int16Array;
+  private codec: RtpCodec;
+  /** The codec before the last change, still decoded (RFC 3264 §8.3.2, see `setCodec`). */
+  private previous: RtpCodec | undefined;
+  private telephoneEventPt: number;
   private ssrc: number | undefined;
   private dtmfSsrc: number | undefined;
   /** Valid packets accepted. */
@@ -49,9 +54,10 @@ export class RtpInbound {
   octets = 0;
 
   constructor(options: RtpInboundOptions) {
-    this.codec = options.codec;
+    this.codec = { ...options.codec };
     this.telephoneEventPt = options.telephoneEventPt;
     this.jitter = new JitterBuffer(options.jitter);
+    this.pcm = new Int16Array(this.jitter.maxPayload);
     this.dtmf = new DtmfReceiver({ onDigit: options.onDigit, timeoutMs: options.dtmfTimeoutMs ?? 500 });
   }
 
@@ -61,13 +67,26 @@ export class RtpInbound {
   }
 
   /**
+   * Switches to a codec and telephone-event payload type negotiated anew (re-INVITE). The
+   * stream goes on (same SSRC, sequence and jitter buffer). Packets of the previous codec
+   * are still decoded until the next change: the peer sends its old format until our
+   * answer reaches it (RFC 3264 §8.3.2), and payload numbers keep their codec for the whole
+   * session, so the two cannot be confused.
+   */
+  setCodec(codec: RtpCodec, telephoneEventPt: number): void {
+    if (codec.pt !== this.codec.pt || codec.name !== this.codec.name) this.previous = this.codec;
+    this.codec = { ...codec };
+    this.telephoneEventPt = telephoneEventPt;
+  }
+
+  /**
    * Parses a datagram into {@link header}.
    * @returns false unless it is valid RTP with a payload type we negotiated
    */
   parse(buf: Uint8Array, length: number): boolean {
     if (!parseRtpHeader(buf, length, this.header)) return false;
     const pt = this.header.payloadType;
-    return pt === this.codec.pt || pt === this.telephoneEventPt || pt === PT_COMFORT_NOISE;
+    return pt === this.telephoneEventPt || pt === PT_COMFORT_NOISE || this.tableOf(pt) !== undefined;
   }
 
   /**
@@ -90,9 +109,15 @@ export class RtpInbound {
       this.newSource(h.ssrc);
     }
     this.reception.update(h.sequenceNumber);
-    // Events and comfort noise share the sequence space: keep their slots as silence.
-    const length = h.payloadType === this.codec.pt ? h.payloadLength : 0;
-    this.jitter.push(h.sequenceNumber, h.timestamp, buf, nowMs, h.payloadOffset, length);
+    // Events and comfort noise share the sequence space: their slots play as silence.
+    const table = h.payloadType === this.telephoneEventPt ? undefined : this.tableOf(h.payloadType);
+    // G.711: one byte per sample, so the payload length is the packet's duration in samples
+    // (a packet longer than a slot is refused by the jitter buffer).
+    const length = table === undefined ? 0 : h.payloadLength;
+    if (table !== undefined && length <= this.pcm.length) {
+      for (let i = 0; i < length; i++) this.pcm[i] = table[buf[h.payloadOffset + i]!]!;
+    }
+    this.jitter.push(h.sequenceNumber, h.timestamp, this.pcm, nowMs, 0, length);
   }
 
   /**
@@ -105,9 +130,17 @@ export class RtpInbound {
     this.dtmf.poll(nowMs);
     if (this.ssrc === undefined) return undefined;
     const f = this.jitter.pop(nowMs);
-    const n = f.kind === 'audio' ? decodeG711(this.codec.name, f.payload, pcm, f.length) : 0;
+    const n = Math.min(pcm.length, f.samples.length);
+    pcm.set(n === f.samples.length ? f.samples : f.samples.subarray(0, n));
     if (n < pcm.length) pcm.fill(0, n);
     return f.kind;
+  }
+
+  /** The decode table for an audio payload type, if it is one we take. */
+  private tableOf(pt: number): Int16Array | undefined {
+    const c = pt === this.codec.pt ? this.codec : pt === this.previous?.pt ? this.previous : undefined;
+    if (c === undefined) return undefined;
+    return c.name === 'PCMU' ? ULAW_TO_LINEAR : ALAW_TO_LINEAR;
   }
 
   private newSource(ssrc: number): void {

@@ -56,14 +56,14 @@ export class RtpOutbound {
   private readonly pcm = new Int16Array(FRAME_SAMPLES);
   private readonly dtmfPacket = new DtmfPacket();
   private readonly fields: Required<Omit<RtpWriteFields, 'csrc'>>;
-  private readonly codec: RtpCodec;
-  private readonly telephoneEventPt: number;
+  private codec: RtpCodec;
+  private telephoneEventPt: number;
   private firstTick = -1;
   private lastPayloadLength = 0;
   private started = false;
 
   constructor(private readonly options: RtpOutboundOptions) {
-    this.codec = options.codec;
+    this.codec = { ...options.codec };
     this.telephoneEventPt = options.telephoneEventPt;
     this.dtmf = new DtmfSender(options.dtmf);
     this.fields = { payloadType: 0, sequenceNumber: options.initialSeq & 0xffff, timestamp: 0, ssrc: options.ssrc, marker: false };
@@ -80,6 +80,16 @@ export class RtpOutbound {
    */
   setSource(source: AudioSource | undefined): void {
     this.source = source ?? this.playback;
+  }
+
+  /**
+   * Switches to a codec and telephone-event payload type negotiated anew (re-INVITE), from
+   * the next packet on: RFC 3264 §8.3.2, the answerer sends in the new format as soon as it
+   * sends its answer. SSRC, sequence numbers and timestamps go on unchanged.
+   */
+  setCodec(codec: RtpCodec, telephoneEventPt: number): void {
+    this.codec = { ...codec };
+    this.telephoneEventPt = telephoneEventPt;
   }
 
   /** RTP timestamp of a tick (the media time of that frame). */

@@ -205,6 +205,17 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   }
 
   /**
+   * Switches both directions to a codec and telephone-event payload type negotiated anew
+   * (a re-INVITE, RFC 3264 §8.3.2) without interrupting the stream: SSRC, sequence numbers
+   * and timestamps go on; the previous codec is still decoded while the peer catches up.
+   * @param telephoneEventPt default 101
+   */
+  setCodec(codec: RtpSessionOptions['codec'], telephoneEventPt = DEFAULT_TELEPHONE_EVENT_PT): void {
+    this.inbound.setCodec(codec, telephoneEventPt);
+    this.outbound.setCodec(codec, telephoneEventPt);
+  }
+
+  /**
    * Sends digits as RFC 4733 events (audio is muted while each tone is on the wire).
    * @throws MediaError `media_invalid_argument` for a character outside `0-9 * # A-D`
    */

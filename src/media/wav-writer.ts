@@ -1,6 +1,7 @@
 /**
- * Streaming WAV recorder: PCM16 mono frames are appended as they come (buffered, written
- * asynchronously in order), and the RIFF/data sizes are fixed in the header on close.
+ * Streaming WAV recorder: PCM16 frames (mono, or channels interleaved) are appended as
+ * they come (buffered, written asynchronously in order), and the RIFF/data sizes are fixed
+ * in the header on close.
  * A file cut short by a crash still reads (readers take the data to the end of file).
  */
 import { open } from 'node:fs/promises';
@@ -12,6 +13,8 @@ import { WAV_HEADER_SIZE, writePcm16le, writeWavHeader } from './wav.ts';
 export interface WavRecorderOptions {
   /** Sample rate written in the header, Hz (default 8000). */
   sampleRate?: number;
+  /** Channels written in the header (default 1); frames are then written interleaved. */
+  channels?: number;
   /** Bytes gathered before one write to disk (default 32768, about 2 s at 8 kHz). */
   bufferBytes?: number;
 }
@@ -20,7 +23,7 @@ export interface WavRecorderOptions {
 export interface WavRecording {
   /** Path of the file. */
   path: string;
-  /** Samples written. */
+  /** Samples written (all channels). */
   samples: number;
   /** Duration, ms. */
   durationMs: number;
@@ -41,6 +44,7 @@ export class WavRecorder {
     readonly path: string,
     private readonly sampleRate: number,
     private readonly bufferBytes: number,
+    private readonly channels = 1,
   ) {
     this.buffer = new Uint8Array(bufferBytes);
   }
@@ -51,17 +55,18 @@ export class WavRecorder {
    */
   static async open(path: string, options: WavRecorderOptions = {}): Promise<WavRecorder> {
     const sampleRate = options.sampleRate ?? 8000;
+    const channels = options.channels ?? 1;
     const bufferBytes = Math.max(1024, options.bufferBytes ?? 32768) & ~1;
     let file: FileHandle;
     try {
       file = await open(path, 'w');
       const header = new Uint8Array(WAV_HEADER_SIZE);
-      writeWavHeader(header, 0, sampleRate);
+      writeWavHeader(header, 0, sampleRate, channels);
       await file.write(header, 0, WAV_HEADER_SIZE, 0);
     } catch (error) {
       throw new MediaError('media_io_failed', `cannot create recording [path:${path}]`, { cause: error });
     }
-    return new WavRecorder(file, path, sampleRate, bufferBytes);
+    return new WavRecorder(file, path, sampleRate, bufferBytes, channels);
   }
 
   /** Samples accepted so far. */
@@ -122,13 +127,13 @@ export class WavRecorder {
     try {
       if (this.failure !== undefined) throw this.failure;
       const header = new Uint8Array(WAV_HEADER_SIZE);
-      writeWavHeader(header, dataBytes, this.sampleRate);
+      writeWavHeader(header, dataBytes, this.sampleRate, this.channels);
       await this.file.write(header, 0, WAV_HEADER_SIZE, 0);
     } catch (error) {
       await this.file.close().catch(() => undefined);
       throw new MediaError('media_io_failed', `cannot write recording [path:${this.path}]`, { cause: error });
     }
     await this.file.close();
-    return { path: this.path, samples: this.samples, durationMs: (this.samples * 1000) / this.sampleRate };
+    return { path: this.path, samples: this.samples, durationMs: (this.samples * 1000) / (this.sampleRate * this.channels) };
   }
 }

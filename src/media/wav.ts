@@ -3,8 +3,8 @@
  *
  * Reads mono PCM16 at 8 or 16 kHz and mono G.711 µ-law/A-law at 8 kHz (also inside
  * WAVE_FORMAT_EXTENSIBLE) into 8 kHz PCM16; anything else is a `media_wav_unsupported`
- * error naming what was found. Writes PCM16 8 kHz mono, whole or streamed (see
- * `wav-writer.ts` for the streaming recorder).
+ * error naming what was found. Writes PCM16 8 kHz mono (or channels interleaved, for call
+ * recordings), whole or streamed (see `wav-writer.ts` for the streaming recorder).
  */
 import { readFile } from 'node:fs/promises';
 import { MediaError } from './errors.ts';
@@ -149,11 +149,12 @@ export async function readWav8k(path: string): Promise<Int16Array> {
 }
 
 /**
- * Writes the canonical 44-byte PCM16 mono header.
+ * Writes the canonical 44-byte PCM16 header (samples of several channels interleaved).
  * @param dataBytes size of the sample data, bytes
  * @param sampleRate Hz (default 8000)
+ * @param channels channel count (default 1, mono)
  */
-export function writeWavHeader(buf: Uint8Array, dataBytes: number, sampleRate = 8000): void {
+export function writeWavHeader(buf: Uint8Array, dataBytes: number, sampleRate = 8000, channels = 1): void {
   const view = new DataView(buf.buffer, buf.byteOffset, WAV_HEADER_SIZE);
   const ascii = (offset: number, s: string): void => {
     for (let i = 0; i < 4; i++) buf[offset + i] = s.charCodeAt(i);
@@ -164,10 +165,10 @@ export function writeWavHeader(buf: Uint8Array, dataBytes: number, sampleRate = 
   ascii(12, 'fmt ');
   view.setUint32(16, 16, true);
   view.setUint16(20, FORMAT_PCM, true);
-  view.setUint16(22, 1, true);
+  view.setUint16(22, channels, true);
   view.setUint32(24, sampleRate, true);
-  view.setUint32(28, sampleRate * 2, true); // byte rate
-  view.setUint16(32, 2, true); // block align
+  view.setUint32(28, sampleRate * 2 * channels, true); // byte rate
+  view.setUint16(32, 2 * channels, true); // block align
   view.setUint16(34, 16, true);
   ascii(36, 'data');
   view.setUint32(40, dataBytes, true);

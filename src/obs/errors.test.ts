@@ -14,6 +14,8 @@ describe('error catalogue', () => {
       ['draining', 503, 503],
       ['overloaded', 503, 503],
       ['media_ports_exhausted', 503, undefined],
+      ['media_tts_unavailable', undefined, undefined],
+      ['media_tts_failed', undefined, undefined],
       ['bad_request', 400, 400],
       ['unauthorized', undefined, 401],
       ['not_found', undefined, 404],
@@ -36,6 +38,15 @@ describe('error catalogue', () => {
       const s = spec as { sip?: number; http?: number };
       if (s.sip !== undefined) assert.ok(s.sip >= 400 && s.sip <= 699, code);
       if (s.http !== undefined) assert.ok(s.http >= 400 && s.http <= 599, code);
+    }
+  });
+  it('covers the text-to-speech codes of src/media (MediaError codes adopted by toAgentlineError)', () => {
+    for (const code of ['media_tts_unavailable', 'media_tts_failed']) {
+      assert.ok(isErrorCode(code), code);
+      const adopted = toAgentlineError(Object.assign(new Error('espeak-ng not found [media_tts_unavailable]'), { code }));
+      assert.equal(adopted.code, code);
+      assert.equal(adopted.sipStatus, undefined, 'mid-call: no SIP answer of its own');
+      assert.equal(toHttpError(adopted).status, 500);
     }
   });
   it('covers the SdpError codes of src/sdp', () => {

@@ -30,6 +30,14 @@ export const ERRORS = {
   draining: { sip: 503, http: 503, message: 'node is draining', description: 'The node got SIGTERM and takes no new calls; answered with Retry-After.' },
   overloaded: { sip: 503, http: 503, message: 'node is overloaded', description: 'Load shedding: too many calls or requests in flight; answered with Retry-After.' },
   media_ports_exhausted: { sip: 503, message: 'no free RTP port', description: 'Every port of the configured RTP range is in use.' },
+  media_tts_unavailable: {
+    message: 'text-to-speech unavailable',
+    description: 'A `say` prompt needs espeak-ng, which is not installed; the prompt is skipped (the agent may fall back to WAV prompts).',
+  },
+  media_tts_failed: {
+    message: 'text-to-speech failed',
+    description: 'espeak-ng ran but gave no usable audio (timed out, exited non-zero, or wrote no PCM WAV); the prompt is skipped.',
+  },
   transaction_unknown: { sip: 481, message: 'call or transaction does not exist', description: 'A request matched no dialog or transaction (RFC 3261 §12.2.2).' },
   request_terminated: { sip: 487, message: 'request terminated', description: 'The INVITE was cancelled before it was answered (RFC 3261 §9.2).' },
   method_not_allowed: { sip: 405, message: 'method not allowed', description: 'A SIP method we do not handle (RFC 3261 §8.2.1).' },

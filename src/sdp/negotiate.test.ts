@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { parse } from 'sdp-transform';
 import { SdpError } from './errors.ts';
-import { answerOffer } from './negotiate.ts';
+import { answerModifiedOffer, answerOffer } from './negotiate.ts';
 import type { AnswerOptions } from './types.ts';
 import * as S from './samples.ts';
 
@@ -256,5 +256,32 @@ describe('answerOffer: bad input', () => {
     assert.equal(code(() => answerOffer(S.ASTERISK_OFFER, { ...LOCAL, port: 0 })), 'sdp_bad_options');
     assert.equal(code(() => answerOffer(S.ASTERISK_OFFER, { ...LOCAL, address: '' })), 'sdp_bad_options');
     assert.equal(code(() => answerOffer(S.ASTERISK_OFFER, { ...LOCAL, codecs: [] })), 'sdp_bad_options');
+  });
+});
+
+describe('answerModifiedOffer: re-offers may change the codec (RFC 3264 §8.3.2)', () => {
+  it('keeps the running codec while the offer lists it, even when not first', () => {
+    const { media, answer } = answerModifiedOffer(S.FREESWITCH_OFFER, LOCAL, 'PCMU');
+    assert.deepEqual(media.codec, { name: 'PCMU', pt: 0 });
+    assert.match(answer, /^m=audio 40000 RTP\/AVP 0 101\r$/m);
+    assert.deepEqual(answerModifiedOffer(S.FREESWITCH_OFFER, LOCAL, 'PCMA').media.codec, { name: 'PCMA', pt: 8 });
+  });
+  it('a re-offer with only PCMA, while running PCMU, is answered with PCMA and its telephone-event number', () => {
+    const { media, answer } = answerModifiedOffer(S.SBC_TE96_OFFER, LOCAL, 'PCMU');
+    assert.deepEqual(media.codec, { name: 'PCMA', pt: 8 });
+    assert.equal(media.telephoneEventPt, 96);
+    assert.match(answer, /^m=audio 40000 RTP\/AVP 8 96\r$/m);
+    assert.doesNotMatch(answer, /PCMU/);
+  });
+  it('another number for the same codec (dynamic PCMU 110) is taken as offered', () => {
+    const { media } = answerModifiedOffer(S.DYNAMIC_PCMU_OFFER, LOCAL, 'PCMU');
+    assert.deepEqual(media.codec, { name: 'PCMU', pt: 110 });
+  });
+  it('the running codec is not kept when we no longer support it', () => {
+    assert.deepEqual(answerModifiedOffer(S.ASTERISK_OFFER, { ...LOCAL, codecs: ['PCMA'] }, 'PCMU').media.codec, { name: 'PCMA', pt: 8 });
+  });
+  it('nothing in common is still sdp_no_common_codec (488)', () => {
+    const g729 = S.CISCO_G729_FIRST_OFFER.replace('RTP/AVP 18 0 101', 'RTP/AVP 18 101');
+    assert.equal(code(() => answerModifiedOffer(g729, LOCAL, 'PCMU')), 'sdp_no_common_codec');
   });
 });

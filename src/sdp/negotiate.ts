@@ -65,9 +65,27 @@ interface Selection {
  *   `sdp_bad_options` (bad `local`)
  */
 export function answerOffer(offerSdp: string, local: AnswerOptions): AnswerResult {
+  return answerWith(offerSdp, local, undefined);
+}
+
+/**
+ * Answers an offer that modifies a running session (re-INVITE, UPDATE): as
+ * {@link answerOffer}, except that the running codec is kept when the offer still lists
+ * it, so that a hold or a refresh never switches codecs. An offer without it gets the
+ * offer's first codec that we support: RFC 3264 §8.3.2 lets a modified offer change the
+ * media formats and the answer follow, and from the answer on we MUST NOT send a format
+ * the offer left out. Only an offer with nothing in common is refused.
+ * @param running the codec the session runs now
+ * @throws SdpError as {@link answerOffer}; `sdp_no_common_codec` only when no supported codec is offered
+ */
+export function answerModifiedOffer(offerSdp: string, local: AnswerOptions, running: CodecName): AnswerResult {
+  return answerWith(offerSdp, local, running);
+}
+
+function answerWith(offerSdp: string, local: AnswerOptions, prefer: CodecName | undefined): AnswerResult {
   checkLocal(local);
   const offer = parseSdp(offerSdp);
-  const selection = selectAudio(offer, local);
+  const selection = selectAudio(offer, local, prefer);
   const media = negotiated(offer, selection, local.ptime ?? DEFAULT_PTIME);
   const answer = sessionSkeleton({
     username: local.username ?? DEFAULT_USERNAME,
@@ -83,8 +101,8 @@ export function answerOffer(offerSdp: string, local: AnswerOptions): AnswerResul
   return { answer: serialize(answer), media, mLineIndex: selection.index };
 }
 
-/** Finds the audio m-line to accept. */
-function selectAudio(offer: SessionDescription, local: AnswerOptions): Selection {
+/** Finds the audio m-line to accept and its codec (`prefer` when offered and supported). */
+function selectAudio(offer: SessionDescription, local: AnswerOptions, prefer: CodecName | undefined): Selection {
   const supported = local.codecs ?? DEFAULT_CODECS;
   const candidates = offer.media
     .map((media, index) => ({ media, index }))
@@ -92,10 +110,7 @@ function selectAudio(offer: SessionDescription, local: AnswerOptions): Selection
   if (candidates.length === 0) throw new SdpError('sdp_no_audio', `no usable audio stream [m-lines:${offer.media.length}]`);
   for (const { media, index } of candidates) {
     const pts = payloadTypes(media);
-    const codecPt = pts.find((pt) => {
-      const name = codecOf(media, pt);
-      return name !== undefined && supported.includes(name);
-    });
+    const codecPt = pickCodec(media, pts, supported, prefer);
     if (codecPt === undefined) continue;
     const address = connectionOf(offer, media);
     // RFC 4566 §5.7: c= at session level or in every m-line.
@@ -107,6 +122,16 @@ function selectAudio(offer: SessionDescription, local: AnswerOptions): Selection
   }
   const offered = candidates.map(({ media }) => mediaFormats(media)).join(' | ');
   throw new SdpError('sdp_no_common_codec', `no common codec [offered:${offered}, supported:${supported.join(' ')}]`);
+}
+
+/** The payload type to answer with on one m-line: `prefer` if there, else the first we support. */
+function pickCodec(media: MediaDescription, pts: number[], supported: readonly CodecName[], prefer: CodecName | undefined): number | undefined {
+  const usable = (pt: number): CodecName | undefined => {
+    const name = codecOf(media, pt);
+    return name !== undefined && supported.includes(name) ? name : undefined;
+  };
+  const preferred = prefer === undefined ? undefined : pts.find((pt) => usable(pt) === prefer);
+  return preferred ?? pts.find((pt) => usable(pt) !== undefined);
 }
 
 /** An audio m-line we can take: RTP/AVP or RTP/AVPF with a non-zero port. */
