@@ -98,12 +98,16 @@ function fakeTx(body: string): { tx: ServerTransaction; replies: Array<{ status:
   const replies: Array<{ status: number; body?: string }> = [];
   const tx = {
     request: { body: Buffer.from(body) },
+    isInvite: true,
     reply: (status: number, o: { body?: string } = {}) => { replies.push({ status, ...(o.body === undefined ? {} : { body: o.body }) }); },
   } as unknown as ServerTransaction;
   return { tx, replies };
 }
 
-const dialog = { id: { localTag: 'gw' } } as unknown as Dialog;
+const dialog = {
+  id: { localTag: 'gw' },
+  acceptModify: (tx: ServerTransaction, o: { body?: string }) => tx.reply(200, o),
+} as unknown as Dialog;
 
 test('hold and resume by re-INVITE: a=sendonly, c=0.0.0.0 and a=inactive stop our RTP; sendrecv resumes it', async () => {
   const clock = new ManualMediaClock();

@@ -60,8 +60,11 @@ export function applyNegotiation(media: CallMedia, result: AnswerResult): void {
 }
 
 /**
- * Answers a re-INVITE/UPDATE. Without a body (a session refresh, RFC 4028) our current
- * answer is sent again; an offer we cannot take gets 488 and leaves the session as it was (§14.2).
+ * Answers a re-INVITE/UPDATE. A re-INVITE without a body (a session refresh, RFC 4028)
+ * gets our current session description again as the offer of its 200 (RFC 6337 §5.2: a
+ * UA should then offer what it has, unchanged); an UPDATE without one gets a 200 without
+ * SDP (RFC 3311 §5.2: only an offer in the UPDATE is answered in its 2xx). An offer we
+ * cannot take gets 488 and leaves the session as it was (§14.2).
  * @param headers added to the 200 (the session timer's, RFC 4028 §9)
  * @returns the new negotiation, or undefined when nothing was negotiated (refresh or 488)
  */
@@ -71,7 +74,7 @@ export function reanswer(
   const toTag = dialog.id.localTag;
   const offer = tx.request.body.toString();
   if (offer.trim() === '') {
-    tx.reply(200, { body: media.answer, contentType: 'application/sdp', toTag, headers });
+    dialog.acceptModify(tx, tx.isInvite ? { body: media.answer, contentType: 'application/sdp', headers } : { headers });
     return undefined;
   }
   let result: AnswerResult;
@@ -82,6 +85,6 @@ export function reanswer(
     return undefined;
   }
   applyNegotiation(media, result);
-  tx.reply(200, { body: result.answer, contentType: 'application/sdp', toTag, headers });
+  dialog.acceptModify(tx, { body: result.answer, contentType: 'application/sdp', headers });
   return result;
 }

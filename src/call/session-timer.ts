@@ -80,9 +80,9 @@ export class CallSessionTimer {
   }
 
   /**
-   * Answers a refresh from the caller: 422 when its interval is too small; an UPDATE
-   * without SDP gets a bare 200 with our session headers; anything else `answer(headers)`
-   * (the SDP answer with our session headers). A 2xx restarts the count.
+   * Answers a refresh from the caller: 422 when its interval is too small, else
+   * `answer(headers)` (the 200, with an SDP answer when the request offered one — see
+   * `reanswer` — and our session headers). A 2xx restarts the count.
    */
   onModify(tx: ServerTransaction, answer: (headers: Array<[string, string]>) => void): void {
     const n = negotiateUas(tx.request, this.policy);
@@ -91,9 +91,7 @@ export class CallSessionTimer {
       return;
     }
     const headers: Array<[string, string]> = [['Supported', 'timer'], ...n.headers];
-    // RFC 3311 §5.2: an UPDATE without an offer is answered without SDP (a pure refresh).
-    if (tx.request.method === 'UPDATE' && tx.request.body.length === 0) tx.reply(200, { headers });
-    else answer(headers);
+    answer(headers);
     const status = tx.lastResponse?.status ?? 0;
     if (status >= 200 && status < 300) this.#timer?.refreshed(n.state);
   }

@@ -12,11 +12,11 @@
  * Timers run on the user agent's clock.
  */
 import {
-  MIN_SE_FLOOR_SEC, contactFor, negotiateUas, parseSessionExpires, type Dialog,
+  MIN_SE_FLOOR_SEC, awaitAck, contactFor, negotiateUas, parseSessionExpires, type Dialog,
 } from '../dialog/index.ts';
 import type { MediaDirection } from '../sdp/index.ts';
 import type { SipRequest, SipResponse } from '../sip/index.ts';
-import type { ServerTransaction, TimerHandle } from '../transaction/index.ts';
+import type { ServerTransaction } from '../transaction/index.ts';
 import type { CallIssue, SessionUpdate } from './types.ts';
 
 /** The caller's media as the answerer uses it ({@link CallerMedia} is one). */
@@ -129,36 +129,14 @@ export class ModifyAnswerer {
     return update;
   }
 
-  /**
-   * RFC 3261 §13.3.1.4 for the 200 to a re-INVITE: retransmit until the ACK (the dialog
-   * hands it to `onAck` once `acked` is cleared), give up after 64*T1.
-   */
+  /** RFC 3261 §13.3.1.4 for the 200 to a re-INVITE: retransmit until the ACK, give up after 64*T1. */
   private awaitAck(tx: ServerTransaction, res: SipResponse): void {
-    const dialog = this.o.dialog;
-    dialog.stopAckWait?.();
-    dialog.acked = false;
-    const { clock, timers } = dialog.host;
-    let interval = timers.t1;
-    let retransmit: TimerHandle | undefined;
-    const schedule = (): void => {
-      retransmit = clock.setTimer(interval, () => {
-        tx.respond(res);
-        interval = Math.min(interval * 2, timers.t2);
-        schedule();
-      });
-    };
-    if (!tx.reliable) schedule();
-    const giveUp = clock.setTimer(64 * timers.t1, () => {
-      retransmit?.cancel();
-      dialog.stopAckWait = undefined;
-      this.o.issue({ code: 'reinvite_ack_timeout', message: `no ACK for our 200 to the gateway's re-INVITE within ${64 * timers.t1} ms` });
+    awaitAck(this.o.dialog, tx, res, () => {
+      this.o.issue({ code: 'reinvite_ack_timeout', message: `no ACK for our 200 to the gateway's re-INVITE within ${64 * this.o.dialog.host.timers.t1} ms` });
       this.o.ackTimeout();
     });
-    dialog.stopAckWait = () => {
-      retransmit?.cancel();
-      giveUp.cancel();
-    };
   }
+
 }
 
 function messageOf(err: unknown): string {

@@ -184,3 +184,50 @@ test('OPTIONS outside a dialog: 200 with Allow, Accept and Supported (§11.2)', 
   assert.equal(res.get('Accept'), 'application/sdp');
   assert.ok(res.has('Supported'));
 });
+
+test('acceptModify: the 200 to a re-INVITE has a Contact and goes again until its ACK (§14.2, §13.3.1.4)', async () => {
+  const s = await established();
+  s.uasDialog.handlers.onModify = (tx) => s.uasDialog.acceptModify(tx, { body: OFFER, contentType: 'application/sdp' });
+  const first200s = s.uasT.responses(200).length;
+  const pending = s.uacDialog.reinvite(OFFER);
+  s.uacT.drop(1, 'request'); // the re-INVITE is on its way: the next request is its ACK
+  const re = await pending;
+  assert.equal(re.status, 200);
+  assert.match(re.get('Contact') ?? '', /^<sip:agentline@192\.0\.2\.1:5060>$/);
+  await settle(s.clock);
+  assert.equal(s.uasDialog.acked, false);
+  await settle(s.clock, T1);
+  assert.equal(s.uasT.responses(200).length - first200s, 2, 'one retransmission, then the ACK came');
+  assert.equal(s.uasDialog.acked, true);
+  await settle(s.clock, 16 * T1);
+  assert.equal(s.uasT.responses(200).length - first200s, 2);
+  assert.equal(s.uasT.requests('BYE').length, 0);
+});
+
+test("acceptModify: a stray ACK of the first INVITE does not stop the re-INVITE's 200; no ACK at all ends the call", async () => {
+  const s = await established();
+  s.uasDialog.handlers.onModify = (tx) => s.uasDialog.acceptModify(tx, { body: OFFER, contentType: 'application/sdp' });
+  let timedOut = 0;
+  s.uasDialog.handlers.onAckTimeout = () => { timedOut += 1; };
+  const pending = s.uacDialog.reinvite(OFFER);
+  s.uacT.drop(1000, 'request'); // every ACK
+  await pending;
+  await settle(s.clock);
+  s.uasDialog.receiveAck(s.uacDialog.createRequest('ACK', {}, s.result.response.cseq.seq));
+  assert.equal(s.uasDialog.acked, false);
+  for (let t = 0; t < 70; t++) await settle(s.clock, T1);
+  assert.equal(timedOut, 1);
+});
+
+test('acceptModify on an UPDATE: 200 with a Contact, no retransmission', async () => {
+  const s = await established();
+  s.uasDialog.handlers.onModify = (tx) => s.uasDialog.acceptModify(tx);
+  const before = s.uasT.responses(200).length;
+  const res = await s.uacDialog.request('UPDATE').final;
+  assert.equal(res.status, 200);
+  assert.equal(res.body.length, 0);
+  assert.ok(res.get('Contact'));
+  await settle(s.clock, 16 * T1);
+  assert.equal(s.uasT.responses(200).length - before, 1);
+  assert.equal(s.uasDialog.acked, true);
+});

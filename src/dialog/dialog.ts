@@ -7,6 +7,7 @@
 import { SipRequest, type NameAddr, type SipResponse, type Uri } from '../sip/index.ts';
 import type { ClientTransaction, ServerTransaction } from '../transaction/index.ts';
 import type { Endpoint, Inbound } from '../transport/types.ts';
+import { awaitAck } from './ack-wait.ts';
 import { contactFor, nextHop, viaFor } from './addressing.ts';
 import type { DialogHost } from './host.ts';
 
@@ -61,6 +62,8 @@ export class Dialog {
   acked = false;
   /** Stops the UAS's 2xx retransmission and ACK timer; set by the UAS flow. */
   stopAckWait: (() => void) | undefined;
+  /** CSeq number of the INVITE whose 2xx awaits its ACK (a stray ACK of an older one is ignored). */
+  ackSeq: number | undefined;
 
   /**
    * @param id dialog identifiers
@@ -135,16 +138,26 @@ export class Dialog {
     return tx.final;
   }
 
-  /** Sends a re-INVITE with `sdp`, ACKs its 2xx; resolves with the final response. */
+  /**
+   * Sends a re-INVITE with `sdp`, ACKs its 2xx (and the 2xx again each time it is
+   * retransmitted, our ACK having been lost: §13.2.2.4); resolves with the final response.
+   */
   async reinvite(sdp: string, options: DialogRequestOptions = {}): Promise<SipResponse> {
     this.pendingInvite = true;
     try {
-      const tx = this.request('INVITE', { ...options, body: sdp, contentType: 'application/sdp' });
+      if (this.state === 'terminated') throw new Error(`dialog terminated [call-id:${this.id.callId}]`);
+      let ack: SipRequest | undefined;
+      const req = this.createRequest('INVITE', { ...options, body: sdp, contentType: 'application/sdp' });
+      const tx = this.host.transactions.request(req, this.nextHop, {
+        onResponse: (res) => {
+          if (ack !== undefined && res.status >= 200 && res.status < 300) this.host.transactions.request(ack, this.nextHop);
+        },
+      });
       const res = await tx.final;
       if (res.status >= 200 && res.status < 300) {
         const contact = res.contacts[0];
         if (contact) this.remoteTarget = contact.uri; // §12.2.1.2 target refresh
-        this.sendAck(tx.request.cseq.seq);
+        ack = this.sendAck(tx.request.cseq.seq);
       }
       return res;
     } finally {
@@ -235,9 +248,23 @@ export class Dialog {
     if (!tx.finalSent) tx.reply(200);
   }
 
+  /**
+   * Accepts a re-INVITE or UPDATE with 200 (the `onModify` handler's answer). A 2xx to
+   * these target-refresh requests must carry a Contact (RFC 3261 §20.10 table 3, RFC 3311
+   * §5.2), and the 200 to a re-INVITE is retransmitted until its ACK like the first one
+   * (§14.2, §13.3.1.4), ending the session with a BYE when none comes.
+   */
+  acceptModify(tx: ServerTransaction, options: DialogRequestOptions = {}): SipResponse {
+    const res = tx.reply(200, {
+      ...options, toTag: this.id.localTag, headers: [['Contact', contactFor(this.local)], ...(options.headers ?? [])],
+    });
+    if (tx.isInvite) awaitAck(this, tx, res);
+    return res;
+  }
+
   /** The ACK for our 2xx arrived (§13.3.1.4): stop retransmitting. ACK retransmissions are ignored. */
   receiveAck(req: SipRequest): void {
-    if (this.acked) return;
+    if (this.acked || (this.ackSeq !== undefined && req.cseq.seq !== this.ackSeq)) return;
     this.acked = true;
     this.stopAckWait?.();
     this.stopAckWait = undefined;

@@ -2,9 +2,9 @@
  * The UAS side of an INVITE (RFC 3261 §13.3): provisional responses, acceptance with a
  * dialog and 2xx retransmission until the ACK arrives (§13.3.1.4), or rejection.
  */
-import type { SipRequest, SipResponse } from '../sip/index.ts';
+import type { SipRequest } from '../sip/index.ts';
 import type { ServerTransaction } from '../transaction/index.ts';
-import type { TimerHandle } from '../transaction/clock.ts';
+import { awaitAck } from './ack-wait.ts';
 import { contactFor } from './addressing.ts';
 import { Dialog } from './dialog.ts';
 import type { DialogHost } from './host.ts';
@@ -76,7 +76,7 @@ export class IncomingInvite {
     }));
     this.dialog = dialog;
     this.host.remember(dialog);
-    this.retransmitUntilAck(dialog, res);
+    awaitAck(dialog, this.tx, res);
     return dialog;
   }
 
@@ -104,35 +104,4 @@ export class IncomingInvite {
     );
   }
 
-  private retransmitUntilAck(dialog: Dialog, res: SipResponse): void {
-    const { t1, t2 } = this.host.timers;
-    const clock = this.host.clock;
-    const reliable = this.tx.reliable;
-    let interval = t1;
-    let retransmit: TimerHandle | undefined;
-    const schedule = (): void => {
-      retransmit = clock.setTimer(interval, () => {
-        this.tx.respond(res); // RFC 6026: the Accepted-state transaction sends it again
-        interval = Math.min(interval * 2, t2);
-        schedule();
-      });
-    };
-    if (!reliable) schedule();
-    // §13.3.1.4: no ACK after 64*T1: the dialog is confirmed but the session ends with BYE,
-    // sent by the owner when it wants to (its record first, its headers), else here.
-    const giveUp = clock.setTimer(64 * t1, () => {
-      retransmit?.cancel();
-      dialog.stopAckWait = undefined;
-      const owner = dialog.handlers.onAckTimeout;
-      if (owner) {
-        this.host.safe(() => owner.call(dialog.handlers));
-        return;
-      }
-      dialog.bye({}, 'ack_timeout').catch((err: unknown) => this.host.safe(() => { throw err; }));
-    });
-    dialog.stopAckWait = () => {
-      retransmit?.cancel();
-      giveUp.cancel();
-    };
-  }
 }

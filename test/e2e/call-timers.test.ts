@@ -46,6 +46,14 @@ describe('session timers (RFC 4028)', () => {
     const res = await within(refresh.final, 'UPDATE response');
     assert.equal(res.status, 200);
     assert.equal(res.get('Session-Expires'), '120;refresher=uac');
+    assert.equal(res.body.length, 0, 'no SDP in the 200 to an UPDATE without an offer (RFC 3311 §5.2)');
+    assert.match(res.get('Contact') ?? '', /^<sip:agentline@127\.0\.0\.1:\d+>$/, 'a 2xx to UPDATE carries a Contact');
+    const reinvite = placed.dialog.request('INVITE', { headers: [['Session-Expires', '120;refresher=uac'], ['Supported', 'timer']] });
+    const again = await within(reinvite.final, 're-INVITE response');
+    assert.equal(again.status, 200);
+    assert.ok(again.get('Contact'), 'a 2xx to re-INVITE carries a Contact');
+    assert.match(again.body.toString(), /^v=0\r\n/, 'a re-INVITE without SDP gets our offer in its 200');
+    placed.dialog.sendAck(reinvite.request.cseq.seq);
     await s.uac.pressDigit(placed.dialog, '3');
     assert.equal((await placed.bye()).get('X-contained'), 'true');
   });
