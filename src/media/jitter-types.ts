@@ -55,8 +55,14 @@ export class JitterFrame {
 export interface JitterStats {
   /** Packets pushed, whatever became of them. */
   received: number;
-  /** Packets concealed because they had not arrived in time. */
+  /** Packets concealed because they had not arrived in time (sequence numbers, not audio time). */
   lost: number;
+  /**
+   * Frames of `frameMs` handed out as `lost`: silence standing in for missing packets.
+   * Counts audio time, not packets: one lost 60 ms packet is 3 frames, one lost 10 ms
+   * packet in a frame whose other half arrived is 0 (that frame is `audio`).
+   */
+  concealed: number;
   /** Packets that arrived after their place was played or concealed (also counted in `lost`). */
   late: number;
   /** Packets received twice. */

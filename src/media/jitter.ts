@@ -53,7 +53,7 @@ export class JitterBuffer {
   private readonly slotView: Int16Array[];
   private readonly frame: JitterFrame;
   private readonly jitter: InterarrivalJitter;
-  private readonly counters = { received: 0, lost: 0, late: 0, duplicate: 0, reordered: 0, dropped: 0, underruns: 0 };
+  private readonly counters = { received: 0, lost: 0, concealed: 0, late: 0, duplicate: 0, reordered: 0, dropped: 0, underruns: 0 };
   private primed = false;
   private playing = false;
   /** Playout has moved past a packet (played, dropped or skipped). */
@@ -195,6 +195,7 @@ export class JitterBuffer {
     f.timestamp = this.playTs;
     this.playTs = (this.playTs + this.frameSamples) >>> 0;
     f.kind = f.audioSamples > 0 ? 'audio' : this.concealing ? 'lost' : 'silent';
+    if (f.kind === 'lost') this.counters.concealed++;
     return f;
   }
 

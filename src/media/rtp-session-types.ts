@@ -8,6 +8,7 @@ import type { DtmfSenderOptions } from './dtmf-sender.ts';
 import type { G711Law } from './g711.ts';
 import type { JitterBufferOptions, JitterFrameKind } from './jitter.ts';
 import type { PortSource } from './ports.ts';
+import type { RtpSocketLease } from './rtp-sockets.ts';
 import type { RemoteReception } from './rtcp-reporter.ts';
 import type { RtcpPacket } from './rtcp.ts';
 
@@ -35,6 +36,11 @@ export interface RtpSessionOptions {
   clock: MediaClock;
   /** Where the RTP port comes from (a `PortAllocator`, or `ephemeralPorts`); it is returned on close. */
   ports: PortSource;
+  /**
+   * Sockets already bound (from an `RtpSocketPool`): used instead of binding on a port from
+   * `ports`, and given back to the pool on close. Their RTCP socket goes unused with rtcp-mux.
+   */
+  sockets?: RtpSocketLease;
   /** Local address to bind (IPv4 or IPv6 literal, e.g. `0.0.0.0`, `::`, `127.0.0.1`). */
   localAddress: string;
   /** The negotiated codec for both directions. */
@@ -106,7 +112,11 @@ export interface RtpSessionStats {
   packetsIgnored: number;
   /** Packets the peer sent that never arrived (RFC 3550 §A.3; duplicates may offset it). */
   lost: number;
-  /** Frames concealed at playout (missing or late). */
+  /**
+   * 20 ms frames played out as silence in place of packets that were missing or came too
+   * late (the jitter buffer's `concealed`, frames of kind `lost`): audio time the agent
+   * did not hear. Frames, not packets: one lost 60 ms packet is 3; packets are `lost`.
+   */
   concealed: number;
   /** Packets that arrived after their playout slot. */
   late: number;

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { AgentlineError, ERRORS, errorFor, isErrorCode, toAgentlineError, toHttpError } from './errors.ts';
 import type { ErrorCode } from './errors.ts';
@@ -14,6 +15,12 @@ describe('error catalogue', () => {
       ['draining', 503, 503],
       ['overloaded', 503, 503],
       ['media_ports_exhausted', 503, undefined],
+      ['media_bind_failed', 503, undefined],
+      ['media_session_closed', 503, undefined],
+      ['media_invalid_argument', undefined, undefined],
+      ['media_io_failed', undefined, undefined],
+      ['media_wav_invalid', undefined, undefined],
+      ['media_wav_unsupported', undefined, undefined],
       ['media_tts_unavailable', undefined, undefined],
       ['media_tts_failed', undefined, undefined],
       ['bad_request', 400, 400],
@@ -48,6 +55,15 @@ describe('error catalogue', () => {
       assert.equal(adopted.sipStatus, undefined, 'mid-call: no SIP answer of its own');
       assert.equal(toHttpError(adopted).status, 500);
     }
+  });
+  it('covers every MediaError code of src/media (declared or thrown), so none is reported as internal', () => {
+    const { declared, thrown } = mediaErrorCodes();
+    assert.ok(declared.has('media_ports_exhausted') && thrown.has('media_bind_failed'), 'the source scan found the known codes');
+    for (const code of new Set([...declared, ...thrown])) {
+      assert.ok(isErrorCode(code), `${code} is missing from ERRORS`);
+      assert.equal(toAgentlineError(Object.assign(new Error(code), { code })).code, code);
+    }
+    for (const code of thrown) assert.ok(declared.has(code), `${code} is thrown but not in MediaErrorCode`);
   });
   it('covers the SdpError codes of src/sdp', () => {
     for (const code of ['sdp_invalid', 'sdp_no_audio', 'sdp_no_common_codec', 'sdp_answer_mismatch']) assert.ok(isErrorCode(code), code);
@@ -102,3 +118,23 @@ describe('toAgentlineError / toHttpError', () => {
     assert.equal(toHttpError(errorFor('agent_failed')).status, 500);
   });
 });
+
+/**
+ * The MediaError codes of src/media, read from the source (obs may not import media:
+ * src/layers.test.ts): the `MediaErrorCode` union, and the first argument of every
+ * `new MediaError(` outside tests, which must be a string literal for this check to see it.
+ */
+function mediaErrorCodes(): { declared: Set<string>; thrown: Set<string> } {
+  const dir = new URL('../media/', import.meta.url);
+  const union = /export type MediaErrorCode =([^;]*);/.exec(readFileSync(new URL('errors.ts', dir), 'utf8'))?.[1] ?? '';
+  const declared = new Set([...union.matchAll(/'([a-z0-9_]+)'/g)].map((m) => m[1]!));
+  const thrown = new Set<string>();
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.ts') && !n.endsWith('.test.ts'))) {
+    const text = readFileSync(new URL(name, dir), 'utf8');
+    const calls = text.split('new MediaError(').length - 1;
+    const literal = [...text.matchAll(/new MediaError\(\s*'([a-z0-9_]+)'/g)].map((m) => m[1]!);
+    assert.equal(literal.length, calls, `${name}: every new MediaError( names its code as a string literal`);
+    for (const code of literal) thrown.add(code);
+  }
+  return { declared, thrown };
+}

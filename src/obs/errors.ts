@@ -30,6 +30,32 @@ export const ERRORS = {
   draining: { sip: 503, http: 503, message: 'node is draining', description: 'The node got SIGTERM and takes no new calls; answered with Retry-After.' },
   overloaded: { sip: 503, http: 503, message: 'node is overloaded', description: 'Load shedding: too many calls or requests in flight; answered with Retry-After.' },
   media_ports_exhausted: { sip: 503, message: 'no free RTP port', description: 'Every port of the configured RTP range is in use.' },
+  media_bind_failed: {
+    sip: 503,
+    message: 'cannot bind RTP socket',
+    description: 'No RTP socket could be bound on the configured address within the bind attempts (ports taken by another process, or an address that is not local); the INVITE is answered 503 with Retry-After.',
+  },
+  media_session_closed: {
+    sip: 503,
+    message: 'media closed',
+    description: 'Media was asked of an RTP session or socket pool already closed (a call racing the node\'s shutdown); before the answer the INVITE gets 503 with Retry-After.',
+  },
+  media_invalid_argument: {
+    message: 'invalid media argument',
+    description: 'A media API got a value outside its contract (a DTMF character outside 0-9 * # A-D, an RTP port range without an even/odd pair, a jitter capacity that is not a power of two): a configuration or programming error.',
+  },
+  media_io_failed: {
+    message: 'media file I/O failed',
+    description: 'A prompt WAV could not be read, or a call recording could not be created or written (missing folder, permissions, full disk); a failed recording is logged and the call goes on.',
+  },
+  media_wav_invalid: {
+    message: 'invalid WAV file',
+    description: 'A prompt file is not RIFF/WAVE or is truncated; `playFile` rejects and the agent decides what to do.',
+  },
+  media_wav_unsupported: {
+    message: 'unsupported WAV format',
+    description: 'A prompt WAV is valid but not playable (supported: mono PCM 16-bit at 8 or 16 kHz, mono µ-law/A-law at 8 kHz); the message names the format found and `playFile` rejects.',
+  },
   media_tts_unavailable: {
     message: 'text-to-speech unavailable',
     description: 'A `say` prompt needs espeak-ng, which is not installed; the prompt is skipped (the agent may fall back to WAV prompts).',
