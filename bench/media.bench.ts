@@ -1,25 +1,42 @@
 /**
  * Media benchmark: N concurrent calls on loopback, each with RTP both ways. The gateway
  * (bench/media-gateway.ts, a real `startGateway`, its built-in agent playing a tone) runs
- * pinned to core 0; this process, pinned to core 1, places the calls on our SIP stack and
+ * pinned to core 0 (`--gateway-core`); this process, pinned to the other core, places the calls on our SIP stack and
  * is the load generator: 50 packets/s of µ-law per call (sends spread over 5 ms sub-ticks
- * so that its own bursts stay short), and it timestamps every packet the gateway sends.
+ * so that its own bursts stay short), and it records every packet the gateway sends.
  *
- * Per step it reports the gateway's outbound rate per call (vs 50 pps), the spacing of
- * consecutive packets of a call (|Δ − 20 ms|, p50/p99/max over all calls), sequence gaps,
- * and the gateway's CPU (% of one core, total and per call) and event-loop delay. A step
- * passes with ≥ 99 % of 50 pps and p99 deviation ≤ 2 ms; the steps go on until the rate
- * falls below 90 % or the time budget (default 60 s) is spent. The spacing is measured in user space at the
- * receiver, so it includes this process's own scheduling noise: an upper bound.
- * `--write` puts the markdown into docs/benchmarks.md (its own "## Media" section only).
+ * The gateway's packets are timed twice:
+ * - by the kernel: tcpdump (pinned to the generator's core) captures them on `lo` (filter: the gateway's
+ *   RTP source ports) with the kernel's timestamp, taken inside the gateway's send call on
+ *   loopback, into a temporary pcap that bench/pcap.ts parses. This is the figure the
+ *   target is judged on. Needs tcpdump and root; without them the bench says so and uses
+ *   the second one only (`--no-capture` skips it on purpose).
+ * - in user space: `performance.now()` when this process's receive callback runs
+ *   (1 MiB receive buffers, nothing else done in the callback): an upper bound that adds
+ *   the generator's own event-loop delays.
  *
- *   node --import tsx bench/media.bench.ts [--steps 25,50,100,…] [--window-sec 4] [--budget-sec 60] [--nice=-10] [--write]
+ * Per step (after 1 s of warm-up, 2 s measuring the gateway's CPU without capture, then the
+ * window): the gateway's outbound rate per call (vs 50 pps), the spacing of consecutive
+ * packets of a call (|Δ − 20 ms|, p50/p99/max over all calls), sequence gaps, the gateway's
+ * CPU (% of one core, total and per call), what other processes took of its core, and from
+ * the kernel trace the per-tick view (bench/spacing.ts): tick-to-tick jitter of the first
+ * packet of each burst, its lateness against the 20 ms grid, and the send pass's spread.
+ * Before the steps, a 3 s spin on the gateway's core (bench/cpu-stalls.ts) measures the
+ * machine's own stalls, the floor under any p99 spacing.
+ * A step passes with ≥ 99 % of 50 pps and p99 deviation ≤ 2 ms; the steps go on until the
+ * rate falls below 90 % or the time budget (default 150 s) is spent. `--write` puts the
+ * markdown into docs/benchmarks.md (its own "## Media" section only).
+ *
+ * `--sync-lookup` is an experiment on the send pass (see bench/media-gateway.ts).
+ * `--keep-pcap <dir>` keeps each step's capture as `<dir>/media-<calls>.pcap` (for tcpdump -r or Wireshark).
+ *
+ *   node --import tsx bench/media.bench.ts [--steps 25,50,…] [--window-sec 4] [--budget-sec 150] [--nice=-10] [--gateway-core 0] [--no-capture] [--keep-pcap dir] [--sync-lookup] [--write]
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -32,14 +49,25 @@ import { writeRtpHeader } from '../src/media/rtp.ts';
 import { generateTone } from '../src/media/tone.ts';
 import { createOffer, parseAnswer } from '../src/sdp/index.ts';
 import { SipTransport } from '../src/transport/index.ts';
+import { measureCpuStalls } from './cpu-stalls.ts';
+import { cpuTicks, kernelTrace, type MediaStep } from './media-measure.ts';
+import { GATEWAY_RTP_FILTER, GENERATOR_RTP_PORTS } from './media-ports.ts';
+import { mediaSection, stepLine, writeMediaSection } from './media-report.ts';
+import { captureUnavailable, PacketCapture } from './packet-capture.ts';
+import { burstsOf, CallTrace, spacingOf } from './spacing.ts';
+import type { TickProbeStats } from './tick-probe.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const { values: opts } = parseArgs({
   options: {
-    steps: { type: 'string', default: '25,50,100,150,200,300,400,600' },
+    steps: { type: 'string', default: '25,100,300,600,800,1000' },
     'window-sec': { type: 'string', default: '4' },
-    'budget-sec': { type: 'string', default: '60' },
+    'budget-sec': { type: 'string', default: '150' },
     nice: { type: 'string', default: '0' },
+    'gateway-core': { type: 'string', default: '0' },
+    'no-capture': { type: 'boolean', default: false },
+    'keep-pcap': { type: 'string' },
+    'sync-lookup': { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
@@ -47,8 +75,15 @@ const STEPS = opts.steps.split(',').map(Number);
 const WINDOW_SEC = Number(opts['window-sec']);
 const BUDGET_MS = Number(opts['budget-sec']) * 1000;
 const SUBTICKS = 4; // 5 ms sub-ticks per 20 ms frame
-/** Scheduling priority of both processes (negative needs root): a shared machine's other work then yields to the bench. */
+/** Scheduling priority of the bench's processes and of their autogroup (negative needs root): a shared machine's other work then yields to the bench. */
 const NICE = Number(opts.nice);
+/** The gateway's core; the generator and tcpdump take another (another bench may have pinned itself to core 0). */
+const GATEWAY_CORE = Number(opts['gateway-core']);
+const GENERATOR_CORE = GATEWAY_CORE === 0 ? 1 : 0;
+/** Packets kept per call and window (50 pps plus catch-up room). */
+const TRACE_CAPACITY = Math.ceil(WINDOW_SEC * 50 * 1.5) + 16;
+/** The gateway's CPU is measured over this long before the capture starts, ms. */
+const CPU_WINDOW_MS = 2000;
 
 /** One call of the load generator. */
 interface BenchCall {
@@ -60,39 +95,19 @@ interface BenchCall {
   timestamp: number;
   slice: number;
   measuring: boolean;
-  last: number;
-  lastSeq: number;
-  received: number;
-  seqGaps: number;
-}
-
-/** One step's figures. */
-interface Step {
-  calls: number;
-  /** Gateway packets per call per second over the window. */
-  pps: number;
-  devP50Ms: number;
-  devP99Ms: number;
-  devMaxMs: number;
-  seqGaps: number;
-  /** Gateway CPU, % of one core, and per call. */
-  cpuPct: number;
-  cpuPerCallPct: number;
-  loopP99Ms: number;
-  /** The generator's own event-loop delay p99 over the window, ms (its share of the spacing noise). */
-  genLoopP99Ms: number;
-  /** Longest garbage-collection pause of the gateway in the window, ms. */
-  gcMaxMs: number;
-  pass: boolean;
+  /** User-space arrival times of the gateway's packets in the window. */
+  trace: CallTrace;
 }
 
 interface GatewayStats {
   calls: number;
+  atMs: number;
   cpuMs: number;
   loopP99Ms: number;
   loopMaxMs: number;
   gcMs: number;
   gcMaxMs: number;
+  clock: TickProbeStats;
 }
 
 const PAYLOAD = (() => {
@@ -101,7 +116,7 @@ const PAYLOAD = (() => {
   return out;
 })();
 
-/** The gateway child, pinned to core 0 when taskset exists. */
+/** The gateway child, pinned to {@link GATEWAY_CORE} when taskset exists. */
 class GatewayChild {
   private constructor(
     readonly child: ChildProcessWithoutNullStreams,
@@ -113,7 +128,8 @@ class GatewayChild {
     // MEDIA_BENCH_NODE_ARGS: extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
     const extra = (process.env['MEDIA_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
     const node = [process.execPath, ...extra, '--import', 'tsx', join(ROOT, 'bench/media-gateway.ts'), dir];
-    const child = pin ? spawn('taskset', ['-c', '0', ...node], { cwd: ROOT }) : spawn(node[0]!, node.slice(1), { cwd: ROOT });
+    const env = { ...process.env, ...(opts['sync-lookup'] ? { MEDIA_BENCH_SYNC_LOOKUP: '1' } : {}) };
+    const child = pin ? spawn('taskset', ['-c', String(GATEWAY_CORE), ...node], { cwd: ROOT, env }) : spawn(node[0]!, node.slice(1), { cwd: ROOT, env });
     // The child inherits this process's priority (set in main before it starts).
     child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
     const rl: Interface = createInterface({ input: child.stdout });
@@ -134,16 +150,36 @@ class GatewayChild {
   }
 }
 
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+let nextGeneratorPort: number = GENERATOR_RTP_PORTS.min;
+
+/**
+ * A generator socket on the next free even port of its range (see bench/media-ports.ts;
+ * the gateway sends its RTCP to port + 1, which must not be another call's RTP socket),
+ * with a large receive buffer: a busy generator loop must not lose the gateway's packets.
+ */
+async function bindGenerator(): Promise<Socket> {
+  const size = (GENERATOR_RTP_PORTS.max - GENERATOR_RTP_PORTS.min + 1) / 2;
+  for (let i = 0; i < size; i++) {
+    const port = nextGeneratorPort;
+    nextGeneratorPort = port + 2 > GENERATOR_RTP_PORTS.max ? GENERATOR_RTP_PORTS.min : port + 2;
+    const socket = createSocket({ type: 'udp4', recvBufferSize: 1 << 20 });
+    const bound = await new Promise<boolean>((resolve) => {
+      const onError = (): void => resolve(false);
+      socket.once('error', onError);
+      socket.bind({ port, address: '127.0.0.1', exclusive: true }, () => {
+        socket.off('error', onError);
+        resolve(true);
+      });
+    });
+    if (bound) return socket;
+    socket.close();
+  }
+  throw new Error(`no free generator port [range:${GENERATOR_RTP_PORTS.min}-${GENERATOR_RTP_PORTS.max}]`);
 }
 
 /** Places one call: a UDP socket, an INVITE offering it, the answer's RTP address. */
-async function placeCall(ua: UserAgent, sipPort: number, index: number, deltas: number[]): Promise<BenchCall> {
-  const socket = createSocket('udp4');
-  socket.bind(0, '127.0.0.1');
-  await once(socket, 'listening');
+async function placeCall(ua: UserAgent, sipPort: number, index: number): Promise<BenchCall> {
+  const socket = await bindGenerator();
   const invite = ua.invite({
     target: { protocol: 'udp', address: '127.0.0.1', port: sipPort },
     uri: `sip:7020@127.0.0.1:${sipPort}`,
@@ -155,18 +191,12 @@ async function placeCall(ua: UserAgent, sipPort: number, index: number, deltas: 
   const answer = parseAnswer(response.body.toString(), ['PCMU']);
   const call: BenchCall = {
     socket, dialog, remote: { address: answer.remoteAddress, port: answer.remotePort }, packet: Buffer.alloc(172),
-    seq: index * 1000, timestamp: index * 7919, slice: index % SUBTICKS, measuring: false, last: -1, lastSeq: -1, received: 0, seqGaps: 0,
+    seq: index * 1000, timestamp: index * 7919, slice: index % SUBTICKS, measuring: false, trace: new CallTrace(TRACE_CAPACITY),
   };
   call.packet.set(PAYLOAD, 12);
-  socket.on('message', (msg) => {
-    if (!call.measuring || msg.length < 12 || (msg[0]! & 0xc0) !== 0x80) return;
-    const t = performance.now();
-    call.received++;
-    if (call.last >= 0) deltas.push(t - call.last);
-    call.last = t;
-    const seq = msg.readUInt16BE(2);
-    if (call.lastSeq >= 0 && ((seq - call.lastSeq) & 0xffff) !== 1) call.seqGaps++;
-    call.lastSeq = seq;
+  // Minimal work: a timestamp and the sequence number (of RTP, not RTCP: RFC 5761 §4); the rest after the window.
+  socket.on('message', (msg: Buffer) => {
+    if (call.measuring && msg.length >= 12 && (msg[1]! < 192 || msg[1]! > 223)) call.trace.push(performance.now(), (msg[2]! << 8) | msg[3]!);
   });
   return call;
 }
@@ -184,10 +214,9 @@ async function pool<T, R>(items: T[], width: number, fn: (item: T) => Promise<R>
   return out;
 }
 
-async function runStep(n: number, gw: GatewayChild, ua: UserAgent, clock: TimerMediaClock): Promise<Step> {
-  const deltas: number[] = [];
-  const calls = await pool([...Array(n).keys()], 25, (i) => placeCall(ua, gw.sipPort, i, deltas));
-  const send = (tick: number): void => {
+/** The generator's send pass of one 5 ms sub-tick: the calls of that slice send one frame. */
+function sender(calls: BenchCall[]): (tick: number) => void {
+  return (tick) => {
     const slice = tick % SUBTICKS;
     for (const c of calls) {
       if (c.slice !== slice) continue;
@@ -197,118 +226,121 @@ async function runStep(n: number, gw: GatewayChild, ua: UserAgent, clock: TimerM
       c.socket.send(c.packet, c.remote.port, c.remote.address);
     }
   };
+}
+
+/**
+ * Sets this process's nice value (the gateway and tcpdump inherit it) and, where the kernel
+ * groups processes by session (`/proc/sys/kernel/sched_autogroup_enabled`), its autogroup's:
+ * between sessions only the autogroup's nice counts. Returns how to put the autogroup back.
+ */
+function raisePriority(nice: number): (() => void) | undefined {
+  setPriority(nice);
+  const file = '/proc/self/autogroup';
+  try {
+    const before = /nice (-?\d+)/.exec(readFileSync(file, 'utf8'))?.[1];
+    writeFileSync(file, String(nice));
+    return before === undefined ? undefined : () => writeFileSync(file, before);
+  } catch {
+    return undefined; // no autogroups, or not allowed: the nice value alone
+  }
+}
+
+/** Starts the kernel capture, or says why not and returns undefined. */
+async function startCapture(): Promise<PacketCapture | undefined> {
+  try {
+    return await PacketCapture.start({ filter: GATEWAY_RTP_FILTER, cpu: GENERATOR_CORE });
+  } catch (error) {
+    console.error(`kernel capture failed, user-space spacing only: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function runStep(n: number, gw: GatewayChild, ua: UserAgent, clock: TimerMediaClock, capture: boolean): Promise<MediaStep> {
+  const calls = await pool([...Array(n).keys()], 25, (i) => placeCall(ua, gw.sipPort, i));
+  const send = sender(calls);
   clock.add(send);
   await new Promise((r) => setTimeout(r, 1000)); // warm-up: latching, greeting started
+  // CPU first, without the capture: its tap runs inside the gateway's send calls and would be charged to it.
+  const cpuFrom = await gw.stats();
+  await new Promise((r) => setTimeout(r, CPU_WINDOW_MS));
+  const cpuTo = await gw.stats();
+  const cap = capture ? await startCapture() : undefined;
+  const load = loadavg()[0] ?? 0;
   const before = await gw.stats();
+  const coreBefore = cpuTicks(GATEWAY_CORE);
   const genLoop = monitorEventLoopDelay({ resolution: 1 });
   genLoop.enable();
   for (const c of calls) c.measuring = true;
   const t0 = performance.now();
+  const epoch0 = performance.timeOrigin + t0;
   await new Promise((r) => setTimeout(r, WINDOW_SEC * 1000));
   for (const c of calls) c.measuring = false;
-  genLoop.disable();
   const wallMs = performance.now() - t0;
+  genLoop.disable();
   const afterStats = await gw.stats();
+  const coreAfter = cpuTicks(GATEWAY_CORE);
+  const counts = await cap?.stop();
   clock.remove(send);
   await pool(calls, 25, async (c) => { await c.dialog.bye().catch(() => undefined); c.socket.close(); });
   while ((await gw.stats()).calls > 0) await new Promise((r) => setTimeout(r, 100));
-  const dev = Float64Array.from(deltas, (d) => Math.abs(d - 20)).sort();
-  const received = calls.reduce((s, c) => s + c.received, 0);
-  const pps = received / n / (wallMs / 1000);
-  const cpuPct = (100 * (afterStats.cpuMs - before.cpuMs)) / wallMs;
-  const step: Step = {
-    calls: n, pps, devP50Ms: percentile(dev, 50), devP99Ms: percentile(dev, 99), devMaxMs: dev[dev.length - 1] ?? NaN,
-    seqGaps: calls.reduce((s, c) => s + c.seqGaps, 0), cpuPct, cpuPerCallPct: cpuPct / n, loopP99Ms: afterStats.loopP99Ms,
-    genLoopP99Ms: genLoop.percentile(99) / 1e6, gcMaxMs: afterStats.gcMaxMs, pass: false,
+  const kernel = cap === undefined
+    ? undefined
+    : kernelTrace(cap.read(), calls.map((c) => c.remote.port), epoch0, epoch0 + wallMs, TRACE_CAPACITY);
+  if (cap !== undefined && opts['keep-pcap'] !== undefined) copyFileSync(cap.file, join(opts['keep-pcap'], `media-${n}.pcap`));
+  cap?.dispose();
+  // Over the gateway's own interval between two stats (it may answer late when busy).
+  const cpuPct = (100 * (cpuTo.cpuMs - cpuFrom.cpuMs)) / (cpuTo.atMs - cpuFrom.atMs);
+  const windowCpuPct = (100 * (afterStats.cpuMs - before.cpuMs)) / (afterStats.atMs - before.atMs);
+  const coreJiffies = Math.max(1, coreAfter.total - coreBefore.total);
+  const corePct = (100 * (coreAfter.busy - coreBefore.busy)) / coreJiffies;
+  const user = spacingOf(calls.map((c) => c.trace));
+  const wire = kernel === undefined ? undefined : spacingOf(kernel.traces);
+  const judged = wire ?? user;
+  return {
+    calls: n, user, wire, bursts: kernel === undefined ? undefined : burstsOf(kernel.packets, n),
+    captureDropped: counts?.droppedByKernel, cpuPct, cpuPerCallPct: cpuPct / n, windowCpuPct, othersPct: Math.max(0, corePct - windowCpuPct),
+    stealPct: (100 * (coreAfter.steal - coreBefore.steal)) / coreJiffies,
+    load, clock: afterStats.clock, loopP99Ms: afterStats.loopP99Ms, genLoopP99Ms: genLoop.percentile(99) / 1e6, gcMaxMs: afterStats.gcMaxMs,
+    pass: judged.pps >= 0.99 * 50 && judged.p99Ms <= 2,
   };
-  step.pass = step.pps >= 0.99 * 50 && step.devP99Ms <= 2;
-  return step;
-}
-
-function table(steps: Step[]): string {
-  const rows = steps.map((s) => `| ${s.calls} | ${s.pps.toFixed(2)} | ${s.devP50Ms.toFixed(2)} | ${s.devP99Ms.toFixed(2)} | ${s.devMaxMs.toFixed(1)} | ${s.seqGaps} | ${s.cpuPct.toFixed(1)} | ${s.cpuPerCallPct.toFixed(3)} | ${s.loopP99Ms.toFixed(1)} | ${s.genLoopP99Ms.toFixed(1)} | ${s.pass ? 'yes' : 'no'} |`);
-  return [
-    '| calls | out pps/call | \\|Δ−20\\| p50 ms | p99 ms | max ms | seq gaps | gateway CPU % | CPU %/call | gw loop p99 ms | gen loop p99 ms | pass |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
-    ...rows,
-  ].join('\n');
-}
-
-function section(steps: Step[], pinned: boolean, load: number): string {
-  // The largest N whose step and every smaller step passed.
-  const firstFail = steps.findIndex((s) => !s.pass);
-  const best = (firstFail < 0 ? steps : steps.slice(0, firstFail)).at(-1);
-  const largest = steps.filter((s) => s.pass).at(-1);
-  return [
-    '## Media',
-    '',
-    `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
-    `Command: \`node --import tsx bench/media.bench.ts --steps ${STEPS.join(',')} --window-sec ${WINDOW_SEC}${NICE === 0 ? '' : ` --nice=${NICE}`}\``,
-    `(gateway ${pinned ? 'pinned to core 0, generator to core 1' : 'not pinned: taskset or a second core missing'};`,
-    `1-minute load average ${load.toFixed(2)} at the start: other work on the machine shows up in the spacing).`,
-    '',
-    'N calls on loopback, RTP PCMU both ways: the generator sends 50 pps per call and timestamps each packet the',
-    'gateway sends (its agent plays a tone). Spacing = |Δ − 20 ms| between consecutive packets of a call, over every',
-    `call, measured in user space at the receiver (an upper bound). Window ${WINDOW_SEC} s per step after 1 s of warm-up.`,
-    'Pass: ≥ 99 % of 50 pps and p99 spacing deviation ≤ 2 ms.',
-    '',
-    table(steps),
-    '',
-    'Reading it: one media clock drives every call, so an event-loop stall (a GC scavenge, another process taking',
-    'the core) delays the packet of every call at once, and the p99 over all calls follows the worst few ticks of the',
-    'window. "gw loop" and "gen loop" are the event-loop delays (p99) of the gateway and of the generator; the',
-    'latter is the measurement\'s own noise. "seq gaps" are packets that never reached the generator (its socket',
-    'buffer or scheduling), not ticks the gateway skipped. A rate above 50 pps is catch-up after a stall.',
-    '',
-    best === undefined
-      ? `No run of steps passed from the smallest${largest === undefined ? '' : `; the largest passing step had ${largest.calls} calls`}.`
-      : `**Max N passing: ${best.calls} calls** (${best.cpuPerCallPct.toFixed(3)} % of a core per call).`,
-    '',
-  ].join('\n');
-}
-
-/** Replaces (or appends) the "## Media" section of docs/benchmarks.md. */
-function writeDoc(text: string): void {
-  const file = join(ROOT, 'docs/benchmarks.md');
-  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf('## Media');
-  if (start < 0) {
-    writeFileSync(file, `${doc.trimEnd()}\n\n${text}`);
-    return;
-  }
-  const next = doc.indexOf('\n## ', start + 3);
-  writeFileSync(file, `${doc.slice(0, start)}${text}${next < 0 ? '' : `\n${doc.slice(next + 1)}`}`);
 }
 
 async function main(): Promise<void> {
   const started = performance.now();
   const load = loadavg()[0] ?? 0;
-  const pinned = cpus().length >= 2 && spawnSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)]).status === 0;
-  if (NICE !== 0) setPriority(NICE);
+  const pinned = cpus().length >= 2 && spawnSync('taskset', ['-a', '-p', '-c', String(GENERATOR_CORE), String(process.pid)]).status === 0;
+  const restoreAutogroup = NICE === 0 ? undefined : raisePriority(NICE);
+  const why = opts['no-capture'] ? 'kernel capture off (--no-capture): spacing measured in user space only' : captureUnavailable();
+  if (why !== undefined) console.error(why);
+  const stalls = measureCpuStalls(pinned ? GATEWAY_CORE : undefined);
+  if (stalls !== undefined) console.log(`CPU stalls on the gateway's core: ${stalls.over1} over 1 ms (${stalls.over2} over 2 ms, longest ${stalls.maxMs.toFixed(1)} ms) in ${stalls.spinMs / 1000} s`);
   const dir = mkdtempSync(join(tmpdir(), 'agentline-media-bench-'));
   const gw = await GatewayChild.start(dir, pinned);
   const transport = await SipTransport.listen({ host: '127.0.0.1', port: 0, protocols: ['udp'] });
   const ua = new UserAgent({ transport });
-  const clock = new TimerMediaClock({ periodMs: 20 / SUBTICKS });
-  const steps: Step[] = [];
+  // No blocking sleeps in the generator: they would delay its receive callbacks (the user-space timestamps).
+  const clock = new TimerMediaClock({ periodMs: 20 / SUBTICKS, leadMs: 0 });
+  const steps: MediaStep[] = [];
   try {
     for (const n of STEPS) {
-      if (performance.now() - started > BUDGET_MS - (WINDOW_SEC + 3) * 1000) break;
-      const step = await runStep(n, gw, ua, clock);
+      if (performance.now() - started > BUDGET_MS - (WINDOW_SEC + 5 + n / 100) * 1000) break;
+      const step = await runStep(n, gw, ua, clock, why === undefined);
       steps.push(step);
-      console.log(`${n} calls: ${step.pps.toFixed(2)} pps/call, p99 |Δ−20| ${step.devP99Ms.toFixed(2)} ms, CPU ${step.cpuPct.toFixed(1)} %, GC max ${step.gcMaxMs.toFixed(1)} ms ${step.pass ? 'PASS' : 'FAIL'}`);
+      console.log(stepLine(step));
       // A noisy machine can fail a small step and pass a larger one: go on until clearly overloaded.
-      if (step.pps < 0.9 * 50) break;
+      if ((step.wire ?? step.user).pps < 0.9 * 50) break;
     }
   } finally {
     ua.close();
     await transport.close();
     await gw.stop();
     rmSync(dir, { recursive: true, force: true });
+    restoreAutogroup?.();
   }
-  const text = section(steps, pinned, load);
+  const command = `node --import tsx bench/media.bench.ts --steps ${STEPS.join(',')} --window-sec ${WINDOW_SEC}${NICE === 0 ? '' : ` --nice=${NICE}`}${GATEWAY_CORE === 0 ? '' : ` --gateway-core ${GATEWAY_CORE}`}${opts['no-capture'] ? ' --no-capture' : ''}${opts['sync-lookup'] ? ' --sync-lookup' : ''}`;
+  const text = mediaSection({ steps, pinned: pinned ? GATEWAY_CORE : undefined, load, stalls, command, windowSec: WINDOW_SEC, captureNote: why });
   console.log(`\n${text}`);
-  if (opts.write) writeDoc(text);
+  if (opts.write) writeMediaSection(join(ROOT, 'docs/benchmarks.md'), text);
 }
 
 await main();

@@ -3,13 +3,13 @@
 // Node 20 expands no globs, and `node --test dir/` finds no .ts file yet exits 0,
 // so the list is built here and an empty list is an error.
 // Usage: node scripts/run-tests.mjs <suite...> [-- extra node args]
-//   suites: unit (src/**/*.test.ts), integration, e2e, interop (test/<suite>/**/*.test.ts)
+//   suites: unit (src/**/*.test.ts and bench/**/*.test.ts), integration, e2e, interop (test/<suite>/**/*.test.ts)
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = { unit: 'src', integration: 'test/integration', e2e: 'test/e2e', interop: 'test/interop' };
+const roots = { unit: ['src', 'bench'], integration: ['test/integration'], e2e: ['test/e2e'], interop: ['test/interop'] };
 
 function walk(dir, out) {
   let names;
@@ -30,7 +30,7 @@ if (suites.length === 0) suites.push('unit', 'integration', 'e2e');
 const files = [];
 for (const s of suites) {
   if (!(s in roots)) { console.error(`unknown test suite "${s}" (known: ${Object.keys(roots).join(', ')})`); process.exit(2); }
-  walk(join(root, roots[s]), files);
+  for (const dir of roots[s]) walk(join(root, dir), files);
 }
 const filter = process.env.TEST_FILTER;
 const selected = filter ? files.filter((f) => f.includes(filter)) : files;

@@ -1,18 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ManualMediaClock, TimerMediaClock } from './clock.ts';
-import type { ClockTimers } from './clock.ts';
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { ManualMediaClock, TICK_CHANNEL, TimerMediaClock } from './clock.ts';
+import type { ClockTimers, MediaClock, TickTiming } from './clock.ts';
 
 /** Fake timers: time moves only when the test says so. */
 class FakeTimers implements ClockTimers {
   time = 1000;
   pending: { at: number; fn: () => void; id: number } | undefined;
+  /** Durations passed to `set`, ms. */
+  readonly sets: number[] = [];
   private ids = 0;
   now(): number {
     return this.time;
   }
   set(fn: () => void, ms: number): unknown {
     assert.equal(this.pending, undefined, 'one timer at a time');
+    this.sets.push(ms);
     this.pending = { at: this.time + ms, fn, id: ++this.ids };
     return this.pending.id;
   }
@@ -31,6 +35,49 @@ class FakeTimers implements ClockTimers {
   }
 }
 
+/** Fake timers with the precise blocking sleep: a sleep moves time by its duration (less `shortBy`). */
+class SleepingFakeTimers extends FakeTimers {
+  /** Durations passed to `sleep`, ms. */
+  readonly sleeps: number[] = [];
+  /** How much earlier than asked each sleep ends, ms (a real sleep may end a hair early). */
+  shortBy = 0;
+  sleep(ms: number): void {
+    this.sleeps.push(ms);
+    this.time += ms - this.shortBy;
+  }
+}
+
+/**
+ * Sleeping fake timers that report the event loop busy for `share` of the time between
+ * sleeps; a sleep counts as busy, as it does in Node's event-loop utilization.
+ */
+class BusyFakeTimers extends SleepingFakeTimers {
+  share = 0;
+  private total = 0;
+  private at = this.time;
+  override sleep(ms: number): void {
+    this.account();
+    super.sleep(ms);
+    this.total += ms;
+    this.at = this.time;
+  }
+  busyMs(): number {
+    this.account();
+    return this.total;
+  }
+  private account(): void {
+    this.total += (this.time - this.at) * this.share;
+    this.at = this.time;
+  }
+}
+
+/** Records when (on the fake time) each tick's listeners run. */
+function dispatchTimes(clock: TimerMediaClock, timers: FakeTimers): number[] {
+  const at: number[] = [];
+  clock.add(() => void at.push(timers.time));
+  return at;
+}
+
 test('manual clock dispatches ticks to every listener', () => {
   const clock = new ManualMediaClock();
   const seen: string[] = [];
@@ -46,6 +93,45 @@ test('manual clock dispatches ticks to every listener', () => {
   assert.equal(clock.currentTick, 2);
   assert.equal(clock.nowMs, 60);
   assert.equal(clock.now(), 60);
+});
+
+test('send listeners of every stream run before any work listener, each phase in order of registration', () => {
+  const clock = new ManualMediaClock();
+  const seen: string[] = [];
+  const work = (name: string) => (t: number): void => void seen.push(`${name}${t}`);
+  const a = work('a');
+  const aSend = work('A');
+  const b = work('b');
+  const bSend = work('B');
+  clock.add(a);
+  clock.add(aSend, 'send');
+  clock.add(b, 'work');
+  clock.add(bSend, 'send');
+  clock.add(bSend); // already registered (as send): no effect
+  assert.equal(clock.size, 4);
+  clock.tick();
+  assert.deepEqual(seen, ['A0', 'B0', 'a0', 'b0']);
+  clock.remove(aSend);
+  clock.remove(b);
+  clock.tick();
+  assert.deepEqual(seen.slice(4), ['B1', 'a1']);
+});
+
+test('timer clock reports the end of the send phase on its diagnostics channel', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const seen: TickTiming[] = [];
+  const onTick = (m: unknown): void => void seen.push(m as TickTiming);
+  subscribe(TICK_CHANNEL, onTick);
+  try {
+    clock.add(() => void (timers.time += 0.5)); // work
+    clock.add(() => void (timers.time += 0.125), 'send');
+    timers.advanceTo(1000);
+  } finally {
+    unsubscribe(TICK_CHANNEL, onTick);
+  }
+  assert.deepEqual(seen, [{ tick: 0, dueMs: 1000, startMs: 1000, sendEndMs: 1000.125, endMs: 1000.625 }]);
+  assert.equal(clock.size, 2);
 });
 
 test('a throwing listener does not stop the others', () => {
@@ -131,4 +217,182 @@ test('timer clock runs on real timers (smoke: ticks arrive, no assertion on timi
     clock.add(l);
   });
   assert.ok(clock.stats.ticks >= 3);
+});
+
+test('timer clock wakes leadMs early and sleeps the rest: ticks start exactly when due', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const at = dispatchTimes(clock, timers);
+  timers.advanceTo(1000); // tick 0, due at the start
+  // Tick k is due at 1000 + 20k; each timer fires 1.5 ms late, inside the lead.
+  timers.advanceTo(1100, 1.5);
+  assert.deepEqual(at, [1000, 1020, 1040, 1060, 1080, 1100]);
+  // Each timer is set for 20 - 2 = 18 ms; the 0.5 ms left after its lateness is slept.
+  assert.deepEqual(timers.sets, [0, 18, 18, 18, 18, 18, 18]);
+  assert.deepEqual(timers.sleeps, [0.5, 0.5, 0.5, 0.5, 0.5]);
+  assert.deepEqual(clock.stats, { ticks: 6, skipped: 0, maxLateMs: 0, sleeps: 5, sleptMs: 2.5, polled: 0, busy: 0 });
+});
+
+test('timer clock sets whole-millisecond timers and sleeps the fraction', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const at = dispatchTimes(clock, timers);
+  clock.add(() => void (timers.time += 0.4)); // a pass of 0.4 ms
+  timers.advanceTo(1000);
+  // 20 - 2 - 0.4 = 17.6 ms to the wake-up, set as 18: the sleep covers the 1.6 ms left.
+  timers.advanceTo(1020);
+  assert.deepEqual(at, [1000, 1020]);
+  assert.deepEqual(timers.sets, [0, 18, 18]);
+  assert.deepEqual(timers.sleeps.map((ms) => Math.round(ms * 1000) / 1000), [1.6]);
+});
+
+test('timer clock does not sleep when the timer fires after the due time (busy loop): late as before', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const at = dispatchTimes(clock, timers);
+  timers.advanceTo(1000);
+  timers.advanceTo(1041, 3); // each timer fires 3 ms after its wake-up: 1 ms after the due time
+  assert.deepEqual(at, [1000, 1021, 1041]);
+  assert.equal(timers.sleeps.length, 0);
+  assert.equal(clock.stats.maxLateMs, 1);
+  assert.equal(clock.stats.skipped, 0);
+});
+
+test('timer clock waits again, without blocking, when the timer fires long before the due time', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const at = dispatchTimes(clock, timers);
+  timers.advanceTo(1000);
+  // Node's millisecond clock can fire a timer early: fire the 18 ms timer after 10 ms.
+  const p = timers.pending!;
+  timers.pending = undefined;
+  timers.time = 1010;
+  p.fn();
+  assert.equal(timers.sleeps.length, 0, 'no 10 ms blocking sleep');
+  assert.deepEqual(timers.sets, [0, 18, 8]);
+  timers.advanceTo(1020);
+  assert.deepEqual(at, [1000, 1020]);
+  assert.deepEqual(timers.sleeps, [2]);
+});
+
+test('timer clock dispatches the tick it slept for even when the sleep ends a hair early', () => {
+  const timers = new SleepingFakeTimers();
+  timers.shortBy = 0.01;
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const ticks: number[] = [];
+  clock.add((t) => ticks.push(t));
+  timers.advanceTo(1000 + 60);
+  assert.deepEqual(ticks, [0, 1, 2, 3]);
+  assert.equal(clock.stats.skipped, 0);
+  assert.equal(clock.stats.maxLateMs, 0);
+});
+
+test('timer clock without a lead dispatches when the timer fires', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 0 });
+  const at = dispatchTimes(clock, timers);
+  timers.advanceTo(1000);
+  timers.advanceTo(1041, 0.6);
+  // 20 ms, then ceil(19.4) = 20 ms (a whole-ms timer never fires before the due time).
+  assert.deepEqual(at, [1000, 1020.6]);
+  assert.deepEqual(timers.sets, [0, 20, 20]);
+  assert.equal(timers.sleeps.length, 0);
+});
+
+test('timer clock caps the lead at a quarter period', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, periodMs: 4, leadMs: 3 });
+  clock.add(() => undefined);
+  timers.advanceTo(1004);
+  // Lead 1 (4 / 4): the timer is set for 3 ms, then 1 ms of sleep.
+  assert.deepEqual(timers.sets, [0, 3, 3]);
+  assert.deepEqual(timers.sleeps, [1]);
+});
+
+test('timer clock publishes each tick timing on its diagnostics channel', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const seen: TickTiming[] = [];
+  const onTick = (m: unknown): void => void seen.push(m as TickTiming);
+  subscribe(TICK_CHANNEL, onTick);
+  try {
+    clock.add(() => void (timers.time += 0.25)); // a listener pass of 0.25 ms
+    timers.advanceTo(1000);
+    timers.advanceTo(1022, 3); // tick 1's timer fires 1.25 ms after the due time
+  } finally {
+    unsubscribe(TICK_CHANNEL, onTick);
+  }
+  assert.deepEqual(seen, [
+    { tick: 0, dueMs: 1000, startMs: 1000, sendEndMs: 1000, endMs: 1000.25 },
+    { tick: 1, dueMs: 1020, startMs: 1021.25, sendEndMs: 1021.25, endMs: 1021.5 },
+  ]);
+});
+
+test('poll dispatches a due tick at once and resets the timer; before the due time it does nothing', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const at = dispatchTimes(clock, timers);
+  timers.advanceTo(1000);
+  // The loop is busy in I/O callbacks from 1015 to 1030: its timer (due at 1018) cannot fire.
+  timers.time = 1019.5;
+  clock.poll();
+  assert.deepEqual(at, [1000], 'not due yet');
+  timers.time = 1020.25;
+  clock.poll();
+  assert.deepEqual(at, [1000, 1020.25]);
+  timers.time = 1021;
+  clock.poll();
+  assert.deepEqual(at, [1000, 1020.25], 'one tick per due time');
+  assert.equal(clock.stats.polled, 1);
+  // The timer was reset for tick 2: wake at 1040 - 2 - 1020.25 = 17.75 ms, rounded up to 18.
+  assert.equal(timers.pending!.at, 1038.25);
+  timers.advanceTo(1041);
+  assert.deepEqual(at, [1000, 1020.25, 1040]);
+});
+
+test('a listener that polls (its I/O during the tick) does not start the next tick', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const ticks: number[] = [];
+  clock.add((t) => {
+    ticks.push(t);
+    timers.time += 25; // a pass longer than a period
+    clock.poll();
+  });
+  timers.advanceTo(1000);
+  assert.deepEqual(ticks, [0]);
+  assert.equal(clock.stats.polled, 0);
+  assert.equal((new ManualMediaClock() as MediaClock).poll, undefined);
+});
+
+test('timer clock stops waking early while the loop is busier than maxBusy, and starts again after', () => {
+  const timers = new BusyFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2, maxBusy: 0.7 });
+  const at = dispatchTimes(clock, timers);
+  timers.advanceTo(1000);
+  // 95 % busy: within a few ticks the average passes 0.7 and the sleeps stop.
+  timers.share = 0.95;
+  timers.advanceTo(1400, 0.5);
+  assert.ok(clock.stats.busy > 0.7, `busy ${clock.stats.busy}`);
+  const sleepsWhileBusy = timers.sleeps.length;
+  assert.ok(sleepsWhileBusy > 0 && sleepsWhileBusy < 10, `${sleepsWhileBusy} sleeps`);
+  // Now set for the due time (a whole 20 ms after a late tick): the timer's lateness shows again.
+  assert.ok(at.at(-1)! % 20 > 0, `last tick at ${at.at(-1)}`);
+  assert.equal(timers.sets.at(-1), 20);
+  // The loop calms down: the sleeps, and the exact starts, come back.
+  timers.share = 0.1;
+  timers.advanceTo(1800, 0.5);
+  assert.ok(clock.stats.busy < 0.7, `busy ${clock.stats.busy}`);
+  assert.ok(timers.sleeps.length > sleepsWhileBusy);
+  assert.equal(at.at(-1), 1800);
+});
+
+test('the clock does not count its own sleeps as the loop being busy', () => {
+  const timers = new BusyFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 5, maxBusy: 0.2 });
+  clock.add(() => undefined);
+  timers.share = 0; // idle but for the clock's sleeps (5 ms of every 20: 25 % if they counted)
+  timers.advanceTo(3000);
+  assert.equal(clock.stats.busy, 0);
+  assert.equal(clock.stats.sleeps, 100);
 });

@@ -1,0 +1,112 @@
+/**
+ * What the benches' gateway processes share (bench/cps-gateway.ts, bench/media-gateway.ts):
+ * a real `startGateway` on 127.0.0.1 (UDP SIP, silent logs, a SQLite database in a scratch
+ * directory, the demo tenant) with one built-in bench agent, and the line protocol the
+ * bench parent drives it with:
+ * - stdout, once ready: `{"sipPort":…}`;
+ * - stdin `stats`: one JSON line `{"calls":…,"atMs":…,"cpuMs":…,"rssMb":…,"loopP99Ms":…,"loopMaxMs":…}`:
+ *   event-loop delay since the previous `stats`; `atMs` is the gateway's own `performance.now()`,
+ *   so that CPU time is divided by the gateway's interval between two stats (a busy gateway
+ *   answers late); with `gc`, also `gcMs` and `gcMaxMs`, the garbage-collection pauses since
+ *   then; a bench may add its own fields;
+ * - stdin `<command> [arg]` for the extra commands a bench adds (e.g. CPU profiles);
+ * - SIGTERM: stops the gateway (ends live calls) and exits 0.
+ */
+import { join } from 'node:path';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { startGateway, type Gateway } from '../src/app.ts';
+import { parseConfig } from '../src/config/index.ts';
+import { createLogger } from '../src/obs/index.ts';
+import type { NewAgent } from '../src/store/types.ts';
+
+/** Options of {@link startBenchGateway}. */
+export interface BenchGatewayOptions {
+  /** Scratch directory for the SQLite database. */
+  dir: string;
+  /** RTP port range, inclusive (distinct per bench, so that a capture filter can name it). */
+  rtpPortMin: number;
+  rtpPortMax: number;
+  /** The bench agent, created in the demo tenant. */
+  agent: Omit<NewAgent, 'tenantId'>;
+}
+
+/** Starts the gateway under test and creates its bench agent. */
+export async function startBenchGateway(options: BenchGatewayOptions): Promise<Gateway> {
+  const gw = await startGateway(parseConfig({
+    sip: { host: '127.0.0.1', port: 0, tcp: false },
+    http: { host: '127.0.0.1', port: 0 },
+    rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax },
+    store: { path: join(options.dir, 'bench.db') },
+    limits: { maxCalls: 100_000 },
+    log: { level: 'silent' },
+    demo: { enabled: true },
+  }), { logger: createLogger({ level: 'silent' }) });
+  const tenant = await gw.store.getTenantBySlug('demo');
+  if (!tenant) throw new Error('demo tenant missing');
+  await gw.store.createAgent({ ...options.agent, tenantId: tenant.id });
+  return gw;
+}
+
+/** A bench-specific stdin command: answers with its own stdout line. */
+export type BenchCommand = (arg: string | undefined) => void;
+
+/** Options of {@link serveBenchControl}. */
+export interface BenchControlOptions {
+  /** Sampling resolution of the event-loop delay histogram, ms. */
+  loopResolutionMs: number;
+  /** Adds the garbage-collection pauses (`gcMs`, `gcMaxMs`) to `stats` (default false). */
+  gc?: boolean;
+  /** Extra stdin commands by name. */
+  commands?: Record<string, BenchCommand>;
+  /** More fields for the `stats` line (figures since the previous `stats`). */
+  extraStats?: () => Record<string, unknown>;
+}
+
+/** Announces the SIP port and serves the stdin protocol of the module comment. */
+export function serveBenchControl(gw: Gateway, options: BenchControlOptions): void {
+  process.stdout.write(`${JSON.stringify({ sipPort: gw.sipPort })}\n`);
+  const loop = monitorEventLoopDelay({ resolution: options.loopResolutionMs });
+  loop.enable();
+  const gc = options.gc === true ? watchGc() : undefined;
+  createInterface({ input: process.stdin }).on('line', (line) => {
+    const [command, arg] = line.trim().split(' ');
+    if (command === undefined) return;
+    const extra = options.commands?.[command];
+    if (extra !== undefined) {
+      extra(arg);
+      return;
+    }
+    if (command !== 'stats') return;
+    const u = process.cpuUsage();
+    const stats = {
+      calls: gw.calls.count, atMs: performance.now(), cpuMs: (u.user + u.system) / 1000, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+      loopP99Ms: loop.percentile(99) / 1e6, loopMaxMs: loop.max / 1e6, ...gc?.take(), ...options.extraStats?.(),
+    };
+    loop.reset();
+    process.stdout.write(`${JSON.stringify(stats)}\n`);
+  });
+  process.on('SIGTERM', () => {
+    void gw.stop().finally(() => process.exit(0));
+  });
+}
+
+/** Sums garbage-collection pauses; `take()` returns them since the previous take. */
+function watchGc(): { take(): { gcMs: number; gcMaxMs: number } } {
+  let gcMs = 0;
+  let gcMaxMs = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      gcMs += e.duration;
+      gcMaxMs = Math.max(gcMaxMs, e.duration);
+    }
+  }).observe({ entryTypes: ['gc'] });
+  return {
+    take() {
+      const out = { gcMs, gcMaxMs };
+      gcMs = 0;
+      gcMaxMs = 0;
+      return out;
+    },
+  };
+}

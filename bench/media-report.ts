@@ -1,0 +1,126 @@
+/**
+ * The media bench's output: one console line per step and the markdown of the "## Media"
+ * section of docs/benchmarks.md.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import type { CpuStalls } from './cpu-stalls.ts';
+import type { MediaStep } from './media-measure.ts';
+
+/** What the section says besides the steps. */
+export interface MediaReport {
+  steps: MediaStep[];
+  /** The gateway's core (the generator and tcpdump on another); undefined when not pinned. */
+  pinned: number | undefined;
+  /** 1-minute load average at the start of the run. */
+  load: number;
+  command: string;
+  windowSec: number;
+  /** Why there is no kernel capture, when there is none. */
+  captureNote?: string;
+  /** The machine's own stalls on the gateway's core, measured before the steps. */
+  stalls?: CpuStalls;
+}
+
+const f = (n: number | undefined, digits: number): string => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits));
+
+/** One console line per step. */
+export function stepLine(s: MediaStep): string {
+  const judged = s.wire ?? s.user;
+  const wire = s.wire === undefined ? '' : `kernel p99 |Δ−20| ${f(s.wire.p99Ms, 2)} ms, `;
+  const tick = `${s.bursts === undefined ? '' : `wire tick jitter p99 ${f(s.bursts.tickJitter.p99, 2)} ms, position change p99 ${f(s.bursts.positionChange.p99, 2)} ms, `}`
+    + `clock late p99 ${f(s.clock.late.p99, 2)} ms, pass p99 ${f(s.clock.pass.p99, 2)} ms, ticks with GC ${s.clock.ticksWithGc}/${s.clock.ticks}, `;
+  return `${s.calls} calls: ${f(judged.pps, 2)} pps/call, ${wire}user p99 ${f(s.user.p99Ms, 2)} ms, ${tick}CPU ${f(s.cpuPct, 1)} % `
+    + `(in window ${f(s.windowCpuPct, 1)} %, others on its core ${f(s.othersPct, 0)} %), GC max ${f(s.gcMaxMs, 1)} ms ${s.pass ? 'PASS' : 'FAIL'}`;
+}
+
+function spacingTable(steps: MediaStep[]): string {
+  const rows = steps.map((s) => {
+    const w = s.wire;
+    return `| ${s.calls} | ${f((w ?? s.user).pps, 2)} | ${f(w?.p50Ms, 2)} | **${f(w?.p99Ms, 2)}** | ${f(w?.maxMs, 1)} | ${f(s.user.p50Ms, 2)} | ${f(s.user.p99Ms, 2)} | `
+      + `${w === undefined ? '–' : w.seqGaps} / ${s.user.seqGaps} | ${f(s.cpuPct, 1)} | ${f(s.cpuPerCallPct, 3)} | ${f(s.windowCpuPct, 1)} | ${f(s.othersPct, 0)} / ${f(s.stealPct, 0)} | ${f(s.load, 2)} | ${s.pass ? 'yes' : 'no'} |`;
+  });
+  return [
+    '| calls | out pps/call | kernel \\|Δ−20\\| p50 ms | kernel p99 ms | kernel max ms | user-space p50 ms | user-space p99 ms | seq gaps kernel / user | gateway CPU % | CPU %/call | CPU % in window | gateway core: others / steal % | load 1 min | pass |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
+    ...rows,
+  ].join('\n');
+}
+
+function tickTable(steps: MediaStep[]): string {
+  const rows = steps.filter((s) => s.bursts !== undefined).map((s) => {
+    const b = s.bursts!;
+    return `| ${s.calls} | ${b.bursts} (${f(b.meanSize, 0)}) | ${f(b.fittedPeriodMs, 4)} | ${f(b.tickJitter.p50, 2)} | ${f(b.tickJitter.p99, 2)} | ${f(b.tickJitter.max, 1)} | `
+      + `${f(b.lateness.p50, 2)} | ${f(b.lateness.p99, 2)} | ${f(b.spread.p50, 2)} | ${f(b.spread.p99, 2)} | ${f(b.positionChange.p99, 2)} | `
+      + `${f(s.clock.late.p50, 2)} / ${f(s.clock.late.p99, 2)} / ${f(s.clock.late.max, 1)} | ${f(s.clock.sendPhase.p99, 2)} | ${f(s.clock.pass.p50, 2)} / ${f(s.clock.pass.p99, 2)} | ${f(s.clock.sends.p50, 2)} / ${f(s.clock.sends.p99, 2)} | ${s.clock.ticksWithGc} / ${s.clock.ticks} (${f(s.clock.gcInPassMaxMs, 1)}) | `
+      + `${f(s.loopP99Ms, 1)} | ${f(s.gcMaxMs, 1)} | ${f(s.genLoopP99Ms, 1)} | ${s.captureDropped ?? '–'} |`;
+  });
+  if (rows.length === 0) return '';
+  return [
+    '| calls | bursts (packets each) | fitted period ms | tick-to-tick \\|Δ−20\\| p50 ms | p99 ms | max ms | burst start late p50 ms | p99 ms | burst spread p50 ms | p99 ms | position change p99 ms | clock: tick late p50 / p99 / max ms | due → send phase end p99 ms | due → pass end p50 / p99 ms | sends after pass p50 / p99 ms | ticks with a GC pause in the pass (longest ms) | gw loop p99 ms | gw GC max ms | gen loop p99 ms | capture drops |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+/** The "## Media" section. */
+export function mediaSection(r: MediaReport): string {
+  const firstFail = r.steps.findIndex((s) => !s.pass);
+  const best = (firstFail < 0 ? r.steps : r.steps.slice(0, firstFail)).at(-1);
+  const largest = r.steps.filter((s) => s.pass).at(-1);
+  const ticks = tickTable(r.steps);
+  return [
+    '## Media',
+    '',
+    `Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    `Command: \`${r.command}\``,
+    `(gateway ${r.pinned === undefined ? 'not pinned: taskset or a second core missing' : `pinned to core ${r.pinned}, generator and tcpdump to another`};`,
+    `1-minute load average ${r.load.toFixed(2)} at the start; the table gives it per step, and "gateway core: others" is`,
+    'what processes other than the gateway took of its core during the window, from /proc/stat; steal as the VM reports it).',
+    ...(r.stalls === undefined ? [] : [
+      `Noise floor: a process spinning alone on the gateway's core for ${r.stalls.spinMs / 1000} s before the steps lost the CPU`,
+      `${r.stalls.over1} times for over 1 ms (${r.stalls.over2} over 2 ms, longest ${r.stalls.maxMs.toFixed(1)} ms): stalls that no scheduling in the`,
+      'gateway can avoid; one inside a tick\'s send pass delays every packet after it (bench/cpu-stalls.ts).',
+    ]),
+    '',
+    'N calls on loopback, RTP PCMU both ways: the generator sends 50 pps per call; the gateway\'s agent plays a tone.',
+    'Spacing = |Δ − 20 ms| between consecutive packets of a call (consecutive sequence numbers), over every call.',
+    '**Kernel**: tcpdump captures the gateway\'s RTP on `lo` (filter: its source port range) with nanosecond',
+    'timestamps that the kernel takes when the packet passes the capture tap, inside the gateway\'s send call on',
+    'loopback; the bench parses the pcap itself (bench/pcap.ts). **User space**: `performance.now()` in the',
+    'generator\'s receive callback (1 MiB receive buffers, minimal work), which adds the generator\'s own loop delays.',
+    `Window ${r.windowSec} s per step after 1 s of warm-up and 2 s measuring the gateway's CPU ("gateway CPU %", "CPU %/call")`,
+    'without the capture, whose kernel tap runs inside the gateway\'s send calls and is charged to it ("CPU % in window").',
+    'Pass: ≥ 99 % of 50 pps and kernel p99 ≤ 2 ms',
+    '(user-space p99 when there is no capture).',
+    ...(r.captureNote === undefined ? [] : ['', `*${r.captureNote}.*`]),
+    '',
+    spacingTable(r.steps),
+    ...(ticks === '' ? [] : [
+      '',
+      'Per tick, from the kernel trace (one media clock sends every call in one pass per tick, so the trace is one',
+      'burst per tick): tick-to-tick jitter of the first packet of each burst, its lateness against the best-fit 20 ms',
+      'grid (0 = the earliest burst), the send pass from first to last packet of a burst, and how much a call\'s',
+      'offset inside its burst changes from one tick to the next. Per-call spacing ≈ tick jitter + position change.',
+      '',
+      ticks,
+    ]),
+    '',
+    best === undefined
+      ? `No run of steps passed from the smallest${largest === undefined ? '' : `; the largest passing step had ${largest.calls} calls`}.`
+      : `**Max N passing: ${best.calls} calls** (${best.cpuPerCallPct.toFixed(3)} % of a core per call).`,
+    '',
+  ].join('\n');
+}
+
+/** Replaces (or appends) the "## Media" section of a markdown file. */
+export function writeMediaSection(file: string, text: string): void {
+  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const start = doc.indexOf('## Media');
+  if (start < 0) {
+    writeFileSync(file, `${doc.trimEnd()}\n\n${text}`);
+    return;
+  }
+  const next = doc.indexOf('\n## ', start + 3);
+  writeFileSync(file, `${doc.slice(0, start)}${text}${next < 0 ? '' : `\n${doc.slice(next + 1)}`}`);
+}
