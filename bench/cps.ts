@@ -8,10 +8,12 @@
  * gateway is idle) until a step has a failed call; then a run at half the highest clean
  * rate, on a fresh gateway, gives the INVITE-to-200 latency (SIPp `-trace_rtt`).
  * `--profile` adds a run with a CPU profile (inspector, startup excluded) at the highest
- * clean rate and lists the top self-time functions. `--write` puts the markdown into docs/benchmarks.md (its own
+ * clean rate and lists the top self-time functions; `--profile-rate N` profiles one step at N cps
+ * and skips the ramp (to compare changes by CPU per call), `--profile-out FILE` keeps the
+ * `.cpuprofile`. `--write` puts the markdown into docs/benchmarks.md (its own
  * "## Calls per second" section only). Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--warmup 100x5] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -33,6 +35,9 @@ const { values: opts } = parseArgs({
     'wait-ms': { type: 'string', default: '100' },
     profile: { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
+    'profile-out': { type: 'string' },
+    'profile-rate': { type: 'string' },
+    warmup: { type: 'string', default: '100x5' },
   },
 });
 const RATES = opts.rates.split(',').map(Number);
@@ -49,6 +54,8 @@ interface Step {
   sippExit: number | null;
   /** Gateway CPU time over wall time, % of one core. */
   cpuPct: number;
+  /** Gateway CPU time per offered call, µs (hardly depends on what else runs on the machine). */
+  cpuUsPerCall: number;
   /** Core 0 busy with other processes during the step (a shared machine), % of the core. */
   othersPct: number;
   /** Gateway event-loop delay during the step, p99 and max, ms. */
@@ -130,13 +137,15 @@ async function step(g: GatewayProc, rate: number, seconds = STEP_SEC): Promise<S
   const sippExit = await new Promise<number | null>((resolve) => child.on('close', resolve));
   const wallMs = performance.now() - t0;
   const after = await gatewayStats(g);
+  const cpuMs = after.cpuMs - before.cpuMs;
   const busyPct = core0Busy(core0, cpuTicks(0));
   const stats = readStat(statFile);
   const rtts = readRtts(dir).sort((a, b) => a - b);
   rmSync(dir, { recursive: true, force: true });
   return {
-    rate, calls: rate * seconds, ...stats, sippExit, cpuPct: Math.round(((after.cpuMs - before.cpuMs) / wallMs) * 100),
-    othersPct: Math.max(0, busyPct - Math.round(((after.cpuMs - before.cpuMs) / wallMs) * 100)),
+    rate, calls: rate * seconds, ...stats, sippExit, cpuPct: Math.round((cpuMs / wallMs) * 100),
+    cpuUsPerCall: Math.round((cpuMs * 1000) / (rate * seconds)),
+    othersPct: Math.max(0, busyPct - Math.round((cpuMs / wallMs) * 100)),
     loopP99Ms: after.loopP99Ms, loopMaxMs: after.loopMaxMs,
     p50Ms: pct(rtts, 0.5), p99Ms: pct(rtts, 0.99), maxMs: rtts[rtts.length - 1] ?? NaN,
   };
@@ -187,7 +196,7 @@ function clean(s: Step): boolean {
 }
 
 function row(s: Step): string {
-  return `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.cpuPct} % | ${s.othersPct} % | ${s.loopP99Ms.toFixed(0)} / ${s.loopMaxMs.toFixed(0)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.maxMs.toFixed(1)} |`;
+  return `| ${s.rate} | ${s.calls} | ${s.successful} | ${s.failed} | ${s.cpuPct} % | ${s.cpuUsPerCall} | ${s.othersPct} % | ${s.loopP99Ms.toFixed(0)} / ${s.loopMaxMs.toFixed(0)} | ${s.p50Ms.toFixed(1)} | ${s.p99Ms.toFixed(1)} | ${s.maxMs.toFixed(1)} |`;
 }
 
 async function sleep(ms: number): Promise<void> {
@@ -202,10 +211,15 @@ async function waitIdle(g: GatewayProc, maxMs = 40_000): Promise<void> {
   }
 }
 
-/** A fresh gateway, warmed up (modules loaded, code optimised) by a short unreported step. */
+/**
+ * A fresh gateway, warmed up (modules loaded, code optimised) by a short unreported step:
+ * `--warmup RATExSEC` (default 100x5: without enough calls V8 still compiles during the
+ * measured steps, about a tenth of the CPU).
+ */
 async function freshGateway(dir: string): Promise<GatewayProc> {
   const g = await startGatewayProc(dir);
-  await step(g, 50, 3);
+  const [rate = 100, sec = 5] = opts.warmup.split('x').map(Number);
+  await step(g, rate, sec);
   await sleep(1000);
   return g;
 }
@@ -244,6 +258,7 @@ async function profileRun(rate: number): Promise<ProfileRun> {
     await stopGatewayProc(g);
   }
   const profile = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CpuProfile) : { nodes: [] };
+  if (opts['profile-out'] !== undefined && existsSync(file)) writeFileSync(opts['profile-out'], readFileSync(file));
   rmSync(dir, { recursive: true, force: true });
   return { step: s, functions: summarizeProfile(profile, 15), areas: summarizeAreas(profile, 12) };
 }
@@ -268,7 +283,7 @@ function markdown(steps: Step[], half: Step | undefined, profile: ProfileRun): s
     `- Highest clean rate: **${best?.rate ?? 0} cps**${best === undefined ? '' : ` (gateway at ${best.cpuPct} % of core 0, other processes at ${best.othersPct} %)`}`,
   ];
   if (half !== undefined) out.push(`- At half that rate (${half.rate} cps): INVITE→200 p50 ${half.p50Ms.toFixed(1)} ms, **p99 ${half.p99Ms.toFixed(1)} ms**, max ${half.maxMs.toFixed(1)} ms${clean(half) ? '' : ' (not clean!)'}`);
-  out.push('', '| offered cps | calls | successful | failed | gateway CPU | core 0 used by others | event-loop delay p99 / max ms | INVITE→200 p50 ms | p99 ms | max ms |', '|---|---|---|---|---|---|---|---|---|---|');
+  out.push('', '| offered cps | calls | successful | failed | gateway CPU | CPU µs/call | core 0 used by others | event-loop delay p99 / max ms | INVITE→200 p50 ms | p99 ms | max ms |', '|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of steps) out.push(row(s));
   if (half !== undefined) out.push(row(half).replace(/^\| (\d+)/, '| $1 (half rate)'));
   if (profile.step !== undefined) out.push(row(profile.step).replace(/^\| (\d+)/, '| $1 (profiled run)'));
@@ -279,35 +294,52 @@ function markdown(steps: Step[], half: Step | undefined, profile: ProfileRun): s
     out.push('', '| self % | function | where |', '|---|---|---|');
     for (const p of profile.functions) out.push(`| ${p.selfPct.toFixed(1)} | ${p.name} | ${p.where} |`);
   }
-  // CPU per call from the least disturbed measurement: the profiled run when there is one.
-  out.push('', ...notes(profile.step ?? best, profile.areas));
+  // CPU per call from the highest clean step: the profiler itself costs a third more CPU.
+  out.push('', ...notes(best ?? profile.step, profile.areas));
   return `${out.join('\n')}\n`;
 }
 
 /** What the figures mean, with the profile's shares where they are measured. */
 function notes(ref: Step | undefined, areas: ProfileLine[]): string[] {
   const share = (...names: string[]): string => `${areas.filter((a) => names.includes(a.name)).reduce((n, a) => n + a.selfPct, 0).toFixed(0)} %`;
-  const perCallMs = ref === undefined || ref.rate === 0 ? NaN : (ref.cpuPct / 100) * (1000 / ref.rate);
+  const perCallUs = ref === undefined || ref.rate === 0 ? NaN : ref.cpuUsPerCall;
   return [
     'Reading the figures:',
-    `- About ${perCallMs.toFixed(1)} ms of gateway CPU per call, so one core stays an order of magnitude below the 4,000 cps`,
-    '  target. The latency tail is SIP retransmission: SIPp resends an unanswered INVITE after 500 ms, so a p99',
-    '  near 500 ms or above means INVITEs waited behind a busy event loop (stretches of 50-100 ms: a group-commit',
-    '  batch, GC) or were dropped from a full socket buffer.',
-    '- The machine is shared (other engineers\' tests run on the same two cores), so runs vary: the highest clean',
-    '  rate measured between 300 and 500 cps across runs of this script.',
+    `- About ${Math.round(perCallUs)} µs of gateway CPU per call ("CPU µs/call": process CPU time of the step over its calls;`,
+    '  it barely depends on what else runs on the machine, unlike the clean rate), where 4,000 cps on one core',
+    '  needs 250 µs. It falls as the rate rises: transactions, fsyncs and timers are shared by more calls.',
+    '- The latency tail is SIP retransmission: SIPp resends an unanswered INVITE after 500 ms, so a p99 near 500 ms',
+    '  or above means INVITEs waited behind a busy event loop or were dropped from a full socket buffer. The',
+    '  WAL fsync no longer blocks the loop (it runs on the libuv thread pool); what still does: scavenges',
+    '  (about 10 ms each, several a second) and the media clock\'s blocking wait of up to 3 ms before each tick.',
+    '- The machine is shared (other engineers\' tests run on the same two cores), so clean rates vary from run to',
+    '  run by a few hundred cps; compare runs by CPU µs per call, with "core 0 used by others" near 0. The warm-up',
+    '  (`--warmup`, default 100 cps for 5 s) keeps most of V8\'s compilation out of the measured steps.',
     '- SIPp sends no RTP; the gateway\'s RTP towards SIPp ends in its unread media socket. A real caller\'s inbound',
     '  RTP (jitter buffer, 50 packets/s per call) would cost more.',
+    '- The V8 profile sees the JavaScript thread only. `perf record` of the whole process at 400 cps adds what it',
+    '  misses: V8\'s GC threads (about 12 % of the CPU, 3-4 % more on the main thread) and the fsync thread (about 4 %).',
+    '',
+    'Per call now: one UDP socket pair from a pool (no bind/close), one SDP parse (sdp-transform) and a directly',
+    'written answer, one pino child logger, two SQLite writes (the handoff record, durable before the BYE, and',
+    'the CDR, written once at the end of a short call), about 11 datagrams sent (100/180/200, BYE, RTP every',
+    '20 ms, the RTCP BYE). After the call only the slimmed INVITE transaction (about 2 KB, until Timer L at',
+    '32 s) and the BYE transaction (until Timer K at 5 s) stay in memory.',
     '',
     'Top costs (profile above) and what would cut them:',
-    `1. The store, ${share('src/store', 'better-sqlite3')} of the samples: six SQLite writes per call (the CDR insert, four CDR updates,`,
-    '   the handoff record). `CdrWriter` (src/call/cdr.ts) chains a call\'s writes, so each lands in its own',
-    '   group-commit transaction. Coalescing queued CDR patches (or writing the CDR once, at the end) would',
-    '   leave two or three writes per call; the handoff record must stay its own durable write before the BYE.',
-    `2. UDP sends, ${share('node:dgram')}: RTP every 20 ms per live call (silence while the agent says nothing) plus SIP.`,
-    '   Per-call RTP socket bind/close shows too (`bind`, `close`).',
-    `3. The SIP and SDP layers, ${share('src/sip', 'src/transaction', 'src/dialog', 'src/sdp', 'sdp-transform')}: parsing, serializing, the SDP answer (sdp-transform).`,
-    `4. The call and media layers, ${share('src/call', 'src/media')}: per-call objects (jitter buffer, two pino child loggers per call).`,
+    '1. Garbage collection, about 15 % of the process CPU: about 145 KB allocated per call (SIP messages, the',
+    '   RTP session with its 16 KB jitter buffer, promises, timers), scavenged every 100-300 ms. A jitter buffer',
+    '   made on the first inbound packet, pooled RTP session buffers and fewer promise steps per call would cut it.',
+    `2. The store, ${share('src/store', 'better-sqlite3')} of the samples (plus the fsync thread): about 0.1 ms of CPU per SQLite`,
+    '   write (statement, WAL frames of every page a transaction touched, COMMIT); random UUID keys dirty a',
+    '   different index page for every write. Time-ordered ids and fewer CDR indexes would cut the pages.',
+    `3. UDP sends, ${share('node:dgram')} plus the kernel (sendmsg and loopback delivery, about 8 %): RTP every 20 ms per`,
+    '   live call (silence while the agent says nothing) plus SIP, one syscall per datagram. A pre-encoded',
+    '   silence payload would save the G.711 encode of each silent frame; batching (sendmmsg) is not in Node.',
+    `4. The SIP and SDP layers, ${share('src/sip', 'src/transaction', 'src/dialog', 'src/sdp', 'sdp-transform')}: parsing and building messages,`,
+    '   the offer parse (sdp-transform).',
+    `5. The call and media layers, ${share('src/call', 'src/media')}: the steps of a call (async functions, AbortController,`,
+    '   state machine, a dozen timers) and the RTP session objects.',
   ];
 }
 
@@ -341,6 +373,11 @@ async function withGateway<T>(fn: (g: GatewayProc) => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<void> {
+  if (opts['profile-rate'] !== undefined) {
+    const profile = await profileRun(Number(opts['profile-rate']));
+    process.stdout.write(markdown([], undefined, profile));
+    return;
+  }
   const steps = await withGateway(rampUp);
   const best = steps.filter(clean).pop();
   // A fresh gateway: the failed step's backlog (BYE retransmissions) must not weigh on it.

@@ -8,7 +8,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Agent, Outcome } from '../agents/index.ts';
 import type { Dialog, EndReason, IncomingInvite } from '../dialog/index.ts';
-import { callLogger, errorFor, type CallOutcome, type Logger } from '../obs/index.ts';
+import { callLogger, errorFor, type CallLogContext, type CallOutcome, type Logger } from '../obs/index.ts';
 import type { Release, RouteResult, Trunk } from '../routing/index.ts';
 import type { CallRecord } from '../store/index.ts';
 import type { ServerTransaction, TimerHandle } from '../transaction/index.ts';
@@ -44,7 +44,9 @@ export class Call {
   readonly #timers: TimerHandle[] = [];
   readonly #sdpSessionId = String(randomInt(1, 2 ** 47));
   readonly #cdr: CdrWriter;
-  #log: Logger;
+  /** What the call's logger binds; the logger itself is made on first use (one pino child per call). */
+  #logContext: CallLogContext;
+  #logger: Logger | undefined;
   #route: RouteResult | undefined;
   #releaseSlot: Release | undefined;
   #media: MediaLeg | undefined;
@@ -62,10 +64,15 @@ export class Call {
     readonly trunk: Trunk,
     private readonly deps: CallDeps,
   ) {
-    this.#log = callLogger(deps.logger, { callId: invite.request.callId, conversationId: this.conversationId });
-    this.#cdr = new CdrWriter(deps.store, this.#log);
+    this.#logContext = { callId: invite.request.callId, conversationId: this.conversationId };
+    this.#cdr = new CdrWriter(deps.store, () => this.#log, { clock: deps.clock });
     // RFC 3261 §9.2: the stack already answered 487; wake a ringing call so it ends.
     invite.onCancel = () => this.#wake?.();
+  }
+
+  /** The call's child logger, made on first use from the bindings known by then. */
+  get #log(): Logger {
+    return (this.#logger ??= callLogger(this.deps.logger, this.#logContext));
   }
 
   /** The current state. */
@@ -99,7 +106,7 @@ export class Call {
     } finally {
       this.#cleanup();
       await this.#recorded;
-      await this.#cdr.flushed();
+      await this.#cdr.flush();
     }
   }
 
@@ -142,9 +149,10 @@ export class Call {
     }
     if (this.#stoppedBeforeAnswer()) return false;
     const { agent, tenant } = route;
-    this.#log = callLogger(this.deps.logger, {
+    this.#logContext = {
       callId: req.callId, sharedId: route.sharedId, tenant: tenant.slug, agent: agent.slug, conversationId: this.conversationId,
-    });
+    };
+    this.#logger = undefined;
     const release = this.deps.limiter.tryAcquire(agent.id, agent.maxConcurrentCalls);
     if (!release) return this.#reject(errorFor('agent_busy', { agent: agent.slug, limit: agent.maxConcurrentCalls }));
     this.#releaseSlot = release;

@@ -4,6 +4,7 @@
  */
 import type { IncomingInvite } from '../dialog/index.ts';
 import { PromptCache } from '../media/prompts.ts';
+import { RtpSocketPool } from '../media/rtp-socket-pool.ts';
 import { errorFor } from '../obs/index.ts';
 import type { ServerTransaction } from '../transaction/index.ts';
 import type { Inbound } from '../transport/index.ts';
@@ -34,14 +35,20 @@ export class CallManager {
   readonly #calls = new Map<string, Call>();
   readonly #idle = new Set<() => void>();
   #draining = false;
+  /** The RTP socket pool made here (when `deps` had none). */
+  readonly #ownPool: RtpSocketPool | undefined;
   private readonly deps: CallDeps;
 
-  /** @param deps shared by every call; without `prompts`, one prompt cache is made for them all */
+  /**
+   * @param deps shared by every call; without `prompts`, one prompt cache is made for them
+   *   all, and without `rtpSockets` one RTP socket pool on `ports` (closed by `hangupAll`)
+   */
   constructor(
     deps: CallDeps,
     private readonly options: CallManagerOptions,
   ) {
-    this.deps = deps.prompts === undefined ? { ...deps, prompts: new PromptCache() } : deps;
+    this.#ownPool = deps.rtpSockets === undefined ? new RtpSocketPool({ ports: deps.ports, localAddress: deps.rtpBindAddress }) : undefined;
+    this.deps = { ...deps, prompts: deps.prompts ?? new PromptCache(), rtpSockets: deps.rtpSockets ?? this.#ownPool };
   }
 
   /** Number of live calls (ringing or answered). */
@@ -133,11 +140,15 @@ export class CallManager {
     return true;
   }
 
-  /** Ends every live call (`ended_by: system`) and waits until they are gone. */
+  /**
+   * Ends every live call (`ended_by: system`) and waits until they are gone; then closes the
+   * idle RTP sockets (no call starts any more).
+   */
   async hangupAll(): Promise<void> {
     this.#draining = true;
     for (const call of this.#calls.values()) call.hangup('system');
     await this.#whenIdle();
+    this.#ownPool?.close();
   }
 
   #whenIdle(): Promise<void> {

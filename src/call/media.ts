@@ -7,7 +7,8 @@
  */
 import type { PortSource } from '../media/ports.ts';
 import { RtpSession } from '../media/rtp-session.ts';
-import type { RtpEndpoint } from '../media/rtp-session-types.ts';
+import type { RtpEndpoint, RtpSessionOptions } from '../media/rtp-session-types.ts';
+import type { RtpSocketLease, RtpSocketPool } from '../media/rtp-socket-pool.ts';
 import { answerOffer, SdpError, type NegotiatedMedia } from '../sdp/index.ts';
 import type { CallDeps } from './types.ts';
 
@@ -47,6 +48,7 @@ export async function openCallMedia(offer: string, deps: CallDeps, sessionId: st
     // An offer-less INVITE (offer in our 200, answer in the ACK) is not supported yet.
     throw new SdpError('sdp_no_audio', 'INVITE without an SDP offer');
   }
+  if (deps.rtpSockets !== undefined) return openPooled(offer, deps, deps.rtpSockets, sessionId);
   const port = deps.ports.allocate();
   let first;
   try {
@@ -57,20 +59,40 @@ export async function openCallMedia(offer: string, deps: CallDeps, sessionId: st
     throw err;
   }
   const { media } = first;
+  const rtp = await RtpSession.open(sessionOptions(deps, media, { ports: reserved(port, deps.ports) }));
+  rtp.setSending(sends(media));
+  // The bind may have moved to another port (the reserved one was taken by another process).
+  const answer = rtp.port === port ? first.answer : answerOffer(offer, { address: deps.rtpAdvertisedAddress, port: rtp.port, sessionId }).answer;
+  return { rtp, answer, media, version: 1, sdpRemote: remoteOf(media) };
+}
+
+/** The RTP session's options for the negotiated media; `ports` or pooled `sockets` in `where`. */
+function sessionOptions(deps: CallDeps, media: NegotiatedMedia, where: { ports?: PortSource; sockets?: RtpSocketLease }): RtpSessionOptions {
   const remote = remoteOf(media);
-  const rtp = await RtpSession.open({
+  return {
     clock: deps.mediaClock,
-    ports: reserved(port, deps.ports),
+    ports: where.ports ?? deps.ports,
+    ...(where.sockets === undefined ? {} : { sockets: where.sockets }),
     localAddress: deps.rtpBindAddress,
     codec: { name: media.codec.name, pt: media.codec.pt },
     rtcpMux: media.rtcpMux,
     ...(remote === undefined ? {} : { remote }),
     ...(media.telephoneEventPt === undefined ? {} : { telephoneEventPt: media.telephoneEventPt }),
-  });
-  rtp.setSending(sends(media));
-  // The bind may have moved to another port (the reserved one was taken by another process).
-  const answer = rtp.port === port ? first.answer : answerOffer(offer, { address: deps.rtpAdvertisedAddress, port: rtp.port, sessionId }).answer;
-  return { rtp, answer, media, version: 1, sdpRemote: remote };
+  };
+}
+
+/** {@link openCallMedia} on a pair of pooled sockets: no bind, the port is known before the answer. */
+async function openPooled(offer: string, deps: CallDeps, pool: RtpSocketPool, sessionId: string): Promise<CallMedia> {
+  const lease = await pool.acquire();
+  try {
+    const { answer, media } = answerOffer(offer, { address: deps.rtpAdvertisedAddress, port: lease.port, sessionId });
+    const rtp = await RtpSession.open(sessionOptions(deps, media, { sockets: lease }));
+    rtp.setSending(sends(media));
+    return { rtp, answer, media, version: 1, sdpRemote: remoteOf(media) };
+  } catch (err) {
+    lease.release();
+    throw err;
+  }
 }
 
 /** True for the hold addresses of RFC 3264 §8.4 (`0.0.0.0`, and `::` by analogy). */

@@ -7,6 +7,7 @@ import type { AgentFactory } from '../agents/index.ts';
 import type { MediaClock } from '../media/clock.ts';
 import type { PortSource } from '../media/ports.ts';
 import type { PromptCache } from '../media/prompts.ts';
+import type { RtpSocketPool } from '../media/rtp-socket-pool.ts';
 import type { Logger, Metrics } from '../obs/index.ts';
 import type { ConcurrencyLimiter, Router } from '../routing/index.ts';
 import type { Store } from '../store/index.ts';
@@ -61,6 +62,12 @@ export interface CallDeps {
   limiter: ConcurrencyLimiter;
   /** RTP ports (a `PortAllocator` from the configured range). */
   ports: PortSource;
+  /**
+   * Bound RTP socket pairs reused across calls, on ports from `ports`. Default: one pool
+   * per `CallManager`, closed once it has hung up every call; without one (a call built
+   * by hand, in tests) each call binds and closes its own sockets.
+   */
+  rtpSockets?: RtpSocketPool;
   /** The shared 20 ms media clock. */
   mediaClock: MediaClock;
   /** Address RTP sockets bind to. */

@@ -32,6 +32,7 @@ export function awaitAck(dialog: Dialog, tx: ServerTransaction, res: SipResponse
   if (!tx.reliable) schedule();
   const giveUp = host.clock.setTimer(64 * t1, () => {
     retransmit?.cancel();
+    tx.release();
     dialog.stopAckWait = undefined;
     if (onTimeout) return host.safe(onTimeout);
     const owner = dialog.handlers.onAckTimeout;
@@ -41,5 +42,8 @@ export function awaitAck(dialog: Dialog, tx: ServerTransaction, res: SipResponse
   dialog.stopAckWait = () => {
     retransmit?.cancel();
     giveUp.cancel();
+    // No more 2xx retransmissions: the transaction (alive 64*T1 to absorb retransmitted
+    // INVITEs) lets go of the request and the 200.
+    tx.release();
   };
 }

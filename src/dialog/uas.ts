@@ -31,20 +31,18 @@ export class IncomingInvite {
   dialog: Dialog | undefined;
   /** Called when the caller CANCELs before our final response (487 already sent). */
   onCancel: (() => void) | undefined;
+  /** The INVITE (kept here: the transaction lets go of it once our 2xx is acknowledged). */
+  readonly request: SipRequest;
 
   constructor(
     readonly host: DialogHost,
     readonly tx: ServerTransaction,
   ) {
+    this.request = tx.request;
     tx.onCancel = () => {
       this.state = 'cancelled';
       this.host.safe(() => this.onCancel?.());
     };
-  }
-
-  /** The INVITE. */
-  get request(): SipRequest {
-    return this.tx.request;
   }
 
   /** Sends a provisional response (default 180 Ringing) with our To tag. */

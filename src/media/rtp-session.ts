@@ -8,7 +8,8 @@
  *   silent (`relatchAfterMs`), so a third party cannot hijack the stream.
  * - Each tick: one received frame is decoded and emitted as `audio`; one frame from the
  *   playback queue (or a DTMF packet) is encoded and sent; RTCP SR/RR about every 5 s.
- * - `close()` is idempotent: leaves the clock, says BYE, closes sockets, returns the port.
+ * - `close()` is idempotent: leaves the clock, says BYE, closes sockets and returns the port
+ *   (or hands pooled sockets back to their `RtpSocketPool`).
  */
 import { randomInt } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
@@ -16,7 +17,6 @@ import { isIPv6 } from 'node:net';
 import type { DtmfDigitOptions } from './dtmf-sender.ts';
 import { DEFAULT_TELEPHONE_EVENT_PT } from './dtmf.ts';
 import { TypedEmitter } from './emitter.ts';
-import { MediaError } from './errors.ts';
 import type { AudioSource } from './playback.ts';
 import { RtcpReporter } from './rtcp-reporter.ts';
 import { parseRtcp } from './rtcp.ts';
@@ -24,7 +24,8 @@ import { isRtcpPacket } from './rtp.ts';
 import { RtpInbound } from './rtp-inbound.ts';
 import { FRAME_SAMPLES, RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
-import { bindUdp, isAddressInUse, peerAddressFor } from './udp.ts';
+import { bindRtpSockets, leasedHold, ownedHold, type SocketHold } from './rtp-sockets.ts';
+import { peerAddressFor } from './udp.ts';
 
 interface Target {
   address: string;
@@ -59,21 +60,27 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private ignored = 0;
   private latchCount = 0;
   private dtmfIn = 0;
+  private readonly rtpSocket: Socket;
+  private readonly rtcpSocket: Socket | undefined;
+  private readonly openedAt: number;
   private readonly onSent = (error: Error | null): void => {
     if (error !== null) this.emit('error', error);
+  };
+  private readonly onSocketError = (error: Error): void => {
+    this.emit('error', error);
   };
 
   private constructor(
     options: RtpSessionOptions,
-    private readonly allocatedPort: number,
-    private readonly rtpSocket: Socket,
-    private readonly rtcpSocket: Socket | undefined,
+    private readonly hold: SocketHold,
   ) {
     super();
     this.options = options;
-    this.port = rtpSocket.address().port;
-    this.mux = rtcpSocket === undefined;
-    this.rtcpPort = rtcpSocket === undefined ? this.port : rtcpSocket.address().port;
+    this.rtpSocket = hold.rtp;
+    this.rtcpSocket = hold.rtcp;
+    this.port = hold.port;
+    this.mux = hold.rtcp === undefined;
+    this.rtcpPort = hold.rtcpPort;
     this.socketType = isIPv6(options.localAddress) ? 'udp6' : 'udp4';
     this.now = options.now ?? (() => options.clock.now());
     this.wallClock = options.wallClock ?? (() => Date.now());
@@ -100,39 +107,25 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     });
     if (options.rtcp !== false) this.reporter = new RtcpReporter(ssrc, options.cname ?? `agentline-${ssrc.toString(16)}`);
     this.setRemote(options.remote);
-    rtpSocket.on('message', this.onRtp);
-    rtpSocket.on('error', (e) => this.emit('error', e));
-    rtcpSocket?.on('message', this.onRtcp);
-    rtcpSocket?.on('error', (e) => this.emit('error', e));
+    this.openedAt = this.now();
+    this.rtpSocket.on('message', this.onRtp);
+    this.rtpSocket.on('error', this.onSocketError);
+    this.rtcpSocket?.on('message', this.onRtcp);
+    this.rtcpSocket?.on('error', this.onSocketError);
     options.clock.add(this.onTick);
   }
 
   /**
-   * Allocates a port, binds the socket(s) and joins the media clock.
+   * Takes the pooled `sockets`, or allocates a port and binds the socket(s); joins the media clock.
    * @throws MediaError `media_ports_exhausted` when the range is full, `media_bind_failed`
    *   when binding fails (other than a taken port, which moves on to the next port)
    */
   static async open(options: RtpSessionOptions): Promise<RtpSession> {
-    const attempts = Math.max(1, options.bindAttempts ?? 5);
+    const mux = options.rtcpMux === true;
+    if (options.sockets !== undefined) return new RtpSession(options, leasedHold(options.sockets, mux));
     const recvBufferSize = options.recvBufferSize ?? 1 << 20;
-    let lastError: unknown;
-    for (let i = 0; i < attempts; i++) {
-      const port = options.ports.allocate();
-      let rtp: Socket | undefined;
-      try {
-        rtp = await bindUdp(options.localAddress, port, recvBufferSize);
-        // Port 0 (ephemeral) lets the OS pick RTCP's port as well.
-        const rtcpPort = port === 0 ? 0 : port + 1;
-        const rtcp = options.rtcpMux === true ? undefined : await bindUdp(options.localAddress, rtcpPort, 1 << 16);
-        return new RtpSession(options, port, rtp, rtcp);
-      } catch (error) {
-        rtp?.close();
-        options.ports.release(port);
-        lastError = error;
-        if (!isAddressInUse(error)) break;
-      }
-    }
-    throw new MediaError('media_bind_failed', `cannot bind RTP socket [address:${options.localAddress}]`, { cause: lastError });
+    const b = await bindRtpSockets(options.ports, options.localAddress, recvBufferSize, options.bindAttempts ?? 5, !mux);
+    return new RtpSession(options, ownedHold(b.port, b.rtp, b.rtcp, options.ports));
   }
 
   /** Our SSRC. */
@@ -234,7 +227,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       octetsReceived: this.inbound.octets,
       packetsIgnored: this.ignored,
       lost: Math.max(0, this.inbound.reception.lost),
-      concealed: j.lost,
+      concealed: j.concealed,
       late: j.late,
       duplicate: j.duplicate,
       reordered: j.reordered,
@@ -256,9 +249,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.options.clock.remove(this.onTick);
     this.outbound.playback.clear();
     const release = (): void => {
-      this.rtpSocket.close();
-      this.rtcpSocket?.close();
-      this.options.ports.release(this.allocatedPort);
+      this.rtpSocket.off('message', this.onRtp);
+      this.rtpSocket.off('error', this.onSocketError);
+      this.rtcpSocket?.off('message', this.onRtcp);
+      this.rtcpSocket?.off('error', this.onSocketError);
+      this.hold.release(this.rtpTarget);
     };
     // The BYE must leave before the socket closes: close in its send callback.
     if (this.reporter !== undefined && this.rtcpTarget !== undefined) this.sendRtcpPacket(this.reporter.writeGoodbye(this.rtcpBuf), release);
@@ -308,6 +303,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.lastFromPeerMs = now;
       return true;
     }
+    if (!fromTarget && this.fromStalePeer(rinfo, now)) return false;
     if (this.isLatched && this.inbound.header.ssrc !== this.inbound.remoteSsrc && now - this.lastFromPeerMs < this.relatchAfterMs) {
       return false;
     }
@@ -319,6 +315,15 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     else if (!this.rtcpLatched) this.rtcpTarget = { address: rinfo.address, port: this.rtcpTarget?.port ?? rinfo.port + 1 };
     this.emit('latched', { address: rinfo.address, port: rinfo.port });
     return true;
+  }
+
+  /**
+   * Pooled sockets: a straggler from the previous call's peer (within `relatchAfterMs` of
+   * the start) is dropped rather than latched to, unless the new peer names that address.
+   */
+  private fromStalePeer(rinfo: RemoteInfo, now: number): boolean {
+    const stale = this.hold.stalePeer;
+    return stale !== undefined && rinfo.port === stale.port && rinfo.address === stale.address && now - this.openedAt < this.relatchAfterMs;
   }
 
   private readonly onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {

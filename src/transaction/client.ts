@@ -94,6 +94,8 @@ export class ClientTransaction {
   /** The endpoint the request actually went to (after any UDP→TCP switch). */
   sentTo: Endpoint;
   private resolveFinal!: (res: SipResponse) => void;
+  /** True once `final` has settled. */
+  private settled = false;
   private readonly table: Table;
   readonly isInvite: boolean;
 
@@ -144,7 +146,10 @@ export class ClientTransaction {
 
   /** Hands a response to the TU and settles `final` on the first final one. */
   deliver(res: SipResponse, inbound: Inbound | undefined): void {
-    if (res.status >= 200) this.resolveFinal(res);
+    if (res.status >= 200) {
+      this.settled = true;
+      this.resolveFinal(res);
+    }
     try {
       this.handlers.onResponse?.(res, inbound);
     } catch (err) {
@@ -187,6 +192,17 @@ export class ClientTransaction {
     const res = new SipResponse(status, REASONS[status] ?? '');
     copyIdentity(this.request, res);
     return res;
+  }
+
+  /**
+   * Ends the transaction because its layer closes (or is closed). One still waiting for its
+   * final response gets a synthesized 503, as for a transport failure (RFC 3261 §8.1.3.1):
+   * the layer's transport is going away, and `final` must settle for the TU to move on.
+   */
+  abort(): void {
+    if (this.state === 'terminated') return;
+    if (!this.settled) this.deliver(this.synthesize(503), undefined);
+    this.terminate();
   }
 
   /** Ends the transaction at once. */

@@ -16,13 +16,22 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
 
+/** A Node timer as a {@link TimerHandle}: one small object, no closure per timer (a call sets a dozen). */
+class NodeTimer implements TimerHandle {
+  constructor(private readonly timeout: NodeJS.Timeout) {}
+
+  cancel(): void {
+    clearTimeout(this.timeout);
+  }
+}
+
 /** The real clock: `performance.now()` and unref'd Node timers (they never hold the process). */
 export const systemClock: Clock = {
   now: () => performance.now(),
   setTimer(ms, fn) {
     const t = setTimeout(fn, ms);
     t.unref();
-    return { cancel: () => clearTimeout(t) };
+    return new NodeTimer(t);
   },
 };
 

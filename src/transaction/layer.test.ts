@@ -248,4 +248,21 @@ describe('close()', () => {
     h.transport.inject(request('OPTIONS'));
     assert.equal(h.requests.length, 1);
   });
+  it('settles the final of a pending client transaction with a 503, once, also for requests after close', async () => {
+    const h = harness();
+    const seen: number[] = [];
+    const pendingInvite = h.layer.request(invite({ branch: newBranch() }), h.transport.remote, { onResponse: (r) => { seen.push(r.status); } });
+    const pendingOptions = h.layer.request(options({ branch: newBranch() }), h.transport.remote);
+    const answered = h.layer.request(options({ branch: newBranch() }), h.transport.remote);
+    h.transport.inject(responseTo(answered.request, 200));
+    h.layer.close();
+    assert.equal((await pendingInvite.final).status, 503);
+    assert.equal((await pendingOptions.final).status, 503);
+    assert.equal((await answered.final).status, 200, 'a settled final stays as it was');
+    assert.deepEqual(seen, [503], 'the TU hears it once');
+    assert.equal(pendingInvite.state, 'terminated');
+    const late = h.layer.request(options({ branch: newBranch() }), h.transport.remote);
+    assert.equal((await late.final).status, 503);
+    assert.equal(h.clock.scheduled, 0);
+  });
 });

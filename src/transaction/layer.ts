@@ -67,6 +67,11 @@ export class TransactionLayer {
     if (!branch) throw new Error('request has no Via branch');
     const key = clientKey(branch, req.method);
     const tx = new ClientTransaction(key, req, target, this.ctx, handlers);
+    if (this.closed) {
+      // Nothing is sent any more: a final response now, so that no caller waits forever.
+      if (req.method !== 'ACK') tx.abort();
+      return tx;
+    }
     if (req.method !== 'ACK') {
       this.clients.set(key, tx);
       this.stats.clientActive = this.clients.size;
@@ -83,11 +88,14 @@ export class TransactionLayer {
     return this.servers.get(serverKey(req, 'INVITE'));
   }
 
-  /** Ends every transaction and stops handling messages. */
+  /**
+   * Ends every transaction and stops handling messages. A client transaction still waiting
+   * settles its `final` with a synthesized 503 (see `ClientTransaction.abort`).
+   */
   close(): void {
     this.closed = true;
     for (const tx of [...this.servers.values()]) tx.terminate();
-    for (const tx of [...this.clients.values()]) tx.terminate();
+    for (const tx of [...this.clients.values()]) tx.abort();
   }
 
   private dispatch(inbound: Inbound): void {
@@ -147,8 +155,9 @@ export class TransactionLayer {
     }
     cancelTx.reply(200, { toTag: invite.localTag });
     if (invite.finalSent) return;
+    const onCancel = invite.onCancel; // the 487 (a final response) clears it
     invite.reply(487, { toTag: invite.localTag });
-    if (invite.onCancel) invite.safe(invite.onCancel);
+    if (onCancel) invite.safe(onCancel);
   }
 
   private onResponse(res: SipResponse, inbound: Inbound): void {

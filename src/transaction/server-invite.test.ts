@@ -1,7 +1,7 @@
 /** The INVITE server transaction (RFC 3261 §17.2.1, RFC 6026 §7.1), driven by a ManualClock. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ackFor, harness, invite, newBranch, type Harness } from '../../test/support/fake-transport.ts';
+import { ackFor, cancelFor, harness, invite, newBranch, type Harness } from '../../test/support/fake-transport.ts';
 import type { SipResponse } from '../sip/index.ts';
 import type { ServerTransaction } from './server.ts';
 import { DEFAULT_TIMERS } from './types.ts';
@@ -164,6 +164,33 @@ describe('INVITE server transaction, Accepted (RFC 6026)', () => {
     h.transport.inject(ackFor(invite({ branch }), ok));
     assert.equal(h.acks.length, 2);
     assert.equal(tx.state, 'accepted');
+  });
+
+  it('lets go of the TU once the final response is out: Accepted lasts 64*T1, the call must not', () => {
+    const h = harness();
+    const tx = receiveInvite(h);
+    let cancelled = 0;
+    tx.onCancel = () => { cancelled++; };
+    tx.reply(200, { toTag: 'uas-tag' });
+    // onCancel closes over the TU's call: kept, it would pin every call for 32 s after its 2xx.
+    assert.equal(tx.onCancel, undefined);
+    h.transport.inject(cancelFor(tx.request));
+    assert.deepEqual(h.transport.responses().map((r) => r.status), [100, 200, 200], 'the CANCEL is answered 200');
+    assert.equal(cancelled, 0);
+  });
+
+  it('lets go of the request and the 200 on release, and still absorbs, resends and ends on Timer L', () => {
+    const { h, tx, ok, branch } = accepted();
+    tx.release();
+    assert.equal(tx.lastResponse, undefined);
+    assert.equal(tx.finalSent, true);
+    assert.throws(() => tx.request, /released/);
+    h.transport.inject(invite({ branch }));
+    assert.equal(h.requests.length, 1, 'a retransmitted INVITE is still absorbed');
+    tx.respond(ok);
+    assert.equal(sentStatus(h, 200).length, 2, 'a 2xx from the TU still goes out');
+    h.clock.advance(64 * t1);
+    assert.equal(tx.state, 'terminated');
   });
 
   it('ends when Timer L = 64*T1 fires', () => {

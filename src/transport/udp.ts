@@ -1,9 +1,24 @@
 /** The UDP socket of a transport: one datagram is one message (RFC 3261 §18.1.1, §18.2.1). */
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIPv4, isIPv6 } from 'node:net';
 import { formatEndpoint, normalizeAddress } from './address.ts';
 import { TransportError } from './errors.ts';
 import type { Endpoint } from './types.ts';
+
+/**
+ * The socket's address lookup: every target here is an IP literal (Via, received, rport,
+ * the peer's source), used as it is, at once. Node's default (`dns.lookup`) tests it with a
+ * regular expression and answers on the next tick (about 1.5 µs and two allocations per
+ * datagram). Anything else still goes to `dns.lookup`.
+ */
+function literalLookup(
+  address: string, options: LookupOneOptions, callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  if (address.includes(':')) callback(null, address, 6);
+  else if (/^[\d.]+$/.test(address)) callback(null, address, 4);
+  else dnsLookup(address, options, callback);
+}
 
 /** A bound UDP socket. */
 export class UdpEndpoint {
@@ -24,7 +39,7 @@ export class UdpEndpoint {
    */
   static bind(host: string, port: number, recvBufferSize: number): Promise<UdpEndpoint> {
     const v6 = isIPv6(host);
-    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: false });
+    const socket = createSocket({ type: v6 ? 'udp6' : 'udp4', reuseAddr: false, lookup: literalLookup });
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind({ address: host, port, exclusive: true }, () => {

@@ -1,7 +1,8 @@
 /**
  * The SQLite Store backend (better-sqlite3, one file, WAL). Every write goes
  * through a {@link GroupCommit}: writes of one event-loop turn share one
- * transaction and one fsync. Reads are synchronous statements wrapped in
+ * transaction, and the WAL is fsynced off the event loop before a durable write
+ * (a handoff record) settles. Reads are synchronous statements wrapped in
  * promises to honour the async {@link Store} contract.
  */
 import { mkdirSync } from 'node:fs';
@@ -44,8 +45,9 @@ const PURGE_CHUNK = 1000;
 
 /**
  * Opens (creating and migrating when needed) a SQLite store.
- * Pragmas: WAL, `synchronous=FULL` (the WAL is fsynced at each COMMIT), a 64 MiB cache,
- * `busy_timeout`, `foreign_keys=ON`.
+ * Pragmas: WAL, `synchronous=FULL` for migrations (the group commit then commits with NORMAL
+ * and fsyncs the WAL itself, off the event loop, before durable writes settle), a 64 MiB
+ * cache, `busy_timeout`, `foreign_keys=ON`.
  * @throws StoreError `store_unavailable` when the file cannot be opened or migrated
  */
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
@@ -310,6 +312,9 @@ export class SqliteStore implements Store {
 
   /** @inheritdoc */
   ping(): Promise<void> {
+    // A failed WAL fsync leaves reads working but refuses writes: not ready.
+    const broken = this.#writes.broken;
+    if (broken !== undefined) return Promise.reject(broken);
     return this.#read(() => {
       this.#st.ping.get();
     });

@@ -1,0 +1,139 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import { ManualMediaClock } from './clock.ts';
+import { MediaError } from './errors.ts';
+import { PortAllocator } from './ports.ts';
+import { writeRtpHeader } from './rtp.ts';
+import { RtpSession } from './rtp-session.ts';
+import { RtpSocketPool } from './rtp-socket-pool.ts';
+
+/** A small range from a random base (test files run in parallel). */
+function range(pairs: number): PortAllocator {
+  const base = 50000 + 2 * Math.floor(Math.random() * 6000);
+  return new PortAllocator(base, base + 2 * pairs - 1);
+}
+
+function pool(ports: PortAllocator, extra: { maxIdle?: number } = {}) {
+  let now = 0;
+  const p = new RtpSocketPool({ ports, localAddress: '127.0.0.1', quarantineMs: 500, now: () => now, ...extra });
+  return { pool: p, advance: (ms: number) => { now += ms; } };
+}
+
+async function peer(): Promise<Socket> {
+  const s = createSocket('udp4');
+  s.bind(0, '127.0.0.1');
+  await once(s, 'listening');
+  return s;
+}
+
+/** Yields to the event loop until `cond` holds (bounded by iterations, not by time). */
+async function until(cond: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 20000; i++) {
+    if (cond()) return;
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
+function rtpPacket(ssrc: number, seq: number): Buffer {
+  const buf = Buffer.alloc(12 + 160, 0xff);
+  writeRtpHeader(buf, 0, { payloadType: 0, sequenceNumber: seq, timestamp: seq * 160, ssrc, marker: false });
+  return buf;
+}
+
+test('a released pair serves another call only after its quarantine, oldest first', async () => {
+  const ports = range(8);
+  const { pool: p, advance } = pool(ports);
+  const a = await p.acquire();
+  assert.equal(a.rtcpPort, a.port + 1);
+  a.release({ address: '127.0.0.1', port: 4000 });
+  const b = await p.acquire();
+  assert.notEqual(b.port, a.port, 'a pair still resting is not reused while the range has room');
+  advance(500);
+  const c = await p.acquire();
+  assert.equal(c.port, a.port, 'the rested pair is reused: no bind');
+  assert.deepEqual(c.stalePeer, { address: '127.0.0.1', port: 4000 });
+  assert.deepEqual(p.stats, { reused: 1, bound: 2 });
+  assert.equal(ports.inUse, 2);
+  for (const l of [b, c]) l.release();
+  p.close();
+  assert.equal(ports.inUse, 0, 'close returns every port');
+});
+
+test('honours the range: 503-style exhaustion only when every pair is in a live call', async () => {
+  const ports = range(2);
+  const { pool: p } = pool(ports);
+  const a = await p.acquire();
+  const b = await p.acquire();
+  for (const l of [a, b]) assert.ok(l.port >= ports.min && l.port <= ports.max);
+  await assert.rejects(p.acquire(), (err: unknown) => err instanceof MediaError && err.code === 'media_ports_exhausted');
+  a.release();
+  const c = await p.acquire();
+  assert.equal(c.port, a.port, 'with the range full, a resting pair is taken early');
+  b.release();
+  c.release();
+  p.close();
+});
+
+test('keeps at most maxIdle pairs; the rest are closed and their ports returned', async () => {
+  const ports = range(4);
+  const { pool: p } = pool(ports, { maxIdle: 1 });
+  const leases = [await p.acquire(), await p.acquire()];
+  for (const l of leases) l.release();
+  assert.equal(p.idle, 1);
+  assert.equal(ports.inUse, 1);
+  p.close();
+  assert.equal(ports.inUse, 0);
+});
+
+test('drops what reaches an idle pair, and a straggler from the previous peer cannot latch the next call', async () => {
+  const ports = range(4);
+  const { pool: p, advance } = pool(ports);
+  const clock = new ManualMediaClock();
+  const oldPeer = await peer();
+  const newPeer = await peer();
+  const lease = await p.acquire();
+  const first = await RtpSession.open({
+    clock, ports, sockets: lease, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
+    remote: { address: '127.0.0.1', port: oldPeer.address().port },
+  });
+  first.close();
+  oldPeer.send(rtpPacket(1, 1), lease.port, '127.0.0.1');
+  await new Promise((resolve) => setTimeout(resolve, 20)); // read and dropped while idle
+  advance(500);
+  const reused = await p.acquire();
+  assert.equal(reused.port, lease.port);
+  const second = await RtpSession.open({
+    clock, ports, sockets: reused, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
+    remote: { address: '127.0.0.1', port: newPeer.address().port },
+  });
+  oldPeer.send(rtpPacket(1, 2), reused.port, '127.0.0.1');
+  await until(() => second.stats.packetsIgnored === 1, 'the straggler');
+  assert.equal(second.latched, false);
+  newPeer.send(rtpPacket(2, 1), reused.port, '127.0.0.1');
+  await until(() => second.stats.packetsReceived === 1, 'the new peer');
+  assert.equal(second.latched, true);
+  assert.equal(second.remote?.port, newPeer.address().port);
+  second.close();
+  p.close();
+  oldPeer.close();
+  newPeer.close();
+});
+
+test('sends to IP literals at once and still resolves a host name', async () => {
+  const ports = range(2);
+  const { pool: p } = pool(ports);
+  const lease = await p.acquire();
+  const target = await peer();
+  let got = 0;
+  target.on('message', () => { got++; });
+  const port = target.address().port;
+  lease.rtp.send(rtpPacket(3, 1), port, '127.0.0.1');
+  lease.rtp.send(rtpPacket(3, 2), port, 'localhost');
+  await until(() => got === 2, 'both datagrams');
+  lease.release();
+  p.close();
+  target.close();
+});
