@@ -301,7 +301,9 @@ function markdown(steps: Step[], half: Step | undefined, profile: ProfileRun): s
 
 /** What the figures mean, with the profile's shares where they are measured. */
 function notes(ref: Step | undefined, areas: ProfileLine[]): string[] {
-  const share = (...names: string[]): string => `${areas.filter((a) => names.includes(a.name)).reduce((n, a) => n + a.selfPct, 0).toFixed(0)} %`;
+  const share = (...names: string[]): string => areas.length === 0
+    ? '(share: run with --profile)'
+    : `${areas.filter((a) => names.includes(a.name)).reduce((n, a) => n + a.selfPct, 0).toFixed(0)} %`;
   const perCallUs = ref === undefined || ref.rate === 0 ? NaN : ref.cpuUsPerCall;
   return [
     'Reading the figures:',
