@@ -209,3 +209,19 @@ test('outbound: a codec switch changes law and payload types from the next packe
   assert.ok(seen.every((s, i) => s[1] === ((65534 + i) & 0xffff) && s[3] === 0x1234));
   assert.equal(seen[3]![2], (0xffffff00 + 3 * 160) >>> 0);
 });
+
+test('inbound: audio on payload type 101 (no telephone-event negotiated) is audio, not DTMF', () => {
+  const tx = outbound('PCMU', 101);
+  const { rx, digits } = inbound('PCMU', 101);
+  void tx.playback.play(generateTone(1000, 400));
+  const pcm = new Int16Array(160);
+  let toneFrames = 0;
+  for (let tick = 0; tick < 20; tick++) {
+    const n = tx.build(tick);
+    assert.ok(rx.parse(tx.packet, n));
+    rx.accept(tx.packet, tick * 20);
+    if (rx.tick(tick * 20, pcm) === 'audio' && dominantFrequency(pcm, [500, 1000, 2000])?.freqHz === 1000) toneFrames++;
+  }
+  assert.deepEqual(digits, []);
+  assert.ok(toneFrames >= 15, String(toneFrames));
+});

@@ -55,7 +55,7 @@ export class RtpInbound {
 
   constructor(options: RtpInboundOptions) {
     this.codec = { ...options.codec };
-    this.telephoneEventPt = options.telephoneEventPt;
+    this.telephoneEventPt = eventPtBeside(options.codec, options.telephoneEventPt);
     this.jitter = new JitterBuffer(options.jitter);
     this.pcm = new Int16Array(this.jitter.maxPayload);
     this.dtmf = new DtmfReceiver({ onDigit: options.onDigit, timeoutMs: options.dtmfTimeoutMs ?? 500 });
@@ -76,7 +76,7 @@ export class RtpInbound {
   setCodec(codec: RtpCodec, telephoneEventPt: number): void {
     if (codec.pt !== this.codec.pt || codec.name !== this.codec.name) this.previous = this.codec;
     this.codec = { ...codec };
-    this.telephoneEventPt = telephoneEventPt;
+    this.telephoneEventPt = eventPtBeside(codec, telephoneEventPt);
   }
 
   /**
@@ -148,4 +148,13 @@ export class RtpInbound {
     this.jitter.reset();
     this.reception.reset();
   }
+}
+
+/**
+ * The telephone-event payload type to use beside `codec`, or -1 (none) when it is the
+ * audio's own number: with no telephone-event negotiated, the default 101 may be the
+ * number an offer gave its audio (`a=rtpmap:101 PCMU/8000`), and audio must stay audio.
+ */
+export function eventPtBeside(codec: RtpCodec, telephoneEventPt: number): number {
+  return telephoneEventPt === codec.pt ? -1 : telephoneEventPt;
 }
