@@ -52,7 +52,7 @@ const dir = mkdtempSync(join(tmpdir(), 'agentline-bench-'));
 const config = parseConfig({
   sip: { host: '127.0.0.1', port: 0 },
   http: { host: '127.0.0.1', port: Number(process.env['BENCH_PORT'] ?? 0) },
-  store: { path: join(dir, 'bench.db') },
+  store: { path: join(dir, 'bench.db'), documentCacheMb: Number(process.env['BENCH_DOC_CACHE_MB'] ?? 32) },
   log: { level: 'silent' },
   api: { rateLimit: { perKeyPerSec: 1_000_000, burst: 1_000_000 } },
   demo: { enabled: true, apiKey: KEY },

@@ -208,7 +208,9 @@ function schedulePurge(store: Store, logger: Logger): NodeJS.Timeout {
 
 /** Opens the store the config names (the CLI's admin commands use the same one as the server). */
 export function openStore(config: Config): Store {
-  if (config.store.kind === 'sqlite') return openSqliteStore({ path: config.store.path });
+  if (config.store.kind === 'sqlite') {
+    return openSqliteStore({ path: config.store.path, documentCacheBytes: config.store.documentCacheMb * 1024 * 1024 });
+  }
   throw errorFor('config_invalid', { setting: 'store.kind', value: 'redis (not available in this build yet)' });
 }
 

@@ -35,6 +35,7 @@ http:                      # Handoff API, admin API, /metrics, /healthz
 store:
   kind: sqlite             # sqlite (one process) or redis (cluster)
   path: ./data/agentline.db
+  documentCacheMb: 32      # handoff records kept in memory for repeated reads (0: none)
   # kind: redis
   # url: redis://127.0.0.1:6379
 

@@ -78,7 +78,7 @@ describe('loadConfig', () => {
 
   it('selects the store from AGENTLINE_DB or AGENTLINE_REDIS_URL, not both', async () => {
     const path = await file('store.yaml', 'store:\n  kind: redis\n  url: redis://r:6379\n');
-    assert.deepEqual(loadConfig({ path, env: { AGENTLINE_DB: '/tmp/x.db' } }).store, { kind: 'sqlite', path: '/tmp/x.db' });
+    assert.deepEqual(loadConfig({ path, env: { AGENTLINE_DB: '/tmp/x.db' } }).store, { kind: 'sqlite', path: '/tmp/x.db', documentCacheMb: 32 });
     assert.deepEqual(loadConfig({ env: { AGENTLINE_REDIS_URL: 'redis://h:1' } }).store, { kind: 'redis', url: 'redis://h:1' });
     const err = loadError({ env: { AGENTLINE_DB: 'a.db', AGENTLINE_REDIS_URL: 'redis://h' } });
     assert.match(err.message, /AGENTLINE_DB and AGENTLINE_REDIS_URL/);

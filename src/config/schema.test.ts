@@ -23,7 +23,7 @@ describe('config schema', () => {
     assert.deepEqual(c.sip, { host: '127.0.0.1', port: 5060, udp: true, tcp: true });
     assert.deepEqual(c.rtp, { host: '127.0.0.1', portMin: 20000, portMax: 29999 });
     assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080 });
-    assert.deepEqual(c.store, { kind: 'sqlite', path: './data/agentline.db' });
+    assert.deepEqual(c.store, { kind: 'sqlite', path: './data/agentline.db', documentCacheMb: 32 });
     assert.deepEqual(c.limits, { maxCalls: 1000, maxCallDurationSec: 3600, sessionExpiresSec: 1800, overloadRetryAfterSec: 5, drainTimeoutSec: 30 });
     assert.deepEqual(c.trunks, [{
       name: 'local', sources: ['127.0.0.1/32', '::1/128'], onDenied: 'reject', tokenHeader: 'X-PolyAi-Auth-Token',
@@ -47,7 +47,7 @@ describe('config schema', () => {
     assert.deepEqual(c.trunks[0]?.byeHeaders, { contained: 'X-Contained', destination: 'X-destination' });
     assert.equal(c.trunks[0]?.tokenHeader, 'X-PolyAi-Auth-Token');
     assert.equal(c.trunks[1]?.transfer, 'refer');
-    assert.deepEqual(c.store, { kind: 'sqlite', path: '/var/lib/agentline.db' });
+    assert.deepEqual(c.store, { kind: 'sqlite', path: '/var/lib/agentline.db', documentCacheMb: 32 });
     assert.deepEqual(parseConfig({ store: { kind: 'redis', url: 'redis://r:6379' } }).store, { kind: 'redis', url: 'redis://r:6379' });
   });
 

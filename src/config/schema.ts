@@ -88,6 +88,8 @@ const sqliteStoreSchema = z.strictObject({
   kind: z.literal('sqlite'),
   /** Database file; default `./data/agentline.db`. */
   path: nonEmpty.default('./data/agentline.db'),
+  /** MiB of recently read handoff records kept in memory for repeated reads (0: none); default 32. */
+  documentCacheMb: intIn(0, 65_536).default(32),
 });
 
 const redisStoreSchema = z.strictObject({

@@ -8,7 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Database as Db } from 'better-sqlite3';
+import type { Database as Db, Statement } from 'better-sqlite3';
 import {
   buildAgent, buildApiKey, buildTenant, checkCall, checkHandoff, decodeCursor, encodeCursor, pageLimit, patchAgent, patchCall,
 } from '../entities.ts';
@@ -19,6 +19,7 @@ import type {
 } from '../types.ts';
 import { GroupCommit, toStoreError } from './group-commit.ts';
 import type { BatchInfo } from './group-commit.ts';
+import { DocumentCache } from './document-cache.ts';
 import { applyMigrations } from './migrations.ts';
 import {
   agentFromRow, agentToRow, apiKeyFromRow, apiKeyToRow, callFromRow, callToRow, handoffDocumentFromRow, handoffFromRow,
@@ -38,7 +39,14 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Observer of each group-commit batch (size, committed), for metrics. */
   onBatch?: (info: BatchInfo) => void;
+  /** Bytes of handoff documents kept in memory for repeated reads (0: none); default 32 MiB. */
+  documentCacheBytes?: number;
 }
+
+/** Bytes of handoff `data` kept in memory for repeated reads (see document-cache.ts). */
+const DOCUMENT_CACHE_BYTES = 32 * 1024 * 1024;
+/** How stale the cache may be after another process commits to the same file, ms. */
+const DATA_VERSION_CHECK_MS = 20;
 
 /** Rows deleted per purge transaction, so a large purge never blocks the loop long. */
 const PURGE_CHUNK = 1000;
@@ -64,7 +72,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     // random; no mmap, whose I/O errors would be SIGBUS instead of an error.
     db.pragma('cache_size = -65536');
     applyMigrations(db, clock());
-    return new SqliteStore(db, clock, options.onBatch);
+    return new SqliteStore(db, clock, options.onBatch, options.documentCacheBytes);
   } catch (err) {
     db?.close();
     throw toStoreError(err, `cannot open SQLite store [path:${options.path}]`);
@@ -79,11 +87,18 @@ export class SqliteStore implements Store {
   readonly #lists: CallListStatements;
   readonly #writes: GroupCommit;
   readonly #listeners = new Set<HandoffListener>();
+  readonly #docs: DocumentCache;
+  /** SQLite's count of commits by other connections: a change empties {@link #docs}. */
+  readonly #dataVersion: Statement;
+  #seenDataVersion: unknown;
+  #dataVersionAt = -Infinity;
   #closed = false;
 
   /** Use {@link openSqliteStore}; this takes an open, migrated connection. */
-  constructor(db: Db, clock: () => number, onBatch?: (info: BatchInfo) => void) {
+  constructor(db: Db, clock: () => number, onBatch?: (info: BatchInfo) => void, documentCacheBytes = DOCUMENT_CACHE_BYTES) {
     this.#db = db;
+    this.#docs = new DocumentCache(documentCacheBytes);
+    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
     this.#clock = clock;
     this.#st = prepareStatements(db);
     this.#lists = new CallListStatements(db);
@@ -233,6 +248,7 @@ export class SqliteStore implements Store {
       if (this.#st.insertHandoff.run(row).changes === 0) {
         throw new StoreError('conflict', `handoff record exists [id:${record.id}]`);
       }
+      this.#docs.put(record.tenantId, record.sharedId);
     }, `put handoff [id:${record.id}]`, () => this.#emit(event));
   }
 
@@ -249,11 +265,32 @@ export class SqliteStore implements Store {
   /** @inheritdoc */
   getHandoffDocument(tenantId: string, lookup: HandoffLookup): Promise<HandoffDocument | undefined> {
     return this.#read(() => {
-      const row = 'sharedId' in lookup
-        ? this.#st.handoffBySharedId.get(tenantId, lookup.sharedId)
-        : this.#st.handoffById.get(lookup.id, tenantId);
-      return row ? handoffDocumentFromRow(row as HandoffRow) : undefined;
+      // Another process committing to this file (never a handoff writer in a supported
+      // layout, but possible) empties the cache; asking SQLite costs ~2 µs, so at most
+      // once per DATA_VERSION_CHECK_MS.
+      const now = this.#clock();
+      if (now - this.#dataVersionAt >= DATA_VERSION_CHECK_MS || now < this.#dataVersionAt) {
+        this.#dataVersionAt = now;
+        const version = this.#dataVersion.get();
+        if (version !== this.#seenDataVersion) {
+          this.#seenDataVersion = version;
+          this.#docs.clear();
+        }
+      }
+      const cached = this.#docs.get(tenantId, lookup);
+      if (cached !== undefined) return cached;
+      const doc = this.#handoffDocument(tenantId, lookup);
+      if (doc !== undefined) this.#docs.set(lookup, doc);
+      return doc;
     });
+  }
+
+
+  #handoffDocument(tenantId: string, lookup: HandoffLookup): HandoffDocument | undefined {
+    const row = 'sharedId' in lookup
+      ? this.#st.handoffBySharedId.get(tenantId, lookup.sharedId)
+      : this.#st.handoffById.get(lookup.id, tenantId);
+    return row ? handoffDocumentFromRow(row as HandoffRow) : undefined;
   }
 
   /** @inheritdoc */
@@ -261,6 +298,7 @@ export class SqliteStore implements Store {
     let total = 0;
     for (;;) {
       const n = await this.#write(() => this.#st.purgeExpiredChunk.run(now, PURGE_CHUNK).changes, 'purge expired');
+      if (n > 0) this.#docs.clear();
       total += n;
       if (n < PURGE_CHUNK) return total;
     }

@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
+import type { HandoffDocument, HandoffRecord } from '../types.ts';
+import { DocumentCache } from './document-cache.ts';
+import { openSqliteStore } from './store.ts';
+
+const doc = (id: string, sharedId: string | undefined, bytes = 10): HandoffDocument => ({
+  id, tenantId: 't', agentId: 'a', dataJson: `"${'x'.repeat(bytes)}"`, createdAt: 1, expiresAt: 2,
+  ...(sharedId === undefined ? {} : { sharedId }),
+});
+
+describe('DocumentCache', () => {
+  it('answers by id and by shared id what was set, least recently used out first', () => {
+    const cache = new DocumentCache(10 * (256 + 12) + 100); // ten entries
+    for (let n = 1; n <= 10; n++) cache.set({ sharedId: `S${n}` }, doc(String(n), `S${n}`));
+    assert.equal(cache.get('t', { id: '1' })?.id, '1'); // 1 is now the most recent
+    cache.set({ sharedId: 'S11' }, doc('11', 'S11'));
+    assert.equal(cache.size, 10);
+    assert.equal(cache.get('t', { sharedId: 'S2' }), undefined, '2 was the least recently used');
+    assert.equal(cache.get('t', { sharedId: 'S1' })?.id, '1');
+    assert.equal(cache.get('other', { sharedId: 'S1' }), undefined, 'tenants never share entries');
+  });
+
+  it('forgets a shared id when a record with it is put; skips records too big to hold', () => {
+    const cache = new DocumentCache(8 * 1024);
+    cache.set({ sharedId: 'S' }, doc('1', 'S'));
+    cache.put('t', 'S');
+    assert.equal(cache.get('t', { sharedId: 'S' }), undefined);
+    assert.equal(cache.get('t', { id: '1' })?.id, '1', 'the record itself is unchanged');
+    cache.set({ id: 'big' }, doc('big', undefined, 2048));
+    assert.equal(cache.get('t', { id: 'big' }), undefined);
+  });
+});
+
+describe('sqlite store: cached documents stay true', () => {
+  const dirs: string[] = [];
+  after(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));
+
+  const record = (tenantId: string, agentId: string, createdAt: number, n: number): HandoffRecord => ({
+    id: randomUUID(), tenantId, agentId, sharedId: 'S', data: { n }, createdAt, expiresAt: createdAt + 1e12,
+  });
+
+  it('answers the newest record after a put, and after a commit by another connection', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agentline-doccache-'));
+    dirs.push(dir);
+    const path = join(dir, 'db.sqlite');
+    let now = 1_000_000;
+    const store = openSqliteStore({ path, clock: () => now });
+    try {
+      const tenant = await store.createTenant({ slug: 'acme', name: 'Acme' });
+      const agent = await store.createAgent({ tenantId: tenant.id, slug: 'bot', name: 'Bot', kind: 'builtin', config: {} });
+      await store.putHandoff(record(tenant.id, agent.id, 1000, 1));
+      const read = async () => JSON.parse((await store.getHandoffDocument(tenant.id, { sharedId: 'S' }))?.dataJson ?? 'null');
+      assert.deepEqual(await read(), { n: 1 });
+      assert.deepEqual(await read(), { n: 1 }, 'from the cache');
+      await store.putHandoff(record(tenant.id, agent.id, 2000, 2));
+      assert.deepEqual(await read(), { n: 2 }, 'our own put replaces it');
+      const other = new Database(path);
+      other.prepare(`INSERT INTO handoff_records (id, tenant_id, agent_id, shared_id, data, created_at, expires_at)
+        VALUES (?, ?, ?, 'S', '{"n":3}', 3000, 1e13)`).run(randomUUID(), tenant.id, agent.id);
+      other.close();
+      now += 20;
+      assert.deepEqual(await read(), { n: 3 }, 'a commit by another connection empties the cache (within 20 ms)');
+      assert.equal(Object.isFrozen(await store.getHandoffDocument(tenant.id, { sharedId: 'S' })), true);
+    } finally {
+      await store.close();
+    }
+  });
+});

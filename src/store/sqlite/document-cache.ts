@@ -1,0 +1,77 @@
+/**
+ * Recently read handoff documents, in memory, so that the Handoff API's repeated reads of
+ * a record (a contact-center script polls right after the BYE, and again on retries)
+ * cost no SQLite lookup. Bounded by the bytes of `data` it holds, least recently used
+ * first out. Correct with other writers on the same file: the owner clears it whenever
+ * SQLite's `data_version` says another connection committed, and on every put of a record
+ * with a shared id already cached (the newest record wins a shared-id lookup). SQLite's
+ * `data_version` is read at most every 20 ms, so another process's commit shows within 20 ms.
+ */
+import type { HandoffDocument, HandoffLookup } from '../types.ts';
+
+/** Bytes an entry costs besides its `data` text (keys, object, map slots), roughly. */
+const ENTRY_OVERHEAD = 256;
+
+export class DocumentCache {
+  /** Documents by `tenant \0 id`, least recently used first. */
+  readonly #byId = new Map<string, HandoffDocument>();
+  /** `tenant \0 shared id` → `tenant \0 id` of the newest record. */
+  readonly #byShared = new Map<string, string>();
+  #bytes = 0;
+
+  /** @param maxBytes 0 disables the cache */
+  constructor(private readonly maxBytes: number) {}
+
+  /** A cached document, or undefined (a miss: read the store). */
+  get(tenantId: string, lookup: HandoffLookup): HandoffDocument | undefined {
+    const idKey = 'sharedId' in lookup ? this.#byShared.get(`${tenantId}\0${lookup.sharedId}`) : `${tenantId}\0${lookup.id}`;
+    if (idKey === undefined) return undefined;
+    const doc = this.#byId.get(idKey);
+    if (doc === undefined) return undefined;
+    this.#byId.delete(idKey); // most recently used goes last
+    this.#byId.set(idKey, doc);
+    return doc;
+  }
+
+  /** Remembers what a lookup read from the store. */
+  set(lookup: HandoffLookup, doc: HandoffDocument): void {
+    const size = doc.dataJson.length + ENTRY_OVERHEAD;
+    if (size > this.maxBytes / 8) return; // one huge record must not flush the rest
+    const idKey = `${doc.tenantId}\0${doc.id}`;
+    if (!this.#byId.has(idKey)) {
+      this.#byId.set(idKey, Object.freeze(doc)); // shared by every reader
+      this.#bytes += size;
+    }
+    if ('sharedId' in lookup) this.#byShared.set(`${doc.tenantId}\0${lookup.sharedId}`, idKey);
+    this.#evict();
+  }
+
+  /** A record was put: a shared-id lookup may now answer another (newer) record. */
+  put(tenantId: string, sharedId: string | undefined): void {
+    if (sharedId !== undefined) this.#byShared.delete(`${tenantId}\0${sharedId}`);
+  }
+
+  /** Forgets everything (another writer committed, or records were purged). */
+  clear(): void {
+    this.#byId.clear();
+    this.#byShared.clear();
+    this.#bytes = 0;
+  }
+
+  /** Entries held. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  #evict(): void {
+    for (const [idKey, doc] of this.#byId) {
+      if (this.#bytes <= this.maxBytes) return;
+      this.#byId.delete(idKey);
+      this.#bytes -= doc.dataJson.length + ENTRY_OVERHEAD;
+      if (doc.sharedId !== undefined) {
+        const sharedKey = `${doc.tenantId}\0${doc.sharedId}`;
+        if (this.#byShared.get(sharedKey) === idKey) this.#byShared.delete(sharedKey);
+      }
+    }
+  }
+}
