@@ -3,12 +3,11 @@
  * range, the lease of a pooled pair (`rtp-socket-pool.ts`), and how a session holds either
  * (closing its own sockets at the end, or giving pooled ones back).
  */
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
-import { isIPv6 } from 'node:net';
 import { MediaError } from './errors.ts';
 import type { PortSource } from './ports.ts';
-import { isAddressInUse } from './udp.ts';
+import { bindUdp, isAddressInUse } from './udp.ts';
 
 /** An address and port (the previous peer of a pooled pair). */
 export interface PeerAddress {
@@ -79,8 +78,8 @@ export async function bindRtpSockets(
     const port = ports.allocate();
     let rtpSocket: Socket | undefined;
     try {
-      rtpSocket = await bindUdp(localAddress, port, recvBufferSize);
-      const rtcpSocket = rtcp ? await bindUdp(localAddress, port === 0 ? 0 : port + 1, 1 << 16) : undefined;
+      rtpSocket = await bindUdp(localAddress, port, recvBufferSize, literalLookup);
+      const rtcpSocket = rtcp ? await bindUdp(localAddress, port === 0 ? 0 : port + 1, 1 << 16, literalLookup) : undefined;
       return { port, rtp: rtpSocket, rtcp: rtcpSocket };
     } catch (error) {
       rtpSocket?.close();
@@ -115,27 +114,3 @@ function literalLookup(
   else dnsLookup(address, options, callback);
 }
 
-/**
- * Binds a UDP socket for RTP or RTCP to `address:port` with {@link literalLookup}.
- * @param recvBufferSize SO_RCVBUF to ask for, bytes (best effort: the kernel may cap it)
- * @returns the bound socket; rejects with the socket error (e.g. EADDRINUSE)
- */
-function bindUdp(address: string, port: number, recvBufferSize: number): Promise<Socket> {
-  const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', lookup: literalLookup });
-  return new Promise((resolve, reject) => {
-    const onError = (error: Error): void => {
-      socket.close();
-      reject(error);
-    };
-    socket.once('error', onError);
-    socket.bind({ address, port, exclusive: true }, () => {
-      socket.off('error', onError);
-      try {
-        socket.setRecvBufferSize(recvBufferSize);
-      } catch {
-        // The default buffer still works; a capped one is not worth failing a call for.
-      }
-      resolve(socket);
-    });
-  });
-}

@@ -3,17 +3,18 @@
  * to the socket's family.
  */
 import { createSocket } from 'node:dgram';
-import type { Socket } from 'node:dgram';
+import type { Socket, SocketOptions } from 'node:dgram';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /**
  * Binds a UDP socket to `address:port`.
  * @param address IPv4 or IPv6 literal
  * @param recvBufferSize SO_RCVBUF to ask for, bytes (best effort: the kernel may cap it)
+ * @param lookup resolver for `send` targets (default: dns.lookup)
  * @returns the bound socket; rejects with the socket error (e.g. EADDRINUSE)
  */
-export function bindUdp(address: string, port: number, recvBufferSize: number): Promise<Socket> {
-  const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4' });
+export function bindUdp(address: string, port: number, recvBufferSize: number, lookup?: SocketOptions['lookup']): Promise<Socket> {
+  const socket = createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', ...(lookup === undefined ? {} : { lookup }) });
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => {
       socket.close();

@@ -4,34 +4,10 @@
  * time the module takes its documented branch, says why, and the Case step routes as
  * documented (API failed → BYE headers, else the record).
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { after, afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, queryHandoff, type QueryOptions } from '../../src/ccsim/index.ts';
-
-type Handler = (req: IncomingMessage, res: ServerResponse, n: number) => void;
-
-/** A loopback HTTP server answering with `handler`; counts requests. */
-async function serve(handler: Handler): Promise<{ server: Server; base: string; requests: IncomingMessage[] }> {
-  const requests: IncomingMessage[] = [];
-  const server = createServer((req, res) => {
-    requests.push(req);
-    handler(req, res, requests.length);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  assert.ok(address !== null && typeof address === 'object');
-  return { server, base: `http://127.0.0.1:${address.port}`, requests };
-}
-
-async function stop(server: Server): Promise<void> {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-}
-
-function json(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-}
+import { sendJson as json, serve, type TestHttpServer } from '../support/http-server.ts';
 
 const RECORD = { id: 'conv-1', shared_id: 'S1', data: { contained: false, destination: 'billing', customer_id: 'c-42' } };
 const BYE_VARS = { contained: 'false', destination: 'billing' };
@@ -41,17 +17,17 @@ function options(base: string, extra: Partial<QueryOptions> = {}): QueryOptions 
 }
 
 describe('ccsim Query module: faults', () => {
-  const servers: Server[] = [];
+  const servers: TestHttpServer[] = [];
   afterEach(async () => {
-    for (const s of servers.splice(0)) await stop(s);
+    for (const s of servers.splice(0)) await s.stop();
   });
   after(async () => {
-    for (const s of servers.splice(0)) await stop(s);
+    for (const s of servers.splice(0)) await s.stop();
   });
 
   test('connection refused: retried, then the error branch; the Case step routes on the BYE headers', async () => {
-    const { server, base } = await serve(() => {});
-    await stop(server); // nothing listens there any more
+    const { base, stop } = await serve(() => {});
+    await stop(); // nothing listens there any more
     const q = await queryHandoff(options(base), 'S1');
     assert.equal(q.branch, 'error');
     assert.equal(q.kind, 'connection');
@@ -64,7 +40,7 @@ describe('ccsim Query module: faults', () => {
 
   test('slower than the timeout: retried, then the timeout branch; no BYE destination → default skill', async () => {
     const s = await serve(() => { /* never answers */ });
-    servers.push(s.server);
+    servers.push(s);
     const q = await queryHandoff(options(s.base, { timeoutMs: 50, retries: 1 }), 'S1');
     assert.equal(q.branch, 'timeout');
     assert.equal(q.kind, 'timeout');
@@ -81,7 +57,7 @@ describe('ccsim Query module: faults', () => {
       if (n === 1) json(res, 500, { error: { code: 'internal', message: 'boom' } });
       else json(res, 200, RECORD);
     });
-    servers.push(s.server);
+    servers.push(s);
     const q = await queryHandoff(options(s.base), 'S1');
     assert.equal(q.branch, 'success');
     assert.equal(q.status, 200);
@@ -96,7 +72,7 @@ describe('ccsim Query module: faults', () => {
 
   test('404: no retry, the error branch with the API code', async () => {
     const s = await serve((_req, res) => json(res, 404, { error: { code: 'not_found', message: 'no such record' } }));
-    servers.push(s.server);
+    servers.push(s);
     const q = await queryHandoff(options(s.base), 'S1');
     assert.equal(q.branch, 'error');
     assert.equal(q.kind, 'http_4xx');
@@ -110,7 +86,7 @@ describe('ccsim Query module: faults', () => {
 
   test('the request: path, shared_id, wait and the x-api-key header (never in the URL)', async () => {
     const s = await serve((_req, res) => json(res, 200, RECORD));
-    servers.push(s.server);
+    servers.push(s);
     const q = await queryHandoff(options(`${s.base}/`, { waitSec: 5 }), 'S 1/x');
     assert.equal(q.branch, 'success');
     const req = s.requests[0];
@@ -121,7 +97,7 @@ describe('ccsim Query module: faults', () => {
 
   test('a 200 that is not a record: error branch, invalid_response, not retried', async () => {
     const s = await serve((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>login</html>'));
-    servers.push(s.server);
+    servers.push(s);
     const q = await queryHandoff(options(s.base), 'S1');
     assert.equal(q.branch, 'error');
     assert.equal(q.kind, 'invalid_response');
@@ -130,7 +106,7 @@ describe('ccsim Query module: faults', () => {
 
   test('503 every time: retried to the limit, error branch (http_5xx)', async () => {
     const s = await serve((_req, res) => json(res, 503, { error: { code: 'unavailable', message: 'down' } }));
-    servers.push(s.server);
+    servers.push(s);
     const q = await queryHandoff(options(s.base, { retries: 3 }), 'S1');
     assert.equal(q.branch, 'error');
     assert.equal(q.kind, 'http_5xx');
@@ -141,7 +117,7 @@ describe('ccsim Query module: faults', () => {
 
   test('aborted during the backoff: stops at once', async () => {
     const s = await serve((_req, res) => json(res, 500, {}));
-    servers.push(s.server);
+    servers.push(s);
     const abort = new AbortController();
     const pending = queryHandoff(options(s.base, { backoffMs: 60_000 }), 'S1', abort.signal);
     while (s.requests.length === 0) await new Promise((r) => setImmediate(r));
