@@ -43,10 +43,20 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
-/** Runs SIPp to completion. */
+/**
+ * Runs SIPp to completion. The local port is free for UDP when chosen but may be taken
+ * for TCP, or by then: SIPp then exits at once without a call ("Unable to bind main
+ * socket"), and the run is tried again on another port.
+ */
 export async function runSipp(run: SippRun): Promise<SippResult> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await runSippOnce(run, await freePort());
+    if (attempt >= 3 || !/Unable to bind main socket/.test(result.stdout)) return result;
+  }
+}
+
+async function runSippOnce(run: SippRun, port: number): Promise<SippResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sipp-'));
-  const port = await freePort();
   const scenario = run.scenario.startsWith('builtin:') ? ['-sn', run.scenario.slice(8)] : ['-sf', run.scenario];
   const args = [
     run.target, ...scenario, '-t', run.transport ?? 'u1', '-i', '127.0.0.1', '-p', String(port),
