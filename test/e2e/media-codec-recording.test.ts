@@ -26,23 +26,14 @@ import type { CallRecord, JsonObject } from '../../src/store/index.ts';
 import { readStereoWav, type StereoWav } from '../support/stereo-wav.ts';
 import { loopbackConfig } from '../support/gateway-config.ts';
 import { RawRtpPeer, type SendFormat } from './raw-rtp.ts';
-import { TestUac, within } from './uac.ts';
+import { TestUac, until, within } from './uac.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
 const TONE_HZ = 1000;
 const CALLER_HZ = 440;
 const CANDIDATES = [CALLER_HZ, TONE_HZ, 2000];
 
-/** Resolves when `cond` holds, checking every 10 ms; guarded by `within`. */
-function when(cond: () => boolean, what: string, ms = 8000): Promise<void> {
-  return within(new Promise<void>((resolve) => {
-    const check = (): void => {
-      if (cond()) resolve();
-      else setTimeout(check, 10);
-    };
-    check();
-  }), what, ms);
-}
+const when = (cond: () => boolean, what: string, ms = 8000): Promise<void> => until(cond, what, ms);
 
 /** 20 ms frames of `channel` whose dominant frequency is `freqHz` (clearly). */
 function toneFrames(channel: Int16Array, freqHz: number): number {

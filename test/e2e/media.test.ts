@@ -27,7 +27,7 @@ import { createOffer, parseAnswer } from '../../src/sdp/index.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import type { CallRecord, JsonObject } from '../../src/store/index.ts';
 import type { SipRequest } from '../../src/sip/index.ts';
-import { TestUac, within } from './uac.ts';
+import { TestUac, until, within } from './uac.ts';
 import { loopbackConfig } from '../support/gateway-config.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
@@ -35,16 +35,7 @@ const TONE_HZ = 1000;
 const CALLER_HZ = 440;
 const haveEspeak = spawnSync('espeak-ng', ['--version']).status === 0;
 
-/** Resolves when `cond` holds, checking on every media event; guarded by `within`. */
-function when(cond: () => boolean, what: string, ms = 8000): Promise<void> {
-  return within(new Promise<void>((resolve) => {
-    const check = (): void => {
-      if (cond()) resolve();
-      else setTimeout(check, 10);
-    };
-    check();
-  }), what, ms);
-}
+const when = (cond: () => boolean, what: string, ms = 8000): Promise<void> => until(cond, what, ms);
 
 /** The caller's side: a dialog and an RTP session that counts the tone it hears. */
 interface Caller {

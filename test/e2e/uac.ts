@@ -12,7 +12,7 @@ import type { SipRequest, SipResponse } from '../../src/sip/index.ts';
 import { SipTransport } from '../../src/transport/index.ts';
 import { within } from '../support/wait.ts';
 
-export { WAIT_MS, within } from '../support/wait.ts';
+export { WAIT_MS, until, within } from '../support/wait.ts';
 
 /** One call placed by the test UAC. */
 export interface PlacedCall {

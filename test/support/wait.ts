@@ -18,7 +18,8 @@ export function within<T>(p: Promise<T>, what: string, ms = WAIT_MS): Promise<T>
 
 /** Resolves once `cond()` holds, checking every few ms; rejects after `ms` with `what`. */
 export function until(cond: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
+  let gaveUp = false;
   return within((async () => {
-    while (!cond()) await sleep(5);
-  })(), what, ms);
+    while (!gaveUp && !cond()) await sleep(5); // stops polling once the guard has fired
+  })(), what, ms).finally(() => { gaveUp = true; });
 }
