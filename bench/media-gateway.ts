@@ -8,33 +8,12 @@
  * carries the garbage-collection pauses and, as `clock`, the media clock's tick timings
  * seen from inside (bench/tick-probe.ts).
  */
-import dns from 'node:dns';
-import { isIP } from 'node:net';
 import { serveBenchControl, startBenchGateway } from './gateway-process.ts';
 import { MEDIA_RTP_PORTS } from './media-ports.ts';
 import { watchTicks } from './tick-probe.ts';
 
 const dir = process.argv[2];
 if (dir === undefined) throw new Error('usage: media-gateway.ts <dir>');
-
-if (process.env['MEDIA_BENCH_SYNC_LOOKUP'] === '1') syncIpLookup();
-
-/**
- * Experiment (`media.bench.ts --sync-lookup`): dgram sockets created from now on resolve an
- * IP literal synchronously. Node's default `dns.lookup` answers one on the next tick, so a
- * `send(buf, port, '127.0.0.1')` leaves only after the whole tick pass; with this, each
- * packet leaves inside its own call's step of the pass. (dgram reads `dns.lookup` when it
- * creates a socket; RTP targets are always IP literals.)
- */
-function syncIpLookup(): void {
-  const original = dns.lookup;
-  const lookup = (host: string, options: unknown, callback: (err: Error | null, address: string, family: number) => void): void => {
-    const family = isIP(host);
-    if (family !== 0 && typeof callback === 'function') callback(null, host, family);
-    else (original as (...args: unknown[]) => void)(host, options, callback);
-  };
-  (dns as { lookup: unknown }).lookup = lookup;
-}
 
 const gw = await startBenchGateway({
   dir, rtpPortMin: MEDIA_RTP_PORTS.min, rtpPortMax: MEDIA_RTP_PORTS.max,

@@ -27,10 +27,9 @@
  * rate falls below 90 % or the time budget (default 150 s) is spent. `--write` puts the
  * markdown into docs/benchmarks.md (its own "## Media" section only).
  *
- * `--sync-lookup` is an experiment on the send pass (see bench/media-gateway.ts).
  * `--keep-pcap <dir>` keeps each step's capture as `<dir>/media-<calls>.pcap` (for tcpdump -r or Wireshark).
  *
- *   node --import tsx bench/media.bench.ts [--steps 25,50,…] [--window-sec 4] [--budget-sec 150] [--nice=-10] [--gateway-core 0] [--no-capture] [--keep-pcap dir] [--sync-lookup] [--write]
+ *   node --import tsx bench/media.bench.ts [--steps 25,50,…] [--window-sec 4] [--budget-sec 150] [--nice=-10] [--gateway-core 0] [--no-capture] [--keep-pcap dir] [--write]
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -67,7 +66,6 @@ const { values: opts } = parseArgs({
     'gateway-core': { type: 'string', default: '0' },
     'no-capture': { type: 'boolean', default: false },
     'keep-pcap': { type: 'string' },
-    'sync-lookup': { type: 'boolean', default: false },
     write: { type: 'boolean', default: false },
   },
 });
@@ -128,7 +126,7 @@ class GatewayChild {
     // MEDIA_BENCH_NODE_ARGS: extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
     const extra = (process.env['MEDIA_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
     const node = [process.execPath, ...extra, '--import', 'tsx', join(ROOT, 'bench/media-gateway.ts'), dir];
-    const env = { ...process.env, ...(opts['sync-lookup'] ? { MEDIA_BENCH_SYNC_LOOKUP: '1' } : {}) };
+    const env = process.env;
     const child = pin ? spawn('taskset', ['-c', String(GATEWAY_CORE), ...node], { cwd: ROOT, env }) : spawn(node[0]!, node.slice(1), { cwd: ROOT, env });
     // The child inherits this process's priority (set in main before it starts).
     child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
@@ -337,7 +335,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     restoreAutogroup?.();
   }
-  const command = `node --import tsx bench/media.bench.ts --steps ${STEPS.join(',')} --window-sec ${WINDOW_SEC}${NICE === 0 ? '' : ` --nice=${NICE}`}${GATEWAY_CORE === 0 ? '' : ` --gateway-core ${GATEWAY_CORE}`}${opts['no-capture'] ? ' --no-capture' : ''}${opts['sync-lookup'] ? ' --sync-lookup' : ''}`;
+  const command = `node --import tsx bench/media.bench.ts --steps ${STEPS.join(',')} --window-sec ${WINDOW_SEC}${NICE === 0 ? '' : ` --nice=${NICE}`}${GATEWAY_CORE === 0 ? '' : ` --gateway-core ${GATEWAY_CORE}`}${opts['no-capture'] ? ' --no-capture' : ''}`;
   const text = mediaSection({ steps, pinned: pinned ? GATEWAY_CORE : undefined, load, stalls, command, windowSec: WINDOW_SEC, captureNote: why });
   console.log(`\n${text}`);
   if (opts.write) writeMediaSection(join(ROOT, 'docs/benchmarks.md'), text);
