@@ -98,9 +98,10 @@ describe('answerOffer: telephone-event (RFC 4733)', () => {
 });
 
 describe('answerOffer: ptime, rtcp, addresses', () => {
-  it('echoes an offered ptime, else uses ours', () => {
+  it("keeps the offer's ptime as the peer's wish, answers with ours (RFC 3264 §6.1)", () => {
     assert.equal(answerOffer(S.SBC_TE96_OFFER, LOCAL).media.ptime, 30);
-    assert.match(answerOffer(S.SBC_TE96_OFFER, LOCAL).answer, /^a=ptime:30\r$/m);
+    assert.match(answerOffer(S.SBC_TE96_OFFER, LOCAL).answer, /^a=ptime:20\r$/m);
+    assert.match(answerOffer(S.SBC_TE96_OFFER, { ...LOCAL, ptime: 40 }).answer, /^a=ptime:40\r$/m);
     assert.equal(answerOffer(S.SIPP_UAC_OFFER, LOCAL).media.ptime, 20);
     assert.equal(answerOffer(S.SIPP_UAC_OFFER, { ...LOCAL, ptime: 40 }).media.ptime, 40);
   });

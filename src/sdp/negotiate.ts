@@ -57,7 +57,7 @@ interface Selection {
  * (RTP/AVP or RTP/AVPF, non-zero port, a codec in common) and rejects every other
  * m-line with port 0, keeping their number and order. On the accepted line it picks
  * the first codec in the offer's order that we support, keeps the offerer's payload
- * numbers (§6.1), echoes telephone-event with its fmtp, ptime and rtcp-mux, and
+ * numbers (§6.1), echoes telephone-event with its fmtp and rtcp-mux, writes our own ptime, and
  * answers the direction (§6.1) and old-style hold `c=0.0.0.0` (§8.4).
  * @param offerSdp the offer body
  * @param local our side; see {@link AnswerOptions} for defaults
@@ -86,7 +86,8 @@ function answerWith(offerSdp: string, local: AnswerOptions, prefer: CodecName | 
   checkLocal(local);
   const offer = parseSdp(offerSdp);
   const selection = selectAudio(offer, local, prefer);
-  const media = negotiated(offer, selection, local.ptime ?? DEFAULT_PTIME);
+  const ourPtime = local.ptime ?? DEFAULT_PTIME;
+  const media = negotiated(offer, selection, ourPtime);
   const answer = sessionSkeleton({
     username: local.username ?? DEFAULT_USERNAME,
     sessionId: local.sessionId ?? randomSessionId(),
@@ -96,7 +97,7 @@ function answerWith(offerSdp: string, local: AnswerOptions, prefer: CodecName | 
   // RFC 3264 §6: the answer's t= line must equal the offer's.
   if (offer.timing !== undefined) answer.timing = { start: offer.timing.start, stop: offer.timing.stop };
   answer.media = offer.media.map((m, i) =>
-    i === selection.index ? acceptedLine(selection, media, local.port) : rejectedMedia(m.type, m.protocol, mediaFormats(m)),
+    i === selection.index ? acceptedLine(selection, media, local.port, ourPtime) : rejectedMedia(m.type, m.protocol, mediaFormats(m)),
   );
   return { answer: serialize(answer), media, mLineIndex: selection.index };
 }
@@ -169,14 +170,17 @@ function negotiated(offer: SessionDescription, sel: Selection, ourPtime: number)
 }
 
 /** The answer's audio m-line: our port, the offer's protocol, one codec (+ telephone-event). */
-function acceptedLine(sel: Selection, media: NegotiatedMedia, port: number): MediaDescription {
+function acceptedLine(sel: Selection, media: NegotiatedMedia, port: number, ourPtime: number): MediaDescription {
   return audioMedia({
     port,
     protocol: sel.media.protocol,
     // RFC 3264 §6.1: one codec in the answer, so both sides send the same one.
     codecs: [sel.codec],
     ...(sel.telephoneEvent === undefined ? {} : { telephoneEvent: sel.telephoneEvent }),
-    ptime: media.ptime,
+    // RFC 3264 §6.1: the answer's ptime "indicates the packetization interval that the answerer
+    // would like to receive. There is no requirement that the packetization interval be the
+    // same in each direction": ours, not an echo of the offer's (which stays in media.ptime).
+    ptime: ourPtime,
     direction: media.direction,
     rtcpMux: media.rtcpMux,
   });

@@ -65,7 +65,7 @@ export interface AnswerOptions {
   sessionVersion?: number;
   /** `o=` username. Default `'agentline'`. */
   username?: string;
-  /** Our ptime in milliseconds, used when the offer has none. Default 20. */
+  /** Our ptime in milliseconds: written in the answer (what we like to receive), and the peer's wish when the offer has none. Default 20. */
   ptime?: number;
 }
 
