@@ -17,23 +17,21 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { createInterface } from 'node:readline';
-import { parseArgs } from 'node:util';
+import { benchArgs } from './args.ts';
 
 const here = new URL('.', import.meta.url).pathname;
-const { values: args } = parseArgs({
-  options: {
-    duration: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '5' },
-    connections: { type: 'string', default: '8,16,32,64' },
-    records: { type: 'string', default: '10000' },
-    'data-bytes': { type: 'string', default: '1024' },
-    gzip: { type: 'boolean', default: false },
-    baseline: { type: 'boolean', default: false },
-    'by-id': { type: 'boolean', default: false },
-    'server-core': { type: 'string', default: '0' },
-    'load-core': { type: 'string', default: '1' },
-  },
-});
+const args = benchArgs({
+  duration: { type: 'string', default: '20' },
+  warmup: { type: 'string', default: '5' },
+  connections: { type: 'string', default: '8,16,32,64' },
+  records: { type: 'string', default: '10000' },
+  'data-bytes': { type: 'string', default: '1024' },
+  gzip: { type: 'boolean', default: false },
+  baseline: { type: 'boolean', default: false },
+  'by-id': { type: 'boolean', default: false },
+  'server-core': { type: 'string', default: '0' },
+  'load-core': { type: 'string', default: '1' },
+}, import.meta.url);
 
 /** One wrk run's figures. */
 interface Run {

@@ -22,24 +22,22 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { summarizeAreas, summarizeProfile, type CpuProfile, type ProfileLine } from './cps-profile.ts';
+import { benchArgs } from './args.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCENARIO = join(ROOT, 'test/interop/scenarios/gateway-bench.xml');
 
-const { values: opts } = parseArgs({
-  options: {
-    rates: { type: 'string', default: '100,200,300,400,500,600,800,1000,1500,2000,3000,4000' },
-    'step-sec': { type: 'string', default: '10' },
-    'wait-ms': { type: 'string', default: '100' },
-    profile: { type: 'boolean', default: false },
-    write: { type: 'boolean', default: false },
-    'profile-out': { type: 'string' },
-    'profile-rate': { type: 'string' },
-    warmup: { type: 'string', default: '100x5' },
-  },
-});
+const opts = benchArgs({
+  rates: { type: 'string', default: '100,200,300,400,500,600,800,1000,1500,2000,3000,4000' },
+  'step-sec': { type: 'string', default: '10' },
+  'wait-ms': { type: 'string', default: '100' },
+  profile: { type: 'boolean', default: false },
+  write: { type: 'boolean', default: false },
+  'profile-out': { type: 'string' },
+  'profile-rate': { type: 'string' },
+  warmup: { type: 'string', default: '100x5' },
+}, import.meta.url);
 const RATES = opts.rates.split(',').map(Number);
 const STEP_SEC = Number(opts['step-sec']);
 const WAIT_MS = Number(opts['wait-ms']);

@@ -16,29 +16,27 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { parseArgs } from 'node:util';
 import {
   ContactCenter, formatProgress, formatSummary, parseDuration, parseTarget, runLoad, type CallOptions, type LoadSummary,
 } from '../src/ccsim/index.ts';
+import { benchArgs } from './args.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const DOC = join(ROOT, 'docs', 'benchmarks.md');
 const SECTION = '## Emulator load';
 const BENCH_KEY = 'alk_bench-load-0123456789abcdef';
 
-const { values: args } = parseArgs({
-  options: {
-    calls: { type: 'string', default: '500' },
-    rate: { type: 'string', default: '50' },
-    concurrency: { type: 'string', default: '200' },
-    'press-at': { type: 'string', default: '1s' },
-    target: { type: 'string' },
-    api: { type: 'string' },
-    'api-key': { type: 'string' },
-    'no-write': { type: 'boolean', default: false },
-    'serve-gateway': { type: 'string' },
-  },
-});
+const args = benchArgs({
+  calls: { type: 'string', default: '500' },
+  rate: { type: 'string', default: '50' },
+  concurrency: { type: 'string', default: '200' },
+  'press-at': { type: 'string', default: '1s' },
+  target: { type: 'string' },
+  api: { type: 'string' },
+  'api-key': { type: 'string' },
+  'no-write': { type: 'boolean', default: false },
+  'serve-gateway': { type: 'string' },
+}, import.meta.url);
 
 /** Child role: start a gateway from the config path given, print its ports, run until SIGTERM. */
 async function serveGateway(dir: string): Promise<void> {

@@ -40,7 +40,6 @@ import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
 import { UserAgent, type Dialog } from '../src/dialog/index.ts';
 import { TimerMediaClock } from '../src/media/clock.ts';
 import { encodeUlaw } from '../src/media/g711.ts';
@@ -55,20 +54,19 @@ import { mediaSection, stepLine, writeMediaSection } from './media-report.ts';
 import { captureUnavailable, PacketCapture } from './packet-capture.ts';
 import { burstsOf, CallTrace, spacingOf } from './spacing.ts';
 import type { TickProbeStats } from './tick-probe.ts';
+import { benchArgs } from './args.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const { values: opts } = parseArgs({
-  options: {
-    steps: { type: 'string', default: '25,100,300,600,800,1000' },
-    'window-sec': { type: 'string', default: '4' },
-    'budget-sec': { type: 'string', default: '150' },
-    nice: { type: 'string', default: '0' },
-    'gateway-core': { type: 'string', default: '0' },
-    'no-capture': { type: 'boolean', default: false },
-    'keep-pcap': { type: 'string' },
-    write: { type: 'boolean', default: false },
-  },
-});
+const opts = benchArgs({
+  steps: { type: 'string', default: '25,100,300,600,800,1000' },
+  'window-sec': { type: 'string', default: '4' },
+  'budget-sec': { type: 'string', default: '150' },
+  nice: { type: 'string', default: '0' },
+  'gateway-core': { type: 'string', default: '0' },
+  'no-capture': { type: 'boolean', default: false },
+  'keep-pcap': { type: 'string' },
+  write: { type: 'boolean', default: false },
+}, import.meta.url);
 const STEPS = opts.steps.split(',').map(Number);
 const WINDOW_SEC = Number(opts['window-sec']);
 const BUDGET_MS = Number(opts['budget-sec']) * 1000;
