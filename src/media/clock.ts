@@ -55,11 +55,14 @@ export interface MediaClockOptions {
 abstract class BaseClock implements MediaClock {
   readonly periodMs: number;
   private readonly onError: (error: unknown) => void;
-  // Copy-on-write so that dispatch iterates without allocating and listeners may add or
-  // remove during a tick.
-  private sendListeners: readonly TickListener[] = [];
-  private workListeners: readonly TickListener[] = [];
+  // Changed in place between ticks (no copy of a 600-entry list per call set up or torn
+  // down), copied on write during a tick so that the dispatch loop keeps its snapshot and
+  // listeners may add or remove during a tick.
+  private sendListeners: TickListener[] = [];
+  private workListeners: TickListener[] = [];
   private lastTick = -1;
+  /** Dispatches in progress (a listener may run a manual clock's tick). */
+  private depth = 0;
 
   constructor(options: MediaClockOptions) {
     this.periodMs = options.periodMs ?? 20;
@@ -77,16 +80,22 @@ abstract class BaseClock implements MediaClock {
 
   add(listener: TickListener, phase: TickPhase = 'work'): void {
     if (this.sendListeners.includes(listener) || this.workListeners.includes(listener)) return;
-    if (phase === 'send') this.sendListeners = [...this.sendListeners, listener];
-    else this.workListeners = [...this.workListeners, listener];
+    this.writable(phase).push(listener);
     this.onListenersChanged();
   }
 
   remove(listener: TickListener): void {
-    if (this.sendListeners.includes(listener)) this.sendListeners = this.sendListeners.filter((l) => l !== listener);
-    else if (this.workListeners.includes(listener)) this.workListeners = this.workListeners.filter((l) => l !== listener);
-    else return;
+    const phase: TickPhase = this.sendListeners.includes(listener) ? 'send' : 'work';
+    const index = (phase === 'send' ? this.sendListeners : this.workListeners).indexOf(listener);
+    if (index < 0) return;
+    this.writable(phase).splice(index, 1);
     this.onListenersChanged();
+  }
+
+  /** A phase's list, ready to change: a copy while a tick iterates over it. */
+  private writable(phase: TickPhase): TickListener[] {
+    if (phase === 'send') return this.depth === 0 ? this.sendListeners : (this.sendListeners = this.sendListeners.slice());
+    return this.depth === 0 ? this.workListeners : (this.workListeners = this.workListeners.slice());
   }
 
   /** Hook for subclasses: the listener set changed. */
@@ -99,9 +108,14 @@ abstract class BaseClock implements MediaClock {
 
   protected dispatch(tick: number): void {
     this.lastTick = tick;
-    this.runPhase(this.sendListeners, tick);
-    this.onSendPhaseEnd();
-    this.runPhase(this.workListeners, tick);
+    this.depth++;
+    try {
+      this.runPhase(this.sendListeners, tick);
+      this.onSendPhaseEnd();
+      this.runPhase(this.workListeners, tick);
+    } finally {
+      this.depth--;
+    }
   }
 
   private runPhase(list: readonly TickListener[], tick: number): void {
@@ -142,7 +156,7 @@ export class ManualMediaClock extends BaseClock {
 
 /** Timer functions the production clock uses; injectable to test the scheduling logic. */
 export interface ClockTimers {
-  /** Monotonic time, ms (default: `process.hrtime.bigint()` in ms). */
+  /** Monotonic time, ms (default: `performance.now()`). */
   now(): number;
   /** Schedules `fn` after `ms`, a whole number (default `setTimeout`). */
   set(fn: () => void, ms: number): unknown;
@@ -225,7 +239,9 @@ const tickChannel = channel(TICK_CHANNEL);
 const sleepCell = new Int32Array(new SharedArrayBuffer(4));
 
 const realTimers: ClockTimers = {
-  now: () => Number(process.hrtime.bigint()) / 1e6,
+  // Not `process.hrtime.bigint()`: it allocates a BigInt per read, and `poll` reads the
+  // time for every inbound RTP packet.
+  now: () => performance.now(),
   set: (fn, ms) => setTimeout(fn, ms),
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
   // Nothing ever notifies the cell: the wait always runs to its timeout.

@@ -50,7 +50,8 @@ export class JitterBuffer {
   private readonly slotState: Uint8Array;
   private readonly slotTimestamp: Uint32Array;
   private readonly slotLength: Uint16Array;
-  private readonly slotView: Int16Array[];
+  /** Slot i's samples are `storage[i × maxPayload …]` (offsets, not one view per slot). */
+  private readonly storage: Int16Array;
   private readonly frame: JitterFrame;
   private readonly jitter: InterarrivalJitter;
   private readonly counters = { received: 0, lost: 0, concealed: 0, late: 0, duplicate: 0, reordered: 0, dropped: 0, underruns: 0 };
@@ -78,28 +79,30 @@ export class JitterBuffer {
 
   /** @throws MediaError `media_invalid_argument` for a capacity that is not a power of two or too small */
   constructor(options: JitterBufferOptions = {}) {
-    const capacity = options.capacity ?? 32;
-    const frameMs = options.frameMs ?? 20;
-    this.clockRate = options.clockRate ?? 8000;
-    this.maxPayload = options.maxPayload ?? 512;
-    this.delayMs = options.delayMs ?? 40;
-    const samplesOf = (ms: number): number => Math.round((ms * this.clockRate) / 1000);
-    this.frameSamples = samplesOf(frameMs);
-    this.delaySamples = Math.max(this.frameSamples, samplesOf(this.delayMs));
-    this.maxDelaySamples = Math.max(this.delaySamples + this.frameSamples, samplesOf(options.maxDelayMs ?? 200));
-    const maxFrames = Math.ceil(this.maxDelaySamples / this.frameSamples);
-    if ((capacity & (capacity - 1)) !== 0 || capacity <= maxFrames || capacity > 4096) {
-      throw new MediaError('media_invalid_argument', `jitter capacity must be a power of two above ${maxFrames} [capacity:${capacity}]`);
-    }
+    const g = geometry(options);
+    this.clockRate = g.clockRate;
+    this.maxPayload = g.maxPayload;
+    this.delayMs = g.delayMs;
+    this.frameSamples = g.frameSamples;
+    this.delaySamples = g.delaySamples;
+    this.maxDelaySamples = g.maxDelaySamples;
+    const capacity = g.capacity;
     this.mask = capacity - 1;
     this.slotSeq = new Int32Array(capacity).fill(-1);
     this.slotState = new Uint8Array(capacity);
     this.slotTimestamp = new Uint32Array(capacity);
     this.slotLength = new Uint16Array(capacity);
-    const storage = new Int16Array(capacity * this.maxPayload);
-    this.slotView = Array.from({ length: capacity }, (_, i) => storage.subarray(i * this.maxPayload, (i + 1) * this.maxPayload));
+    this.storage = new Int16Array(capacity * this.maxPayload);
     this.frame = new JitterFrame(this.frameSamples);
     this.jitter = new InterarrivalJitter(this.clockRate);
+  }
+
+  /**
+   * Checks options without building a buffer (for owners that build it later, lazily).
+   * @throws MediaError `media_invalid_argument` as the constructor does
+   */
+  static validate(options: JitterBufferOptions): void {
+    geometry(options);
   }
 
   /** A snapshot of the counters. */
@@ -163,8 +166,9 @@ export class JitterBuffer {
     this.slotState[idx] = FILLED;
     this.slotTimestamp[idx] = timestamp >>> 0;
     this.slotLength[idx] = length;
-    const slot = this.slotView[idx]!;
-    for (let i = 0; i < length; i++) slot[i] = pcm[offset + i]!;
+    const storage = this.storage;
+    const base = idx * this.maxPayload;
+    for (let i = 0; i < length; i++) storage[base + i] = pcm[offset + i]!;
     this.bufferedCount++;
     this.bufferedSamples += length;
     if (length > 0) this.lastPacketSamples = length;
@@ -273,9 +277,10 @@ export class JitterBuffer {
       if (f.audioSamples === 0) f.seq = this.nextSeq;
     }
     const n = Math.min(length - offset, this.frameSamples - pos);
-    const slot = this.slotView[idx]!;
+    const storage = this.storage;
+    const base = idx * this.maxPayload + offset;
     const out = f.samples;
-    for (let i = 0; i < n; i++) out[pos + i] = slot[offset + i]!;
+    for (let i = 0; i < n; i++) out[pos + i] = storage[base + i]!;
     f.audioSamples += n;
     this.bufferedSamples -= n;
     this.concealing = false;
@@ -365,4 +370,22 @@ export class JitterBuffer {
     this.concealing = true;
     this.moved = true;
   }
+}
+
+/** Sizes in samples derived from the options, checked. */
+function geometry(options: JitterBufferOptions): {
+  capacity: number; clockRate: number; maxPayload: number; delayMs: number; frameSamples: number; delaySamples: number; maxDelaySamples: number;
+} {
+  const capacity = options.capacity ?? 32;
+  const clockRate = options.clockRate ?? 8000;
+  const delayMs = options.delayMs ?? 40;
+  const samplesOf = (ms: number): number => Math.round((ms * clockRate) / 1000);
+  const frameSamples = samplesOf(options.frameMs ?? 20);
+  const delaySamples = Math.max(frameSamples, samplesOf(delayMs));
+  const maxDelaySamples = Math.max(delaySamples + frameSamples, samplesOf(options.maxDelayMs ?? 200));
+  const maxFrames = Math.ceil(maxDelaySamples / frameSamples);
+  if ((capacity & (capacity - 1)) !== 0 || capacity <= maxFrames || capacity > 4096) {
+    throw new MediaError('media_invalid_argument', `jitter capacity must be a power of two above ${maxFrames} [capacity:${capacity}]`);
+  }
+  return { capacity, clockRate, maxPayload: options.maxPayload ?? 512, delayMs, frameSamples, delaySamples, maxDelaySamples };
 }

@@ -142,3 +142,27 @@ test('reception stats: a big jump is confirmed by the next packet before restart
   assert.equal(r.expected, 1);
   assert.equal(r.received, 1);
 });
+
+test('SDES CNAME: ASCII written directly, UTF-8 otherwise, both cut at 255 bytes', () => {
+  const buf = new Uint8Array(300);
+  for (const cname of ['agentline-1f2e3d4c', 'agent·line-é', 'x'.repeat(300)]) {
+    const n = writeSdesCname(buf, 0, 7, cname);
+    const expected = Buffer.from(cname, 'utf8').subarray(0, 255);
+    assert.equal(buf[9], expected.length);
+    assert.deepEqual(Buffer.from(buf.subarray(10, 10 + expected.length)), expected);
+    assert.ok(n % 4 === 0 && buf[10 + expected.length] === 0, 'null-terminated, padded');
+  }
+  fc.assert(fc.property(fc.string({ maxLength: 40 }), (cname) => {
+    const n = writeSdesCname(buf, 0, 7, cname);
+    const sdes = parseRtcp(buf, n)?.[0];
+    return sdes?.type === 'sdes' && sdes.chunks[0]?.cname === Buffer.from(cname, 'utf8').toString('utf8');
+  }));
+});
+
+test('at most 31 report blocks are written', () => {
+  const one: ReportBlock = { ssrc: 1, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0, lastSr: 0, delaySinceLastSr: 0 };
+  const buf = new Uint8Array(2048);
+  const n = writeReceiverReport(buf, 0, { ssrc: 2, reports: Array.from({ length: 40 }, () => one) });
+  assert.equal(n, 8 + 24 * 31);
+  assert.equal(buf[0]! & 0x1f, 31);
+});

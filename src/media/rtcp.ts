@@ -147,17 +147,17 @@ function checkFits(buf: Uint8Array, offset: number, bytes: number): void {
  * @throws RangeError when the buffer is too small
  */
 export function writeSenderReport(buf: Uint8Array, offset: number, sr: Omit<SenderReport, 'type'>): number {
-  const blocks = sr.reports.slice(0, 31);
-  const bytes = 28 + 24 * blocks.length;
+  const count = Math.min(sr.reports.length, 31);
+  const bytes = 28 + 24 * count;
   checkFits(buf, offset, bytes);
-  writeCommonHeader(buf, offset, blocks.length, RTCP_SR, bytes);
+  writeCommonHeader(buf, offset, count, RTCP_SR, bytes);
   writeU32(buf, offset + 4, sr.ssrc);
   writeU32(buf, offset + 8, sr.sender.ntpSeconds);
   writeU32(buf, offset + 12, sr.sender.ntpFraction);
   writeU32(buf, offset + 16, sr.sender.rtpTimestamp);
   writeU32(buf, offset + 20, sr.sender.packetCount);
   writeU32(buf, offset + 24, sr.sender.octetCount);
-  blocks.forEach((b, i) => writeReportBlock(buf, offset + 28 + 24 * i, b));
+  for (let i = 0; i < count; i++) writeReportBlock(buf, offset + 28 + 24 * i, sr.reports[i]!);
   return bytes;
 }
 
@@ -167,12 +167,12 @@ export function writeSenderReport(buf: Uint8Array, offset: number, sr: Omit<Send
  * @throws RangeError when the buffer is too small
  */
 export function writeReceiverReport(buf: Uint8Array, offset: number, rr: Omit<ReceiverReport, 'type'>): number {
-  const blocks = rr.reports.slice(0, 31);
-  const bytes = 8 + 24 * blocks.length;
+  const count = Math.min(rr.reports.length, 31);
+  const bytes = 8 + 24 * count;
   checkFits(buf, offset, bytes);
-  writeCommonHeader(buf, offset, blocks.length, RTCP_RR, bytes);
+  writeCommonHeader(buf, offset, count, RTCP_RR, bytes);
   writeU32(buf, offset + 4, rr.ssrc);
-  blocks.forEach((b, i) => writeReportBlock(buf, offset + 8 + 24 * i, b));
+  for (let i = 0; i < count; i++) writeReportBlock(buf, offset + 8 + 24 * i, rr.reports[i]!);
   return bytes;
 }
 
@@ -183,18 +183,28 @@ export function writeReceiverReport(buf: Uint8Array, offset: number, rr: Omit<Re
  * @returns bytes written (padded to a 32-bit boundary)
  */
 export function writeSdesCname(buf: Uint8Array, offset: number, ssrc: number, cname: string): number {
-  const text = Buffer.from(cname, 'utf8').subarray(0, 255);
+  // Our own CNAMEs are ASCII: written as they are, without encoding to a temporary buffer.
+  const text = isShortAscii(cname) ? undefined : Buffer.from(cname, 'utf8').subarray(0, 255);
+  const length = text === undefined ? cname.length : text.length;
   // chunk: SSRC, item type 1, length, text, then ≥1 null octet ending the item list, padded to 4.
-  const chunk = 4 + 2 + text.length + 1;
+  const chunk = 4 + 2 + length + 1;
   const bytes = 4 + Math.ceil(chunk / 4) * 4;
   checkFits(buf, offset, bytes);
   buf.fill(0, offset, offset + bytes);
   writeCommonHeader(buf, offset, 1, RTCP_SDES, bytes);
   writeU32(buf, offset + 4, ssrc);
   buf[offset + 8] = 1; // CNAME
-  buf[offset + 9] = text.length;
-  buf.set(text, offset + 10);
+  buf[offset + 9] = length;
+  if (text !== undefined) buf.set(text, offset + 10);
+  else for (let i = 0; i < length; i++) buf[offset + 10 + i] = cname.charCodeAt(i);
   return bytes;
+}
+
+/** True for at most 255 characters, all ASCII (one UTF-8 byte each). */
+function isShortAscii(s: string): boolean {
+  if (s.length > 255) return false;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
 }
 
 /**

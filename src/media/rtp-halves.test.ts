@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { RtpOutbound } from './rtp-outbound.ts';
+import { RtpOutbound, SILENT_PAYLOAD } from './rtp-outbound.ts';
+import { MediaError } from './errors.ts';
 import { RtpInbound } from './rtp-inbound.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import { RtpHeader, parseRtpHeader, writeRtpHeader } from './rtp.ts';
@@ -74,7 +75,7 @@ test('audio crosses outbound → inbound (PCMA, dynamic pt) and DTMF mutes it', 
   assert.deepEqual(digits.map((d) => d.digit), ['7']);
   assert.equal(kinds.filter((k) => k === 'silent').length, 7, 'the 7 DTMF packets play as silence');
   assert.ok(toneFrames >= 15, String(toneFrames));
-  assert.equal(rx.jitter.stats.lost, 0);
+  assert.equal(rx.jitterStats.lost, 0);
   assert.equal(rx.reception.lost, 0);
 });
 
@@ -159,7 +160,7 @@ test('inbound: 30 ms A-law packets come out as 20 ms frames, sample-exact, one p
   const joined = new Int16Array(heard.length * 160);
   heard.forEach((f, i) => joined.set(f, i * 160));
   assert.deepEqual([...joined], [...expected]);
-  assert.equal(rx.jitter.stats.lost, 0);
+  assert.equal(rx.jitterStats.lost, 0);
 });
 
 test('inbound: after a codec switch both laws decode by payload type (the peer catches up, RFC 3264 §8.3.2)', () => {
@@ -224,4 +225,59 @@ test('inbound: audio on payload type 101 (no telephone-event negotiated) is audi
   }
   assert.deepEqual(digits, []);
   assert.ok(toneFrames >= 15, String(toneFrames));
+});
+
+test('outbound: an idle tick copies the precomputed silence, equal to encoding zeros in either law', () => {
+  for (const [name, pt, code] of [['PCMU', 0, 0xff], ['PCMA', 8, 0xd5]] as const) {
+    const encoded = new Uint8Array(160);
+    encodeG711(name, new Int16Array(160), encoded);
+    assert.deepEqual(SILENT_PAYLOAD[name], encoded, `${name} silence = encoded zeros`);
+    assert.ok(encoded.every((b) => b === code), `${name} silence is 0x${code.toString(16)}`);
+    const tx = outbound(name, pt);
+    tx.build(0);
+    assert.ok(tx.packet.subarray(12).equals(encoded));
+    void tx.playback.play(Int16Array.from({ length: 160 }, () => 1000));
+    tx.build(1);
+    assert.ok(!tx.packet.subarray(12).equals(encoded), 'queued audio is encoded');
+    tx.build(2);
+    assert.ok(tx.packet.subarray(12).equals(encoded), 'silence again once the queue is empty');
+  }
+});
+
+test('outbound: the packet handed out is exactly its length (no slice for the socket)', () => {
+  const tx = outbound();
+  assert.equal(tx.build(0), 172);
+  assert.equal(tx.packet.length, 172);
+  tx.dtmf.enqueue('5');
+  assert.equal(tx.build(1), 16);
+  assert.equal(tx.packet.length, 16);
+});
+
+test('inbound: the jitter buffer is made by the first audio-stream packet, not before', () => {
+  const { rx, digits } = inbound();
+  const pcm = new Int16Array(160);
+  assert.equal(rx.tick(0, pcm), undefined);
+  assert.equal(rx.jitter, undefined);
+  assert.deepEqual(rx.jitterStats, {
+    received: 0, lost: 0, concealed: 0, late: 0, duplicate: 0, reordered: 0, dropped: 0, underruns: 0, jitterMs: 0, buffered: 0, bufferedMs: 0,
+  });
+  assert.equal(rx.jitterTimestampUnits, 0);
+  const event = rtpPacket(101, 1, 0, Uint8Array.from([4, 0x8a, 0, 160]), 0x99);
+  assert.ok(rx.parse(event, event.length));
+  rx.accept(event, 0);
+  assert.deepEqual(digits.map((d) => d.digit), ['4']);
+  assert.equal(rx.jitter, undefined, 'events under an SSRC of their own need no jitter buffer');
+  const audio = rtpPacket(0, 10, 0, new Uint8Array(160).fill(0xff));
+  assert.ok(rx.parse(audio, audio.length));
+  rx.accept(audio, 20);
+  assert.ok(rx.jitter !== undefined);
+  assert.equal(rx.jitterStats.received, 1);
+  assert.notEqual(rx.tick(40, pcm), undefined);
+});
+
+test('inbound: invalid jitter options are still refused at construction', () => {
+  assert.throws(
+    () => new RtpInbound({ codec: { name: 'PCMU', pt: 0 }, telephoneEventPt: 101, onDigit: () => undefined, jitter: { capacity: 6 } }),
+    (e: unknown) => e instanceof MediaError && e.code === 'media_invalid_argument',
+  );
 });

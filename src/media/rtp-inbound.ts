@@ -4,16 +4,19 @@
  * reframes any packet duration into 20 ms frames) and feeds telephone-events to the DTMF
  * receiver; once per tick it hands out one frame. The codec and the telephone-event
  * payload type may change mid-call ({@link RtpInbound.setCodec}). Nothing is allocated
- * per packet.
+ * per packet; the jitter buffer (about 35 KB), the decode buffer and the DTMF receiver are
+ * allocated when the first packet that needs them is accepted, so a call whose peer never
+ * sends (or sends only events) does not pay for them.
  */
 import { DtmfReceiver } from './dtmf-receiver.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import { ALAW_TO_LINEAR, ULAW_TO_LINEAR } from './g711.ts';
 import { JitterBuffer } from './jitter.ts';
-import type { JitterBufferOptions, JitterFrameKind } from './jitter.ts';
+import type { JitterBufferOptions, JitterFrameKind, JitterStats } from './jitter.ts';
 import { RtpHeader, parseRtpHeader } from './rtp.ts';
 import { ReceptionStats } from './rtp-stats.ts';
 import type { RtpCodec } from './rtp-session-types.ts';
+import { FRAME_SAMPLES } from './rtp-outbound.ts';
 
 /** RFC 3389 comfort noise, static payload type 13 (RFC 3551 §6): accepted, played as silence. */
 const PT_COMFORT_NOISE = 13;
@@ -38,10 +41,12 @@ export class RtpInbound {
   readonly header = new RtpHeader();
   /** Reception bookkeeping for RTCP report blocks. */
   readonly reception = new ReceptionStats();
-  /** The jitter buffer (its stats feed the CDR). */
-  readonly jitter: JitterBuffer;
-  private readonly dtmf: DtmfReceiver;
-  private readonly pcm: Int16Array;
+  private readonly options: RtpInboundOptions;
+  private jitterBuffer: JitterBuffer | undefined;
+  /** Decoded payload of the packet being accepted (sized for the largest packet a slot holds). */
+  private pcm: Int16Array | undefined;
+  private dtmf: DtmfReceiver | undefined;
+  private out: Int16Array | undefined;
   private codec: RtpCodec;
   /** The codec before the last change, still decoded (RFC 3264 §8.3.2, see `setCodec`). */
   private previous: RtpCodec | undefined;
@@ -53,12 +58,35 @@ export class RtpInbound {
   /** Payload bytes accepted. */
   octets = 0;
 
+  /**
+   * @throws MediaError `media_invalid_argument` for jitter options the buffer refuses
+   *   (checked here, although the buffer is built with the first packet)
+   */
   constructor(options: RtpInboundOptions) {
+    this.options = options;
     this.codec = { ...options.codec };
     this.telephoneEventPt = eventPtBeside(options.codec, options.telephoneEventPt);
-    this.jitter = new JitterBuffer(options.jitter);
-    this.pcm = new Int16Array(this.jitter.maxPayload);
-    this.dtmf = new DtmfReceiver({ onDigit: options.onDigit, timeoutMs: options.dtmfTimeoutMs ?? 500 });
+    if (options.jitter !== undefined) JitterBuffer.validate(options.jitter);
+  }
+
+  /** The jitter buffer, once the peer's first audio-stream packet was accepted (undefined before). */
+  get jitter(): JitterBuffer | undefined {
+    return this.jitterBuffer;
+  }
+
+  /** The jitter buffer's counters (all zero before the first packet). */
+  get jitterStats(): JitterStats {
+    return this.jitterBuffer?.stats ?? emptyJitterStats();
+  }
+
+  /** Interarrival jitter in RTP timestamp units, for RTCP report blocks (0 before the first packet). */
+  get jitterTimestampUnits(): number {
+    return this.jitterBuffer?.jitterTimestampUnits ?? 0;
+  }
+
+  /** The frame {@link tick} fills when given none; reused, allocated on first use. */
+  get output(): Int16Array {
+    return (this.out ??= new Int16Array(FRAME_SAMPLES));
   }
 
   /** SSRC of the peer's audio, once known. */
@@ -99,11 +127,12 @@ export class RtpInbound {
     this.octets += h.payloadLength;
     if (h.payloadType === this.telephoneEventPt) {
       // Some peers send events under an SSRC of their own: track it apart from audio.
+      const dtmf = (this.dtmf ??= new DtmfReceiver({ onDigit: this.options.onDigit, timeoutMs: this.options.dtmfTimeoutMs ?? 500 }));
       if (this.dtmfSsrc !== h.ssrc) {
         this.dtmfSsrc = h.ssrc;
-        this.dtmf.reset();
+        dtmf.reset();
       }
-      this.dtmf.push(buf, h.payloadOffset, h.payloadLength, h.timestamp, nowMs);
+      dtmf.push(buf, h.payloadOffset, h.payloadLength, h.timestamp, nowMs);
       if (h.ssrc !== this.ssrc) return;
     } else if (h.ssrc !== this.ssrc) {
       this.newSource(h.ssrc);
@@ -114,22 +143,26 @@ export class RtpInbound {
     // G.711: one byte per sample, so the payload length is the packet's duration in samples
     // (a packet longer than a slot is refused by the jitter buffer).
     const length = table === undefined ? 0 : h.payloadLength;
-    if (table !== undefined && length <= this.pcm.length) {
-      for (let i = 0; i < length; i++) this.pcm[i] = table[buf[h.payloadOffset + i]!]!;
+    const jitter = this.jitterBuffer!; // made by newSource for the first packet of the stream
+    const pcm = (this.pcm ??= new Int16Array(jitter.maxPayload));
+    if (table !== undefined && length <= pcm.length) {
+      for (let i = 0; i < length; i++) pcm[i] = table[buf[h.payloadOffset + i]!]!;
     }
-    this.jitter.push(h.sequenceNumber, h.timestamp, this.pcm, nowMs, 0, length);
+    jitter.push(h.sequenceNumber, h.timestamp, pcm, nowMs, 0, length);
   }
 
   /**
    * Produces this tick's frame of received audio.
    * @param nowMs monotonic ms
-   * @param pcm frame to fill (silence for gaps)
+   * @param pcm frame to fill (silence for gaps; default {@link output})
    * @returns what the frame holds, or undefined before the peer's first audio packet
    */
-  tick(nowMs: number, pcm: Int16Array): JitterFrameKind | undefined {
-    this.dtmf.poll(nowMs);
-    if (this.ssrc === undefined) return undefined;
-    const f = this.jitter.pop(nowMs);
+  tick(nowMs: number, pcm?: Int16Array): JitterFrameKind | undefined {
+    this.dtmf?.poll(nowMs);
+    const jitter = this.jitterBuffer;
+    if (jitter === undefined) return undefined;
+    if (pcm === undefined) pcm = this.output;
+    const f = jitter.pop(nowMs);
     const n = Math.min(pcm.length, f.samples.length);
     pcm.set(n === f.samples.length ? f.samples : f.samples.subarray(0, n));
     if (n < pcm.length) pcm.fill(0, n);
@@ -145,9 +178,15 @@ export class RtpInbound {
 
   private newSource(ssrc: number): void {
     this.ssrc = ssrc;
-    this.jitter.reset();
+    if (this.jitterBuffer === undefined) this.jitterBuffer = new JitterBuffer(this.options.jitter);
+    else this.jitterBuffer.reset();
     this.reception.reset();
   }
+}
+
+/** The counters of a jitter buffer that has seen nothing. */
+function emptyJitterStats(): JitterStats {
+  return { received: 0, lost: 0, concealed: 0, late: 0, duplicate: 0, reordered: 0, dropped: 0, underruns: 0, jitterMs: 0, buffered: 0, bufferedMs: 0 };
 }
 
 /**

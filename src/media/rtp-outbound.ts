@@ -2,13 +2,16 @@
  * The sending half of an RTP session, without sockets: each tick it builds one packet in
  * a small ring of preallocated buffers: a telephone-event packet while a DTMF digit is
  * on the wire (audio is muted meanwhile), else one 20 ms frame from the audio source
- * encoded with the negotiated law. Sequence numbers, timestamps and SSRC start random
- * (RFC 3550 §5.1); the timestamp follows the clock's tick number, so a stalled clock
- * shows up at the peer as a gap in time rather than a burst.
+ * encoded with the negotiated law, or a silent payload precomputed per law when the
+ * source has nothing. Sequence numbers, timestamps and SSRC start random (RFC 3550 §5.1);
+ * the timestamp follows the clock's tick number, so a stalled clock shows up at the peer
+ * as a gap in time rather than a burst. Nothing is allocated per packet.
  */
+import { TELEPHONE_EVENT_SIZE } from './dtmf.ts';
 import { DtmfPacket, DtmfSender } from './dtmf-sender.ts';
 import type { DtmfSenderOptions } from './dtmf-sender.ts';
-import { encodeG711 } from './g711.ts';
+import { LINEAR_TO_ALAW, LINEAR_TO_ULAW, g711Silence } from './g711.ts';
+import type { G711Law } from './g711.ts';
 import { PlaybackQueue } from './playback.ts';
 import type { AudioSource } from './playback.ts';
 import { RTP_HEADER_SIZE, writeRtpHeader } from './rtp.ts';
@@ -19,6 +22,25 @@ import type { RtpCodec } from './rtp-session-types.ts';
 export const FRAME_SAMPLES = 160;
 /** Buffers in the send ring: a buffer is rewritten only 4 ticks after it was handed to the socket. */
 const RING = 4;
+/** Bytes of an audio packet (one frame, one byte per sample) and of a telephone-event packet. */
+const AUDIO_PACKET = RTP_HEADER_SIZE + FRAME_SAMPLES;
+const EVENT_PACKET = RTP_HEADER_SIZE + TELEPHONE_EVENT_SIZE;
+
+/**
+ * One frame of digital silence per law, encoded once: copied into a packet when the source
+ * has nothing to play (most ticks of a call: the agent listens), instead of encoding zeros.
+ * G.711 silence is 0xFF in µ-law and 0xD5 in A-law (see `g711Silence`).
+ */
+export const SILENT_PAYLOAD: Readonly<Record<G711Law, Uint8Array>> = {
+  PCMU: new Uint8Array(FRAME_SAMPLES).fill(g711Silence('PCMU')),
+  PCMA: new Uint8Array(FRAME_SAMPLES).fill(g711Silence('PCMA')),
+};
+
+/** A ring slot: exact-length views of one buffer, so that the socket gets a packet without a slice. */
+interface Slot {
+  audio: Buffer;
+  event: Buffer;
+}
 
 /** Options of {@link RtpOutbound}. */
 export interface RtpOutboundOptions {
@@ -49,10 +71,9 @@ export class RtpOutbound {
   /** Digits whose first packet was built. */
   digits = 0;
   private source: AudioSource = this.playback;
-  private readonly ring: Buffer[] = Array.from({ length: RING }, () => Buffer.alloc(RTP_HEADER_SIZE + FRAME_SAMPLES));
-  private readonly ringPayload: Uint8Array[] = this.ring.map((b) => new Uint8Array(b.buffer, b.byteOffset + RTP_HEADER_SIZE, FRAME_SAMPLES));
+  private readonly ring: Slot[] = newRing();
   private ringIndex = 0;
-  private last: Buffer = this.ring[0]!;
+  private last: Buffer = this.ring[0]!.audio;
   private readonly pcm = new Int16Array(FRAME_SAMPLES);
   private readonly dtmfPacket = new DtmfPacket();
   private readonly fields: Required<Omit<RtpWriteFields, 'csrc'>>;
@@ -114,7 +135,7 @@ export class RtpOutbound {
     if (f.marker && f.payloadType === this.codec.pt) this.started = false;
   }
 
-  /** The buffer of the packet last built; stays intact for the next 3 builds. */
+  /** The packet last built, exactly its length; stays intact for the next 3 builds. */
   get packet(): Buffer {
     return this.last;
   }
@@ -125,33 +146,55 @@ export class RtpOutbound {
    */
   build(tick: number): number {
     if (this.firstTick < 0) this.firstTick = tick;
-    const buf = this.ring[this.ringIndex]!;
-    const payload = this.ringPayload[this.ringIndex]!;
+    const slot = this.ring[this.ringIndex]!;
     this.ringIndex = (this.ringIndex + 1) % RING;
-    this.last = buf;
     const f = this.fields;
     const timestamp = this.timestampAt(tick);
-    let payloadLength: number;
     if (this.dtmf.next(timestamp, this.dtmfPacket)) {
       const p = this.dtmfPacket;
       if (p.marker) this.digits++;
       f.payloadType = this.telephoneEventPt;
       f.timestamp = p.timestamp;
       f.marker = p.marker;
-      payload.set(p.payload);
-      payloadLength = p.payload.length;
+      slot.event.set(p.payload, RTP_HEADER_SIZE);
+      this.last = slot.event;
     } else {
-      if (!this.source.read(this.pcm)) this.pcm.fill(0);
+      this.writeAudio(slot.audio);
       f.payloadType = this.codec.pt;
       f.timestamp = timestamp;
       // RFC 3551 §4.1: marker on the first packet of a talkspurt (here: of the stream).
       f.marker = !this.started;
       this.started = true;
-      payloadLength = encodeG711(this.codec.name, this.pcm, payload);
+      this.last = slot.audio;
     }
-    writeRtpHeader(buf, 0, f);
+    writeRtpHeader(this.last, 0, f);
     f.sequenceNumber = (f.sequenceNumber + 1) & 0xffff;
-    this.lastPayloadLength = payloadLength;
-    return RTP_HEADER_SIZE + payloadLength;
+    this.lastPayloadLength = this.last.length - RTP_HEADER_SIZE;
+    return this.last.length;
   }
+
+  /** The source's next frame, encoded; the precomputed silence when it has none. */
+  private writeAudio(buf: Buffer): void {
+    if (!this.source.read(this.pcm)) {
+      buf.set(SILENT_PAYLOAD[this.codec.name], RTP_HEADER_SIZE);
+      return;
+    }
+    const table = this.codec.name === 'PCMU' ? LINEAR_TO_ULAW : LINEAR_TO_ALAW;
+    const pcm = this.pcm;
+    for (let i = 0; i < FRAME_SAMPLES; i++) buf[RTP_HEADER_SIZE + i] = table[pcm[i]! & 0xffff]!;
+  }
+}
+
+/**
+ * The send ring in one buffer from Node's shared pool (one allocation per session, none per
+ * packet). `allocUnsafe` is safe here: every byte of a packet is written before it is sent.
+ */
+function newRing(): Slot[] {
+  const slab = Buffer.allocUnsafe(RING * AUDIO_PACKET);
+  const ring: Slot[] = [];
+  for (let i = 0; i < RING; i++) {
+    const at = i * AUDIO_PACKET;
+    ring.push({ audio: slab.subarray(at, at + AUDIO_PACKET), event: slab.subarray(at, at + EVENT_PACKET) });
+  }
+  return ring;
 }

@@ -215,8 +215,10 @@ test('close is idempotent, returns the port once, says BYE and stops the clock l
     await until(() => byes.flat().some((p) => p.type === 'bye'), 'BYE');
     await until(() => released.length > 0, 'port returned');
     assert.deepEqual(released, [0]);
-    assert.equal(r.clock.size, 1);
+    assert.equal(r.clock.size, 2, "only B's send and work listeners are left");
     assert.equal(await a.play(new Int16Array(10)), false);
+    b.close();
+    assert.equal(r.clock.size, 0, 'close leaves both phases');
   } finally {
     r.close();
   }
@@ -255,6 +257,36 @@ test('a throwing listener is reported as an error and media keeps flowing', asyn
     await r.run(5, [a, b]);
     assert.ok(errors.length >= 1);
     assert.equal(b.stats.packetsReceived, 5);
+  } finally {
+    r.close();
+  }
+});
+
+test('Node 20 dgram: a failed send without a callback is dropped silently, so the session checks the first packet to each target', async () => {
+  // Pins the platform fact behind RtpSession.onSend: only a failed lookup becomes an
+  // 'error' event; EACCES (broadcast without SO_BROADCAST) reaches a callback only.
+  const s = await udp('127.0.0.1');
+  const events: unknown[] = [];
+  s.on('error', (e) => events.push(e));
+  s.send(Buffer.alloc(4), 9, '255.255.255.255');
+  const viaCallback = await new Promise<Error | null>((resolve) => s.send(Buffer.alloc(4), 9, '255.255.255.255', resolve));
+  for (let i = 0; i < 10; i++) await new Promise<void>((r) => setImmediate(r));
+  s.close();
+  assert.ok(viaCallback !== null, 'the callback sees the error');
+  assert.deepEqual(events, [], 'no error event without a callback');
+
+  const r = rig();
+  try {
+    const a = await r.open({ remote: { address: '255.255.255.255', port: 9 }, rtcp: false });
+    const errors: unknown[] = [];
+    a.on('error', (e) => errors.push(e));
+    r.clock.tick(5);
+    await until(() => errors.length === 1, 'first packet to the target reports its error');
+    a.setRemote({ address: '255.255.255.255', port: 11 });
+    r.clock.tick(5);
+    await until(() => errors.length === 2, 'so does the first packet to a new target');
+    for (let i = 0; i < 10; i++) await new Promise<void>((res) => setImmediate(res));
+    assert.equal(errors.length, 2, 'later packets go without a callback');
   } finally {
     r.close();
   }

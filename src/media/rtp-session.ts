@@ -2,12 +2,17 @@
  * One call's RTP session: one UDP socket (plus one for RTCP unless rtcp-mux) on a port
  * from the allocator, paced by the shared media clock.
  *
- * - Symmetric RTP (RFC 4961 practice, for NAT): outbound goes to the SDP address until
- *   the first valid packet arrives, then to wherever the peer's RTP comes from. A later
- *   source change is followed only for the same SSRC or after the latched source fell
- *   silent (`relatchAfterMs`), so a third party cannot hijack the stream.
- * - Each tick: one received frame is decoded and emitted as `audio`; one frame from the
- *   playback queue (or a DTMF packet) is encoded and sent; RTCP SR/RR about every 5 s.
+ * - Symmetric RTP (RFC 4961 practice, for NAT), see `rtp-latch.ts`: outbound goes to the
+ *   SDP address until the first valid packet arrives, then to where the peer sends from.
+ * - Each tick runs in the clock's two phases (`clock.ts`). `send`: one frame from the
+ *   playback queue (or a DTMF packet) is encoded and sent, for every session before any
+ *   other work, so each packet leaves at the same offset into the tick (issue #4). `work`:
+ *   one received frame is decoded and emitted as `audio`, and RTCP SR/RR go out about
+ *   every 5 s. Audio queued in answer to a tick's `audio` event therefore leaves in the
+ *   next tick's send phase: 20 ms later than when the send followed the inbound work, a
+ *   shift accepted for even pacing (a frame's content never depended on that order).
+ * - Each inbound RTP datagram first lets the clock run a tick that fell due (`poll`), so a
+ *   tick waits for one packet's callback rather than for a whole poll phase of them.
  * - `close()` is idempotent: leaves the clock, says BYE, closes sockets and returns the port
  *   (or hands pooled sockets back to their `RtpSocketPool`).
  */
@@ -22,15 +27,17 @@ import { RtcpReporter } from './rtcp-reporter.ts';
 import { parseRtcp } from './rtcp.ts';
 import { isRtcpPacket } from './rtp.ts';
 import { RtpInbound } from './rtp-inbound.ts';
-import { FRAME_SAMPLES, RtpOutbound } from './rtp-outbound.ts';
+import { PeerLatch } from './rtp-latch.ts';
+import { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
 import { bindRtpSockets, leasedHold, ownedHold, type SocketHold } from './rtp-sockets.ts';
-import { peerAddressFor } from './udp.ts';
 
-interface Target {
-  address: string;
-  port: number;
-}
+/**
+ * Bytes of each half of the RTCP buffer: reports in the first, the BYE in the second, so
+ * that a BYE written on close never overwrites a report still on its way to the socket.
+ * Our largest compound packet is an SR with one block and a 255-byte CNAME: 320 bytes.
+ */
+const RTCP_REGION = 512;
 
 /** A bidirectional G.711 RTP stream for one call. See the module comment. */
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
@@ -42,27 +49,22 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly inbound: RtpInbound;
   private readonly outbound: RtpOutbound;
   private readonly reporter: RtcpReporter | undefined;
-  private readonly socketType: 'udp4' | 'udp6';
-  private readonly pcmIn = new Int16Array(FRAME_SAMPLES);
-  private readonly rtcpBuf = Buffer.alloc(512);
-  private readonly now: () => number;
+  private readonly latch: PeerLatch;
+  /** Two regions of {@link RTCP_REGION} bytes; from Node's pool (every byte sent is written first). */
+  private readonly rtcpBuf = Buffer.allocUnsafe(2 * RTCP_REGION);
   private readonly wallClock: () => number;
-  private readonly relatchAfterMs: number;
   private readonly mux: boolean;
-  private rtpTarget: Target | undefined;
-  private rtcpTarget: Target | undefined;
-  private isLatched = false;
-  private rtcpLatched = false;
-  private lastFromPeerMs = 0;
   private sending = true;
   private closed = false;
   private nextRtcpTick = -1;
+  /** A report was handed to the socket and its send has not completed: its region is busy. */
+  private reportInFlight = false;
+  /** The {@link PeerLatch.generation} whose target got its first packet (with a callback). */
+  private checkedGeneration = -1;
   private ignored = 0;
-  private latchCount = 0;
   private dtmfIn = 0;
   private readonly rtpSocket: Socket;
   private readonly rtcpSocket: Socket | undefined;
-  private readonly openedAt: number;
   private readonly onSent = (error: Error | null): void => {
     if (error !== null) this.emit('error', error);
   };
@@ -79,12 +81,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.rtpSocket = hold.rtp;
     this.rtcpSocket = hold.rtcp;
     this.port = hold.port;
-    this.mux = hold.rtcp === undefined;
     this.rtcpPort = hold.rtcpPort;
-    this.socketType = isIPv6(options.localAddress) ? 'udp6' : 'udp4';
-    this.now = options.now ?? (() => options.clock.now());
-    this.wallClock = options.wallClock ?? (() => Date.now());
-    this.relatchAfterMs = options.relatchAfterMs ?? 1000;
+    this.mux = hold.rtcp === undefined;
+    this.wallClock = options.wallClock ?? Date.now;
     const telephoneEventPt = options.telephoneEventPt ?? DEFAULT_TELEPHONE_EVENT_PT;
     this.inbound = new RtpInbound({
       codec: options.codec,
@@ -106,13 +105,20 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       dtmf: options.dtmf,
     });
     if (options.rtcp !== false) this.reporter = new RtcpReporter(ssrc, options.cname ?? `agentline-${ssrc.toString(16)}`);
-    this.setRemote(options.remote);
-    this.openedAt = this.now();
+    this.latch = new PeerLatch({
+      socketType: isIPv6(options.localAddress) ? 'udp6' : 'udp4',
+      mux: this.mux,
+      relatchAfterMs: options.relatchAfterMs ?? 1000,
+      stalePeer: hold.stalePeer,
+      openedAtMs: this.now(),
+    });
+    this.latch.setRemote(options.remote);
     this.rtpSocket.on('message', this.onRtp);
     this.rtpSocket.on('error', this.onSocketError);
     this.rtcpSocket?.on('message', this.onRtcp);
     this.rtcpSocket?.on('error', this.onSocketError);
-    options.clock.add(this.onTick);
+    options.clock.add(this.onSend, 'send');
+    options.clock.add(this.onWork, 'work');
   }
 
   /**
@@ -135,12 +141,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   /** Where RTP goes now (the SDP address, or the latched source), if known. */
   get remote(): { address: string; port: number } | undefined {
-    return this.rtpTarget === undefined ? undefined : { ...this.rtpTarget };
+    const t = this.latch.rtp;
+    return t === undefined ? undefined : { ...t };
   }
 
   /** True once outbound RTP follows the peer's actual source. */
   get latched(): boolean {
-    return this.isLatched;
+    return this.latch.latched;
   }
 
   /** True after `close()`. */
@@ -153,15 +160,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    * `undefined` stops sending until an address is known.
    */
   setRemote(remote: RtpEndpoint | undefined): void {
-    this.isLatched = false;
-    this.rtcpLatched = false;
-    if (remote === undefined) {
-      this.rtpTarget = this.rtcpTarget = undefined;
-      return;
-    }
-    this.rtpTarget = { address: peerAddressFor(this.socketType, remote.address), port: remote.port };
-    const rtcpPort = remote.rtcpPort ?? (this.mux ? remote.port : remote.port + 1);
-    this.rtcpTarget = { address: this.rtpTarget.address, port: rtcpPort };
+    this.latch.setRemote(remote);
   }
 
   /** Stops or resumes sending (hold); the clock keeps consuming the playback queue. */
@@ -218,7 +217,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   /** A snapshot of the counters. */
   get stats(): RtpSessionStats {
-    const j = this.inbound.jitter.stats;
+    const j = this.inbound.jitterStats;
     const remote = this.reporter?.remoteReception;
     return {
       packetsSent: this.outbound.packets,
@@ -234,7 +233,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       jitterMs: j.jitterMs,
       dtmfSent: this.outbound.digits,
       dtmfReceived: this.dtmfIn,
-      latches: this.latchCount,
+      latches: this.latch.latches,
       ...(remote === undefined ? {} : { remote: { ...remote } }),
     };
   }
@@ -246,18 +245,23 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.options.clock.remove(this.onTick);
+    this.options.clock.remove(this.onSend);
+    this.options.clock.remove(this.onWork);
     this.outbound.playback.clear();
     const release = (): void => {
       this.rtpSocket.off('message', this.onRtp);
       this.rtpSocket.off('error', this.onSocketError);
       this.rtcpSocket?.off('message', this.onRtcp);
       this.rtcpSocket?.off('error', this.onSocketError);
-      this.hold.release(this.rtpTarget);
+      this.hold.release(this.latch.rtp);
     };
-    // The BYE must leave before the socket closes: close in its send callback.
-    if (this.reporter !== undefined && this.rtcpTarget !== undefined) this.sendRtcpPacket(this.reporter.writeGoodbye(this.rtcpBuf), release);
-    else release();
+    // The BYE must leave before the socket closes: release in its send callback.
+    if (this.reporter !== undefined && this.latch.rtcp !== undefined) {
+      const bye = this.rtcpBuf.subarray(RTCP_REGION);
+      this.sendRtcp(bye, this.reporter.writeGoodbye(bye), release);
+    } else {
+      release();
+    }
     this.emit('close');
   }
 
@@ -265,66 +269,61 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (event !== 'error') this.emit('error', error);
   }
 
-  private readonly onTick = (tick: number): void => {
+  /** Monotonic ms: the `now` option, else the media clock's. */
+  private now(): number {
+    return this.options.now === undefined ? this.options.clock.now() : this.options.now();
+  }
+
+  /** Send phase: this tick's packet, built from what was queued before the tick. */
+  private readonly onSend = (tick: number): void => {
+    if (this.closed) return;
+    this.outbound.build(tick);
+    const target = this.latch.rtp;
+    if (!this.sending || target === undefined) {
+      this.outbound.discard();
+      return;
+    }
+    if (this.latch.generation === this.checkedGeneration) {
+      // No callback: Node would queue a nextTick per packet for it (issue #3).
+      this.rtpSocket.send(this.outbound.packet, target.port, target.address);
+    } else {
+      // Node 20's dgram drops a failed send silently when given no callback (only a failed
+      // address lookup becomes an 'error' event): the first packet to each new target
+      // carries one, so a target we cannot send to (EACCES, ENETUNREACH…) is reported once.
+      this.checkedGeneration = this.latch.generation;
+      this.rtpSocket.send(this.outbound.packet, target.port, target.address, this.onSent);
+    }
+    this.outbound.markSent();
+  };
+
+  /** Work phase: this tick's received frame, DTMF timeouts and RTCP. */
+  private readonly onWork = (tick: number): void => {
     if (this.closed) return;
     const now = this.now();
-    const kind = this.inbound.tick(now, this.pcmIn);
-    if (kind !== undefined) this.emit('audio', this.pcmIn, kind);
-    const length = this.outbound.build(tick);
-    const target = this.rtpTarget;
-    if (this.sending && target !== undefined) {
-      this.rtpSocket.send(this.outbound.packet, 0, length, target.port, target.address, this.onSent);
-      this.outbound.markSent();
-    } else {
-      this.outbound.discard();
-    }
-    if (this.reporter !== undefined && tick >= this.nextRtcpTick) this.sendReport(tick, now);
+    const kind = this.inbound.tick(now);
+    if (kind !== undefined) this.emit('audio', this.inbound.output, kind);
+    // An `audio` listener may have closed the session: no report after the BYE.
+    if (this.reporter !== undefined && tick >= this.nextRtcpTick && !this.closed) this.sendReport(tick, now);
   };
 
   private readonly onRtp = (msg: Buffer, rinfo: RemoteInfo): void => {
+    // A tick that fell due runs now, after this one datagram, not after the poll phase (issue #4).
+    this.options.clock.poll?.();
     if (this.closed) return;
     if (this.mux && isRtcpPacket(msg)) {
       this.onRtcp(msg, rinfo);
       return;
     }
     const now = this.now();
-    if (!this.inbound.parse(msg, msg.length) || !this.acceptSource(rinfo, now)) {
+    const inbound = this.inbound;
+    const verdict = inbound.parse(msg, msg.length) ? this.latch.offer(rinfo, inbound.header.ssrc, inbound.remoteSsrc, now) : 'refuse';
+    if (verdict === 'refuse') {
       this.ignored++;
       return;
     }
-    this.inbound.accept(msg, now);
+    if (verdict === 'latched') this.emit('latched', { address: rinfo.address, port: rinfo.port });
+    inbound.accept(msg, now);
   };
-
-  /** Symmetric RTP: decides whether a valid packet's source may be (or become) the peer. */
-  private acceptSource(rinfo: RemoteInfo, now: number): boolean {
-    const t = this.rtpTarget;
-    const fromTarget = t !== undefined && rinfo.port === t.port && rinfo.address === t.address;
-    if (this.isLatched && fromTarget) {
-      this.lastFromPeerMs = now;
-      return true;
-    }
-    if (!fromTarget && this.fromStalePeer(rinfo, now)) return false;
-    if (this.isLatched && this.inbound.header.ssrc !== this.inbound.remoteSsrc && now - this.lastFromPeerMs < this.relatchAfterMs) {
-      return false;
-    }
-    this.isLatched = true;
-    this.lastFromPeerMs = now;
-    this.latchCount++;
-    this.rtpTarget = { address: rinfo.address, port: rinfo.port };
-    if (this.mux) this.rtcpTarget = { ...this.rtpTarget };
-    else if (!this.rtcpLatched) this.rtcpTarget = { address: rinfo.address, port: this.rtcpTarget?.port ?? rinfo.port + 1 };
-    this.emit('latched', { address: rinfo.address, port: rinfo.port });
-    return true;
-  }
-
-  /**
-   * Pooled sockets: a straggler from the previous call's peer (within `relatchAfterMs` of
-   * the start) is dropped rather than latched to, unless the new peer names that address.
-   */
-  private fromStalePeer(rinfo: RemoteInfo, now: number): boolean {
-    const stale = this.hold.stalePeer;
-    return stale !== undefined && rinfo.port === stale.port && rinfo.address === stale.address && now - this.openedAt < this.relatchAfterMs;
-  }
 
   private readonly onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {
     if (this.closed || this.reporter === undefined) return;
@@ -333,10 +332,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.ignored++;
       return;
     }
-    if (!this.mux && (this.rtpTarget === undefined || rinfo.address === this.rtpTarget.address)) {
-      this.rtcpLatched = true;
-      this.rtcpTarget = { address: rinfo.address, port: rinfo.port };
-    }
+    this.latch.rtcpFrom(rinfo);
     this.reporter.receive(packets, this.inbound.remoteSsrc, this.wallClock(), this.now());
     this.emit('rtcp', packets);
   };
@@ -346,8 +342,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     // RFC 3550 §6.2: randomize to 0.5–1.5 × the interval; the first report comes early (§6.3.1).
     const first = this.nextRtcpTick < 0;
     this.nextRtcpTick = tick + Math.max(1, Math.round(intervalTicks * (first ? 0.5 : 0.5 + Math.random())));
-    if (first || this.rtcpTarget === undefined) return;
+    if (first || this.latch.rtcp === undefined || this.reportInFlight) return;
     const ssrc = this.inbound.remoteSsrc;
+    // RFC 3550 §6.4: no reception report block before anything was received.
     const n = this.reporter!.write(this.rtcpBuf, {
       wallMs: this.wallClock(),
       monoMs: now,
@@ -356,19 +353,22 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         : {}),
       ...(ssrc === undefined
         ? {}
-        : { reception: { ssrc, snapshot: this.inbound.reception.snapshot(), jitter: this.inbound.jitter.jitterTimestampUnits } }),
+        : { reception: { ssrc, snapshot: this.inbound.reception.snapshot(), jitter: this.inbound.jitterTimestampUnits } }),
     });
-    this.sendRtcpPacket(n);
+    this.reportInFlight = true;
+    this.sendRtcp(this.rtcpBuf, n, () => (this.reportInFlight = false));
   }
 
-  private sendRtcpPacket(length: number, done?: () => void): void {
-    const t = this.rtcpTarget;
-    if (t === undefined) return;
+  /**
+   * Sends `length` bytes of `buf` without copying them: the caller leaves that region alone
+   * until `done` (reports: `reportInFlight`; the BYE: the last packet of the session).
+   */
+  private sendRtcp(buf: Buffer, length: number, done: () => void): void {
+    const t = this.latch.rtcp!;
     const socket = this.rtcpSocket ?? this.rtpSocket;
-    // RTCP is rare: a copy keeps the shared buffer free for the next report.
-    socket.send(Buffer.from(this.rtcpBuf.subarray(0, length)), t.port, t.address, (error) => {
+    socket.send(buf, 0, length, t.port, t.address, (error) => {
       if (error !== null && !this.closed) this.emit('error', error);
-      done?.();
+      done();
     });
   }
 }
