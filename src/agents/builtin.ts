@@ -165,33 +165,67 @@ export class BuiltinAgent implements Agent {
    * whichever comes first. A digit stops the greeting.
    */
   run(_ctx: AgentContext, media: AgentMedia, signal: AbortSignal): Promise<Outcome> {
-    const { waitMs, digits, outcome, greeting } = this.config;
-    const heard: string[] = [];
-    let greetingError: string | undefined;
-    return new Promise<Outcome>((resolve) => {
-      const cleanup: Array<() => void> = [];
-      const finish = (o: Outcome, extra: Record<string, unknown>): void => {
-        for (const undo of cleanup.splice(0)) undo();
-        if (heard.length > 0) extra['digits'] = heard.join('');
-        if (greetingError !== undefined) extra['greeting_error'] = greetingError;
-        resolve(copyOutcome(o, extra));
-      };
-      const onAbort = (): void => finish(outcome, { ended_early: true });
-      if (signal.aborted) {
-        onAbort();
-        return;
-      }
-      signal.addEventListener('abort', onAbort, { once: true });
-      cleanup.push(() => signal.removeEventListener('abort', onAbort));
-      cleanup.push(media.onDtmf((digit) => {
-        heard.push(digit);
-        if (heard.length === 1 && greeting !== undefined) media.stop();
-        const chosen = digits[digit];
-        if (chosen) finish(chosen, { digit });
-      }));
-      if (greeting !== undefined) void playGreeting(media, greeting).then((code) => { greetingError = code; });
-      const timer = setTimeout(() => finish(outcome, { timed_out: true }), waitMs);
-      cleanup.push(() => clearTimeout(timer));
-    });
+    return new Promise<Outcome>((resolve) => new BuiltinRun(this.config, media, signal, resolve));
   }
+}
+
+/**
+ * One run of the built-in agent: one object per call, its own abort listener (through
+ * `handleEvent`, no closure) and one timer, all undone by the first way out.
+ */
+class BuiltinRun {
+  readonly #heard: string[] = [];
+  #greetingError: string | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #offDtmf: (() => void) | undefined;
+  #done = false;
+
+  constructor(
+    private readonly config: BuiltinConfig,
+    private readonly media: AgentMedia,
+    private readonly signal: AbortSignal,
+    private readonly resolve: (o: Outcome) => void,
+  ) {
+    if (signal.aborted) {
+      this.#finish(config.outcome, { ended_early: true });
+      return;
+    }
+    signal.addEventListener('abort', this, { once: true });
+    this.#offDtmf = media.onDtmf((digit) => this.#onDigit(digit));
+    if (config.greeting !== undefined) void playGreeting(media, config.greeting).then((code) => { this.#greetingError = code; });
+    this.#timer = setTimeout(timedOut, config.waitMs, this);
+  }
+
+  /** The call's signal aborted (EventListener object). */
+  handleEvent(): void {
+    this.#finish(this.config.outcome, { ended_early: true });
+  }
+
+  /** The wait is over with no configured digit. */
+  timeout(): void {
+    this.#finish(this.config.outcome, { timed_out: true });
+  }
+
+  #onDigit(digit: string): void {
+    const heard = this.#heard;
+    heard.push(digit);
+    if (heard.length === 1 && this.config.greeting !== undefined) this.media.stop();
+    const chosen = this.config.digits[digit];
+    if (chosen) this.#finish(chosen, { digit });
+  }
+
+  #finish(o: Outcome, extra: Record<string, unknown>): void {
+    if (this.#done) return;
+    this.#done = true;
+    clearTimeout(this.#timer);
+    this.#offDtmf?.();
+    this.signal.removeEventListener('abort', this);
+    if (this.#heard.length > 0) extra['digits'] = this.#heard.join('');
+    if (this.#greetingError !== undefined) extra['greeting_error'] = this.#greetingError;
+    this.resolve(copyOutcome(o, extra));
+  }
+}
+
+function timedOut(run: BuiltinRun): void {
+  run.timeout();
 }

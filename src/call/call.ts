@@ -5,7 +5,7 @@
  * own module (routing in `../routing`, media in `media-leg.ts`, session timers in
  * `session-timer.ts`, the outcome in `outcome.ts`, the end in `ending.ts`, the CDR in `cdr.ts`).
  */
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Agent, Outcome } from '../agents/index.ts';
 import type { Dialog, EndReason, IncomingInvite } from '../dialog/index.ts';
 import { callLogger, errorFor, type CallLogContext, type CallOutcome, type Logger } from '../obs/index.ts';
@@ -14,6 +14,7 @@ import type { CallRecord } from '../store/index.ts';
 import type { ServerTransaction, TimerHandle } from '../transaction/index.ts';
 import { CdrWriter } from './cdr.ts';
 import { agentContext } from './context.ts';
+import { newConversationId } from './conversation-id.ts';
 import { parseInfoDigit } from './dtmf.ts';
 import { MediaLeg } from './media-leg.ts';
 import { commitHandoff, handBack, type HandBack } from './ending.ts';
@@ -35,12 +36,15 @@ interface AgentResult {
 
 /** One inbound call. Create it, then `run()`; `hangup()` ends it from outside. */
 export class Call {
-  /** Our conversation id: the handoff record's and the CDR's id. */
-  readonly conversationId = randomUUID();
   /** Epoch ms of the INVITE. */
   readonly startedAt = Date.now();
+  /** Our conversation id: the handoff record's and the CDR's id (a UUIDv7 of `startedAt`). */
+  readonly conversationId = newConversationId(this.startedAt);
   readonly #sm = new CallStateMachine();
-  readonly #abort = new AbortController();
+  /** The agent's signal; made when the agent starts (a refused call needs none). */
+  #abort: AbortController | undefined;
+  /** Set while the agent runs: ends its wait with the fallback once its grace after the end is over. */
+  #giveUp: (() => void) | undefined;
   readonly #timers: TimerHandle[] = [];
   readonly #sdpSessionId = String(randomInt(1, 2 ** 47));
   readonly #cdr: CdrWriter;
@@ -66,8 +70,6 @@ export class Call {
   ) {
     this.#logContext = { callId: invite.request.callId, conversationId: this.conversationId };
     this.#cdr = new CdrWriter(deps.store, () => this.#log, { clock: deps.clock });
-    // RFC 3261 §9.2: the stack already answered 487; wake a ringing call so it ends.
-    invite.onCancel = () => this.#wake?.();
   }
 
   /** The call's child logger, made on first use from the bindings known by then. */
@@ -97,7 +99,8 @@ export class Call {
       if (!this.#sessionStep()) return;
       if (!(await this.#routeStep())) return;
       if (!(await this.#mediaStep())) return;
-      if (!(await this.#ringStep())) return;
+      const ringMs = this.#route?.agent.ringTimeMs ?? 0;
+      if (ringMs > 0 && !(await this.#ringStep(ringMs))) return;
       this.#answerStep();
       const result = await this.#agentStep();
       await this.#endStep(result);
@@ -118,8 +121,8 @@ export class Call {
     if (this.#endedBy !== undefined) return;
     this.#endedBy = endedBy;
     this.#note = note;
-    this.#abort.abort(endedBy);
     this.#wake?.();
+    if (this.#giveUp !== undefined) this.#tellAgent(endedBy);
   }
 
   #initialRecord(): CallRecord {
@@ -175,20 +178,24 @@ export class Call {
     return !this.#stoppedBeforeAnswer();
   }
 
-  /** Step 3: 180 Ringing, then the agent's ring time, during which a CANCEL can arrive. */
-  async #ringStep(): Promise<boolean> {
+  /**
+   * Step 3, only for an agent with a ring time: 180 Ringing, then the ring time, during
+   * which a CANCEL can arrive. Without one the 200 goes out at once: RFC 3261 §13.3.1 lets
+   * a UAS answer with no provisional response (the stack's 100 Trying already stops the
+   * INVITE's retransmissions, §17.2.1).
+   */
+  async #ringStep(ms: number): Promise<boolean> {
     this.invite.provisional(180);
-    const ms = this.#route?.agent.ringTimeMs ?? 0;
-    if (ms > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = this.deps.clock.setTimer(ms, resolve);
-        this.#wake = () => {
-          timer.cancel();
-          resolve();
-        };
-      });
-      this.#wake = undefined;
-    }
+    await new Promise<void>((resolve) => {
+      const timer = this.deps.clock.setTimer(ms, resolve);
+      this.#wake = () => {
+        timer.cancel();
+        resolve();
+      };
+      // RFC 3261 §9.2: the stack already answered 487; wake the ringing call so it ends.
+      this.invite.onCancel = this.#wake;
+    });
+    this.#wake = undefined;
     return !this.#stoppedBeforeAnswer();
   }
 
@@ -233,33 +240,41 @@ export class Call {
       return fallback('agent_failed', err);
     }
     const ctx = agentContext(this.conversationId, this.invite.request, route);
-    const run = agent.run(ctx, (this.#media as MediaLeg).handle, this.#abort.signal).then(
-      (outcome): AgentResult => ({ outcome }),
-      (err: unknown) => fallback('agent_failed', err),
-    );
-    const result = await Promise.race([run, this.#graceAfterAbort().then(() => fallback('agent_failed', new Error('agent ignored the end of the call')))]);
+    const abort = new AbortController();
+    this.#abort = abort;
+    const result = await new Promise<AgentResult>((resolve) => {
+      agent.run(ctx, (this.#media as MediaLeg).handle, abort.signal).then(
+        (outcome) => resolve({ outcome }),
+        (err: unknown) => resolve(fallback('agent_failed', err)),
+      );
+      this.#giveUp = () => resolve(fallback('agent_failed', new Error('agent ignored the end of the call')));
+      // Ended while the agent was being set up (e.g. the caller's BYE right after the ACK).
+      if (this.#endedBy !== undefined) this.#tellAgent(this.#endedBy);
+    });
+    this.#giveUp = undefined;
     if (this.#note === 'max_duration') return fallback('max_duration');
     return this.#note !== undefined && result.note === undefined ? { ...result, note: this.#note } : result;
   }
 
-  /** Resolves `agentGraceMs` after the call's abort signal fires. */
-  #graceAfterAbort(): Promise<void> {
-    const ms = this.deps.settings.agentGraceMs ?? AGENT_GRACE_MS;
-    const signal = this.#abort.signal;
-    return new Promise((resolve) => {
-      const arm = (): void => void this.#timers.push(this.deps.clock.setTimer(ms, resolve));
-      if (signal.aborted) arm();
-      else signal.addEventListener('abort', arm, { once: true });
-    });
+  /**
+   * The call ended under the running agent: its signal aborts, and it has `agentGraceMs`
+   * to resolve before the call goes on with its fallback outcome.
+   */
+  #tellAgent(endedBy: CallEndedBy): void {
+    const abort = this.#abort;
+    if (abort === undefined || abort.signal.aborted) return;
+    abort.abort(endedBy);
+    const giveUp = this.#giveUp;
+    if (giveUp !== undefined) this.#timers.push(this.deps.clock.setTimer(this.deps.settings.agentGraceMs ?? AGENT_GRACE_MS, giveUp));
   }
 
   /** Step 6: the record, durable FIRST; THEN the BYE with the same values. */
   async #endStep(result: AgentResult): Promise<void> {
     this.#sm.fire('end');
     const route = this.#route as RouteResult;
+    // The agent has resolved (or was given up on after its signal aborted): nothing to tell it.
     const endedBy = this.#endedBy ?? 'agent';
     this.#endedBy = endedBy;
-    this.#abort.abort(endedBy);
     const final = finalizeOutcome(route.agent, result.outcome, endedBy, result.note);
     await this.#commitRecord(route, final);
     const back = await handBack(this.#dialog, {
@@ -367,7 +382,6 @@ export class Call {
     this.#closeMedia();
     this.#releaseSlot?.();
     this.#releaseSlot = undefined;
-    if (!this.#abort.signal.aborted) this.#abort.abort('ended');
   }
 }
 

@@ -31,6 +31,8 @@ export interface CdrWriterOptions {
 /** Coalesced CDR writes for one call, in order. */
 export class CdrWriter {
   #record: CallRecord | undefined;
+  /** `#record` was given to `store.putCall`: copy it before changing it. */
+  #handedOut = false;
   /** The record changed since the last write was issued. */
   #dirty = false;
   /** The write in flight (with any follow-up it chains); settled when idle. */
@@ -53,6 +55,8 @@ export class CdrWriter {
   /** Sets the first version of the record, written within `delayMs` (or by `flush`). */
   start(record: CallRecord): void {
     this.#record = record;
+    this.#handedOut = true; // the caller's object
+
     this.#dirty = true;
     if (this.#urgent || this.#delayMs <= 0) this.#write();
     else this.#schedule();
@@ -62,7 +66,14 @@ export class CdrWriter {
   update(id: string, patch: CallPatch): void {
     const current = this.#record;
     if (current === undefined) return;
-    this.#record = { ...current, ...patch, id };
+    // Changed in place until the object is handed to the store (a short call: every change
+    // before its one write at the end); then a copy, as the store may keep what it was given.
+    if (this.#handedOut) {
+      this.#record = { ...current, ...patch, id };
+      this.#handedOut = false;
+    } else {
+      Object.assign(current, patch).id = id;
+    }
     this.#dirty = true;
     if (this.#urgent || this.#delayMs <= 0) this.#write();
     else if (!this.#writing) this.#schedule();
@@ -96,6 +107,7 @@ export class CdrWriter {
     while (this.#dirty) {
       this.#dirty = false;
       try {
+        this.#handedOut = true;
         await this.store.putCall(this.#record as CallRecord);
       } catch (err) {
         this.logger().warn({ err }, 'call record write failed');

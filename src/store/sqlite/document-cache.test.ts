@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import type { HandoffDocument, HandoffRecord } from '../types.ts';
 import { DocumentCache } from './document-cache.ts';
-import { openSqliteStore } from './store.ts';
+import { openSqliteStore, SqliteStore } from './store.ts';
 
 const doc = (id: string, sharedId: string | undefined, bytes = 10): HandoffDocument => ({
   id, tenantId: 't', agentId: 'a', dataJson: `"${'x'.repeat(bytes)}"`, createdAt: 1, expiresAt: 2,
@@ -26,12 +26,17 @@ describe('DocumentCache', () => {
     assert.equal(cache.get('other', { sharedId: 'S1' }), undefined, 'tenants never share entries');
   });
 
-  it('forgets a shared id when a record with it is put; skips records too big to hold', () => {
+  it('a put record answers its shared id only when it is the newest; skips records too big to hold', () => {
     const cache = new DocumentCache(8 * 1024);
     cache.set({ sharedId: 'S' }, doc('1', 'S'));
-    cache.put('t', 'S');
-    assert.equal(cache.get('t', { sharedId: 'S' }), undefined);
+    cache.added(doc('0', 'S'), false);
+    assert.equal(cache.get('t', { sharedId: 'S' })?.id, '1', 'an older record leaves the newest in place');
+    assert.equal(cache.get('t', { id: '0' })?.id, '0', 'and is cached by its id');
+    cache.added(doc('2', 'S'), true);
+    assert.equal(cache.get('t', { sharedId: 'S' })?.id, '2');
     assert.equal(cache.get('t', { id: '1' })?.id, '1', 'the record itself is unchanged');
+    cache.added(doc('3', 'S', 2048), true);
+    assert.equal(cache.get('t', { sharedId: 'S' }), undefined, 'a newest record too big to hold still unseats the old answer');
     cache.set({ id: 'big' }, doc('big', undefined, 2048));
     assert.equal(cache.get('t', { id: 'big' }), undefined);
   });
@@ -67,6 +72,41 @@ describe('sqlite store: cached documents stay true', () => {
       now += 20;
       assert.deepEqual(await read(), { n: 3 }, 'a commit by another connection empties the cache (within 20 ms)');
       assert.equal(Object.isFrozen(await store.getHandoffDocument(tenant.id, { sharedId: 'S' })), true);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('caches a record when its put commits: the first read after it needs no SQLite lookup, and the newest wins', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agentline-doccache-'));
+    dirs.push(dir);
+    const path = join(dir, 'db.sqlite');
+    openSqliteStore({ path }).close();
+    const statements: string[] = [];
+    const db = new Database(path, { verbose: (sql) => statements.push(String(sql)) });
+    db.pragma('journal_mode = WAL');
+    const store = new SqliteStore(db, () => 1_000_000);
+    try {
+      const tenant = await store.createTenant({ slug: 'acme', name: 'Acme' });
+      const agent = await store.createAgent({ tenantId: tenant.id, slug: 'bot', name: 'Bot', kind: 'builtin', config: {} });
+      const lookups = (): string[] => statements.filter((sql) => /SELECT .* FROM handoff_records WHERE (id|tenant_id)/s.test(sql));
+      const read = async (lookup: { sharedId: string } | { id: string }) =>
+        JSON.parse((await store.getHandoffDocument(tenant.id, lookup))?.dataJson ?? 'null') as unknown;
+      const newer = record(tenant.id, agent.id, 2000, 2);
+      await store.putHandoff(newer);
+      statements.length = 0;
+      assert.deepEqual(await read({ sharedId: 'S' }), { n: 2 });
+      assert.deepEqual(await read({ id: newer.id }), { n: 2 });
+      assert.deepEqual(lookups(), [], 'both reads answered from the cache');
+      const older = record(tenant.id, agent.id, 1000, 1); // e.g. replayed from the spool
+      await store.putHandoff(older);
+      statements.length = 0;
+      assert.deepEqual(await read({ sharedId: 'S' }), { n: 2 }, 'an older put does not replace the newer record');
+      assert.deepEqual(await read({ id: older.id }), { n: 1 });
+      assert.deepEqual(lookups(), []);
+      const failed = store.putHandoff({ ...record(tenant.id, agent.id, 3000, 3), id: older.id }); // conflict: not written
+      await assert.rejects(failed, (err: { code?: string }) => err.code === 'conflict');
+      assert.deepEqual(await read({ sharedId: 'S' }), { n: 2 }, 'a refused put is not cached');
     } finally {
       await store.close();
     }

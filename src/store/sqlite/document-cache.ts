@@ -1,11 +1,14 @@
 /**
  * Recently read handoff documents, in memory, so that the Handoff API's repeated reads of
  * a record (a contact-center script polls right after the BYE, and again on retries)
- * cost no SQLite lookup. Bounded by the bytes of `data` it holds, least recently used
- * first out. Correct with other writers on the same file: the owner clears it whenever
- * SQLite's `data_version` says another connection committed, and on every put of a record
- * with a shared id already cached (the newest record wins a shared-id lookup). SQLite's
- * `data_version` is read at most every 20 ms, so another process's commit shows within 20 ms.
+ * cost no SQLite lookup. Filled by reads and by puts (a record put is cached when its
+ * transaction commits, so the first read after the BYE is a hit too). Bounded by the bytes
+ * of `data` it holds, least recently used first out. A shared-id lookup answers the newest
+ * record (by `created_at`, then insertion order): a put moves the shared id to its record
+ * only when the store found it the newest, inside the put's own transaction. Correct with
+ * other writers on the same file: the owner clears it whenever SQLite's `data_version` says
+ * another connection committed; `data_version` is read at most every 20 ms, so another
+ * process's commit shows within 20 ms.
  */
 import type { HandoffDocument, HandoffLookup } from '../types.ts';
 
@@ -46,9 +49,18 @@ export class DocumentCache {
     this.#evict();
   }
 
-  /** A record was put: a shared-id lookup may now answer another (newer) record. */
-  put(tenantId: string, sharedId: string | undefined): void {
-    if (sharedId !== undefined) this.#byShared.delete(`${tenantId}\0${sharedId}`);
+  /**
+   * A record was put and committed: it answers lookups by its id, and by its shared id when
+   * `newest` (it is what a shared-id read now returns). A record that is not the newest
+   * leaves the shared id's entry alone: that entry, if any, still names the newest.
+   */
+  added(doc: HandoffDocument, newest: boolean): void {
+    if (doc.sharedId !== undefined && newest) {
+      this.#byShared.delete(`${doc.tenantId}\0${doc.sharedId}`); // even when `doc` is too big to hold
+      this.set({ sharedId: doc.sharedId }, doc);
+    } else {
+      this.set({ id: doc.id }, doc);
+    }
   }
 
   /** Forgets everything (another writer committed, or records were purged). */

@@ -48,6 +48,13 @@ export interface GroupCommitOptions {
   /** Called after each batch (committed or not); errors thrown here are ignored. */
   onBatch?: (info: BatchInfo) => void;
   /**
+   * Called synchronously after each batch's transaction ended, before any of its writes
+   * settles and before another batch can run: `true` once it committed (its writes are
+   * visible to reads, not yet fsynced), `false` when it rolled back. For state that must
+   * follow the database exactly (the store's document cache). Errors are ignored.
+   */
+  onCommit?: (committed: boolean) => void;
+  /**
    * Schedules the flush; default `setImmediate` (after this tick's microtasks and I/O
    * callbacks), or a timer when the previous flush was less than `flushIntervalMs` ago.
    */
@@ -204,6 +211,8 @@ export class GroupCommit {
       return;
     }
     const outcomes = this.#runBatch(batch);
+    const onCommit = this.#options.onCommit;
+    if (onCommit) safely(() => onCommit(outcomes !== undefined));
     this.#report({ size: batch.length, committed: outcomes !== undefined });
     if (outcomes === undefined) return;
     if (this.#wal === undefined) {

@@ -40,6 +40,8 @@ export interface Statements {
   insertHandoff: Statement;
   handoffById: Statement;
   handoffBySharedId: Statement;
+  /** The rowid of the record a shared-id lookup answers (plucked: a number, or undefined). */
+  newestHandoffRowid: Statement;
   purgeExpiredChunk: Statement;
   upsertCall: Statement;
   callById: Statement;
@@ -75,6 +77,8 @@ export function prepareStatements(db: Database): Statements {
     handoffById: p(`SELECT ${HANDOFF_COLS} FROM handoff_records WHERE id = ? AND tenant_id = ?`),
     handoffBySharedId: p(`SELECT ${HANDOFF_COLS} FROM handoff_records WHERE tenant_id = ? AND shared_id = ?
       ORDER BY created_at DESC, rowid DESC LIMIT 1`),
+    newestHandoffRowid: p(`SELECT rowid FROM handoff_records WHERE tenant_id = ? AND shared_id = ?
+      ORDER BY created_at DESC, rowid DESC LIMIT 1`).pluck(),
     purgeExpiredChunk: p(`DELETE FROM handoff_records WHERE rowid IN
       (SELECT rowid FROM handoff_records WHERE expires_at <= ? LIMIT ?)`),
     upsertCall: p(`INSERT INTO calls (${CALL_COLS}) VALUES (${params(CALL_COLS)})

@@ -91,6 +91,8 @@ export class SqliteStore implements Store {
   /** SQLite's count of commits by other connections: a change empties {@link #docs}. */
   readonly #dataVersion: Statement;
   #seenDataVersion: unknown;
+  /** Documents put by the running batch, cached once it commits (newest-wins decided inside it). */
+  #staged: Array<{ doc: HandoffDocument; newest: boolean }> = [];
   #dataVersionAt = -Infinity;
   #closed = false;
 
@@ -99,10 +101,13 @@ export class SqliteStore implements Store {
     this.#db = db;
     this.#docs = new DocumentCache(documentCacheBytes);
     this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
+    // Known from the start: the first read must not empty what puts cached before it.
+    this.#seenDataVersion = this.#dataVersion.get();
     this.#clock = clock;
     this.#st = prepareStatements(db);
     this.#lists = new CallListStatements(db);
-    this.#writes = new GroupCommit(db, onBatch ? { onBatch } : {});
+    const onCommit = (committed: boolean): void => this.#cacheStaged(committed);
+    this.#writes = new GroupCommit(db, onBatch ? { onBatch, onCommit } : { onCommit });
   }
 
   // ── tenants ──────────────────────────────────────────────────────────────
@@ -245,11 +250,14 @@ export class SqliteStore implements Store {
       ? { id: record.id, tenantId: record.tenantId, agentId: record.agentId }
       : { id: record.id, tenantId: record.tenantId, agentId: record.agentId, sharedId: record.sharedId };
     return this.#write(() => {
-      if (this.#st.insertHandoff.run(row).changes === 0) {
-        throw new StoreError('conflict', `handoff record exists [id:${record.id}]`);
-      }
-      this.#docs.put(record.tenantId, record.sharedId);
-    }, `put handoff [id:${record.id}]`, () => this.#emit(event));
+      const { changes, lastInsertRowid } = this.#st.insertHandoff.run(row);
+      if (changes === 0) throw new StoreError('conflict', `handoff record exists [id:${record.id}]`);
+      // A read right after the BYE is then a cache hit. By shared id, a read answers the newest
+      // record (created_at, then rowid): asked here, inside the transaction, so it is exact.
+      const newest = row.shared_id === null
+        || this.#st.newestHandoffRowid.get(row.tenant_id, row.shared_id) === lastInsertRowid;
+      this.#staged.push({ doc: handoffDocumentFromRow(row), newest });
+    }, 'put handoff', record.id, () => this.#emit(event));
   }
 
   /** @inheritdoc */
@@ -286,6 +294,17 @@ export class SqliteStore implements Store {
   }
 
 
+  /**
+   * After a batch: the documents it put join the cache once committed (so the cache never
+   * holds what the database does not), and are dropped when it rolled back.
+   */
+  #cacheStaged(committed: boolean): void {
+    const staged = this.#staged;
+    if (staged.length === 0) return;
+    this.#staged = [];
+    if (committed) for (const { doc, newest } of staged) this.#docs.added(doc, newest);
+  }
+
   #handoffDocument(tenantId: string, lookup: HandoffLookup): HandoffDocument | undefined {
     const row = 'sharedId' in lookup
       ? this.#st.handoffBySharedId.get(tenantId, lookup.sharedId)
@@ -319,7 +338,7 @@ export class SqliteStore implements Store {
     return this.#write(() => {
       checkCall(record);
       this.#st.upsertCall.run(callToRow(record));
-    }, `put call [call:${record.id}]`, undefined, false);
+    }, 'put call', record.id, undefined, false);
   }
 
   /** @inheritdoc */
@@ -330,7 +349,7 @@ export class SqliteStore implements Store {
       const next = patchCall(callFromRow(row), patch);
       this.#st.upsertCall.run(callToRow(next));
       return next;
-    }, `update call [call:${id}]`, undefined, false);
+    }, 'update call', id, undefined, false);
   }
 
   /** @inheritdoc */
@@ -437,13 +456,17 @@ export class SqliteStore implements Store {
     }
   }
 
-  /** @param durable false for CDRs: fsynced with the next durable batch, not their own */
-  #write<T>(fn: () => T, context: string, after?: (value: T) => void, durable = true): Promise<T> {
+  /**
+   * @param context what the write does, for its error message (with `id`: `context [id:…]`,
+   *   built only on failure: the hot writes allocate no message)
+   * @param durable false for CDRs: fsynced with the next durable batch, not their own
+   */
+  #write<T>(fn: () => T, context: string, id?: string, after?: (value: T) => void, durable = true): Promise<T> {
     return this.#writes.enqueue(() => {
       try {
         return fn();
       } catch (err) {
-        throw toStoreError(err, context);
+        throw toStoreError(err, id === undefined ? context : `${context} [id:${id}]`);
       }
     }, after, durable);
   }
