@@ -73,6 +73,17 @@ describe('gateway: a call from INVITE to BYE', () => {
     assert.equal(record?.data['destination'], undefined);
   });
 
+  test('an agent without a ring time answers 200 with no 180 before it (RFC 3261 §13.3.1)', async () => {
+    const invite = uac.ring('7001');
+    const provisional: number[] = [];
+    invite.onProvisional = (res) => provisional.push(res.status);
+    const { response, dialog } = await within(invite.result, 'final response');
+    assert.equal(response.status, 200);
+    assert.ok(dialog);
+    assert.ok(!provisional.includes(180), `provisional responses: ${provisional.join(', ')}`);
+    assert.equal(await within(dialog.bye(), 'BYE response').then((r) => r.status), 200);
+  });
+
   test('an unknown token is refused 403, whatever the extension', async () => {
     const placed = await uac.call('7001', [['X-PolyAi-Auth-Token', 'alt_wrong']]);
     assert.equal(placed.response.status, 403);
