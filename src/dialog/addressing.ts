@@ -8,15 +8,43 @@ export function hostForUri(address: string): string {
   return isIP(address) === 6 ? `[${address}]` : address;
 }
 
+/**
+ * The text of the last endpoint (and Contact user) formatted: a UA advertises one or two
+ * endpoints, so `isIP` and the template run when the endpoint changes, not per message.
+ */
+interface Formatted {
+  protocol: Protocol;
+  address: string;
+  port: number;
+  user: string;
+  text: string;
+}
+let lastVia: Formatted | undefined;
+let lastContact: Formatted | undefined;
+
+function remembered(memo: Formatted | undefined, local: Endpoint, user: string): string | undefined {
+  if (memo === undefined || memo.port !== local.port || memo.address !== local.address) return undefined;
+  return memo.protocol === local.protocol && memo.user === user ? memo.text : undefined;
+}
+
 /** A top Via for a request we send from `local`, with a new branch and `rport` (RFC 3581). */
 export function viaFor(local: Endpoint, branch = newBranch()): string {
-  return `SIP/2.0/${local.protocol.toUpperCase()} ${hostForUri(local.address)}:${local.port};branch=${branch};rport`;
+  let prefix = remembered(lastVia, local, '');
+  if (prefix === undefined) {
+    prefix = `SIP/2.0/${local.protocol.toUpperCase()} ${hostForUri(local.address)}:${local.port};branch=`;
+    lastVia = { protocol: local.protocol, address: local.address, port: local.port, user: '', text: prefix };
+  }
+  return `${prefix}${branch};rport`;
 }
 
 /** Our Contact for `local` (with `;transport=` for stream transports). */
 export function contactFor(local: Endpoint, user = 'agentline'): string {
+  const known = remembered(lastContact, local, user);
+  if (known !== undefined) return known;
   const transport = local.protocol === 'udp' ? '' : `;transport=${local.protocol}`;
-  return `<sip:${user}@${hostForUri(local.address)}:${local.port}${transport}>`;
+  const text = `<sip:${user}@${hostForUri(local.address)}:${local.port}${transport}>`;
+  lastContact = { protocol: local.protocol, address: local.address, port: local.port, user, text };
+  return text;
 }
 
 /**

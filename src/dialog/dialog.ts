@@ -13,9 +13,9 @@ import type { DialogHost } from './host.ts';
 
 /** Dialog identifiers (§12). */
 export interface DialogId {
-  callId: string;
-  localTag: string;
-  remoteTag: string;
+  readonly callId: string;
+  readonly localTag: string;
+  readonly remoteTag: string;
 }
 
 /** Why a dialog ended. */
@@ -64,6 +64,7 @@ export class Dialog {
   stopAckWait: (() => void) | undefined;
   /** CSeq number of the INVITE whose 2xx awaits its ACK (a stray ACK of an older one is ignored). */
   ackSeq: number | undefined;
+  private keyText: string | undefined;
 
   /**
    * @param id dialog identifiers
@@ -91,9 +92,9 @@ export class Dialog {
     readonly local: Endpoint,
   ) {}
 
-  /** The dialog's key in the user agent's table. */
+  /** The dialog's key in the user agent's table (the identifiers never change, §12). */
   get key(): string {
-    return dialogKey(this.id.callId, this.id.localTag, this.id.remoteTag);
+    return (this.keyText ??= dialogKey(this.id.callId, this.id.localTag, this.id.remoteTag));
   }
 
   /** Builds an in-dialog request (§12.2.1.1) with the next CSeq (ACK and CANCEL reuse theirs). */

@@ -153,7 +153,8 @@ export class UserAgent implements DialogHost {
       tx.reply(416); // §8.2.2.1
       return false;
     }
-    const unsupported = req.getAll('require').filter((tag) => !this.supported.includes(tag.toLowerCase()));
+    // Most requests carry no Require: skip building the lists for them.
+    const unsupported = req.has('require') ? req.getAll('require').filter((tag) => !this.supported.includes(tag.toLowerCase())) : [];
     if (unsupported.length > 0 && req.method !== 'CANCEL' && req.method !== 'ACK') {
       tx.reply(420, { headers: [['Unsupported', unsupported.join(', ')]] }); // §8.2.2.3
       return false;
@@ -172,6 +173,7 @@ export class UserAgent implements DialogHost {
       tx.reply(415, { headers: [['Accept', 'application/sdp']] });
       return false;
     }
+    if (!req.has('accept')) return true;
     const accept = req.getAll('accept').map((a) => (a.split(';')[0] as string).trim().toLowerCase()).filter((a) => a !== '');
     if (accept.length > 0 && !accept.some((a) => a === 'application/sdp' || a === 'application/*' || a === '*/*')) {
       tx.reply(406, { headers: [['Accept', 'application/sdp']] });

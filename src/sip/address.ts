@@ -77,6 +77,10 @@ export function parseNameAddr(value: string, allowWildcard = false): NameAddr {
   return parseAddrSpec(s);
 }
 
+/** Two LWS characters in a row, or a tab: the display name needs its runs folded to one space. */
+const LWS_RUN = /[ \t]{2}|\t/;
+const LWS_RUNS = /[ \t]+/g;
+
 function readTokenDisplayName(text: string): string | undefined {
   // display-name = *(token LWS) / quoted-string (RFC 3261 §25.1); a comma here means
   // the sender forgot the quotes (RFC 4475 baddn).
@@ -87,7 +91,7 @@ function readTokenDisplayName(text: string): string | undefined {
     }
   }
   let name = text.trim();
-  if (/[ \t]{2}|\t/.test(name)) name = name.replace(/[ \t]+/g, ' ');
+  if (LWS_RUN.test(name)) name = name.replace(LWS_RUNS, ' ');
   return name.length > 0 ? name : undefined;
 }
 

@@ -28,6 +28,18 @@ describe('createResponse', () => {
     assert.deepEqual(res.cseq, req.cseq);
   });
 
+  it('shares the request\'s header lines, which the response\'s mutators replace rather than change', () => {
+    const req = invite();
+    const res = createResponse(req, 486);
+    assert.equal(res.headers[0], req.headers.find((h) => h.key === 'via'));
+    res.set('Call-ID', 'other');
+    res.setTopVia(res.via);
+    res.remove('From');
+    assert.equal(req.callId, 'a84b4c76e66710@cc.example.com');
+    assert.equal(req.get('from'), '"Caller" <sip:caller@cc.example.com>;tag=1928301774');
+    assert.deepEqual(req.vias.map((v) => v.host), ['p.example.com', 'cc.example.com']);
+  });
+
   it('adds the To tag when given', () => {
     const res = createResponse(invite(), 200, undefined, 'as83kd9bs');
     assert.equal(res.to.tag, 'as83kd9bs');

@@ -70,9 +70,10 @@ export function createResponse(req: SipRequest | PartialMessage, status: number,
     // §8.2.6.1: a 100 (Trying) also carries the request's Timestamp.
     if (!COPIED.has(h.key) && !(status === 100 && h.key === 'timestamp')) continue;
     if (h.key === 'to' && toTag !== undefined && status !== 100) {
-      res.headers.push({ ...h, value: withTag(h.value, toTag) });
+      res.headers.push({ name: h.name, key: h.key, value: withTag(h.value, toTag) });
     } else {
-      res.headers.push({ ...h });
+      // Header lines are immutable (mutators replace them), so the request's are shared.
+      res.headers.push(h);
     }
   }
   return res;
@@ -85,8 +86,10 @@ function withTag(toValue: string, tag: string): string {
   // inside the brackets (or text in the display name) is not a To tag.
   const gt = toValue.lastIndexOf('>');
   const params = gt >= 0 ? toValue.slice(gt + 1) : toValue;
-  return /;\s*tag\s*=/i.test(params) ? toValue : `${toValue};tag=${tag}`;
+  return TAG_PARAM.test(params) ? toValue : `${toValue};tag=${tag}`;
 }
+
+const TAG_PARAM = /;\s*tag\s*=/i;
 
 /** The address of a NameAddr with a new tag, as header text. */
 export function addressWithTag(addr: NameAddr, tag: string): string {

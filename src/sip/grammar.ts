@@ -82,6 +82,21 @@ export function splitList(value: string): string[] {
   return out;
 }
 
+/** Index of the first comma separating list elements (outside quoted strings), or -1. */
+export function firstListComma(value: string): number {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 34 /* " */) {
+      const end = skipQuoted(value, i);
+      if (end < 0) return -1;
+      i = end - 1;
+    } else if (c === 44 /* , */) {
+      return i;
+    }
+  }
+  return -1;
+}
+
 /** One `name[=value]` parameter; `value` is undefined for a flag such as `lr` or `rport`. */
 export interface Param {
   name: string;

@@ -5,6 +5,7 @@ import { SipParseError } from './errors.ts';
 import { SipRequest, SipResponse, parseCSeq } from './message.ts';
 import { serialize } from './serialize.ts';
 import { parseUri } from './uri.ts';
+import { parseVia } from './via.ts';
 
 function request(): SipRequest {
   return new SipRequest('INVITE', parseUri('sip:7001@gw.example.com'))
@@ -144,6 +145,31 @@ describe('SipMessage mutation', () => {
     assert.throws(() => m.append('', 'c'), bad);
     assert.equal(m.has('x-destination'), false);
     assert.equal(m.has('x-a'), false);
+  });
+});
+
+describe('SipMessage.setTopVia', () => {
+  it('rewrites only the first element of the top line and keeps it as the parsed top Via', () => {
+    const m = request();
+    const top = m.via;
+    top.params.set('received', '192.0.2.1');
+    m.setTopVia(top);
+    assert.equal(m.headers[0]?.value, 'SIP/2.0/UDP a.example.com;branch=z9hG4bK1;received=192.0.2.1, SIP/2.0/UDP b.example.com;branch=z9hG4bK2');
+    assert.equal(m.via, top, 'not parsed again');
+    assert.deepEqual(m.vias.map((v) => v.branch), ['z9hG4bK1', 'z9hG4bK2', 'z9hG4bK3']);
+  });
+
+  it('works before the Vias were ever read, and the views then parse the new text', () => {
+    const m = request();
+    m.setTopVia(parseVia('SIP/2.0/TCP z.example.com;branch=z9hG4bKz'));
+    assert.deepEqual(m.vias.map((v) => v.host), ['z.example.com', 'b.example.com', 'c.example.com']);
+  });
+
+  it('throws missing_header without a Via, and refuses a line break', () => {
+    assert.throws(() => new SipResponse(200, 'OK').setTopVia(parseVia('SIP/2.0/UDP a.example.com')), missing);
+    const via = parseVia('SIP/2.0/UDP a.example.com');
+    via.params.set('x', 'a\r\nInjected: 1');
+    assert.throws(() => request().setTopVia(via), (e: unknown) => e instanceof SipParseError && e.code === 'bad_header_value');
   });
 });
 

@@ -6,16 +6,16 @@
 import type { NameAddr} from './address.ts';
 import { parseNameAddr } from './address.ts';
 import { SipParseError } from './errors.ts';
-import { isToken, isTokenChar, isWs, splitList } from './grammar.ts';
+import { firstListComma, isToken, isTokenChar, isWs, splitList } from './grammar.ts';
 import { headerKey, isListHeader } from './headers.ts';
 import type { Uri } from './uri.ts';
 import { parseVia, type Via } from './via.ts';
 
 /** One header line. `name` is spelt as received or configured; `key` is its lookup key. */
 export interface Header {
-  name: string;
-  key: string;
-  value: string;
+  readonly name: string;
+  readonly key: string;
+  readonly value: string;
 }
 
 /** The CSeq header (RFC 3261 §20.16). */
@@ -28,13 +28,16 @@ const EMPTY = Buffer.alloc(0);
 /** RFC 3261 §8.1.1.5: the sequence number must be below 2**31. */
 const MAX_CSEQ = 2 ** 31 - 1;
 
+/** Hoisted: a regular expression literal in a function body is a new object per call. */
+const LINE_BREAKER = /[\r\n\0]/;
+
 /**
  * A header line must stay one line: CR, LF or NUL in a value (or a name that is not a
  * token) would let text from a peer or an agent inject headers (RFC 3261 §7.3.1).
  */
 function checkLine(name: string, value: string): void {
   if (!isToken(name)) throw new SipParseError('bad_header_value', `bad header name [${JSON.stringify(name)}]`);
-  if (/[\r\n\0]/.test(value)) throw new SipParseError('bad_header_value', `CR, LF or NUL in header value [${name}]`);
+  if (LINE_BREAKER.test(value)) throw new SipParseError('bad_header_value', `CR, LF or NUL in header value [${name}]`);
 }
 
 /** Fields shared by requests and responses. */
@@ -133,6 +136,24 @@ export abstract class SipMessage {
     this.invalidate(key);
   }
 
+  /**
+   * Replaces the first element of the top Via line by `via` (e.g. stamped with received
+   * and rport, RFC 3261 §18.2.1), keeping the line's other elements and its spelling.
+   * `via` becomes the parsed top Via as it is: nothing is parsed again.
+   * @throws SipParseError `missing_header` when there is no Via; `bad_header_value` for CR, LF or NUL
+   */
+  setTopVia(via: Via): this {
+    const index = this.headers.findIndex((h) => h.key === 'via');
+    const line = this.headers[index];
+    if (line === undefined) throw new SipParseError('missing_header', 'Missing Via');
+    const comma = firstListComma(line.value);
+    const value = comma < 0 ? via.toString() : via.toString() + line.value.slice(comma);
+    checkLine(line.name, value);
+    this.headers[index] = { name: line.name, key: line.key, value };
+    if (this.viasView !== undefined && this.viasView.length > 0) this.viasView[0] = via;
+    return this;
+  }
+
   /** Every Via element, top first. */
   get vias(): Via[] {
     return (this.viasView ??= this.parseAll('via', parseVia));
@@ -183,7 +204,9 @@ export abstract class SipMessage {
   /** Content-Type media type in lower case without parameters, or undefined. */
   get contentType(): string | undefined {
     const v = this.get('content-type');
-    return v === undefined ? undefined : (v.split(';')[0] as string).trim().toLowerCase();
+    if (v === undefined) return undefined;
+    const semi = v.indexOf(';');
+    return (semi < 0 ? v : v.slice(0, semi)).trim().toLowerCase();
   }
 
   /** Every element of a list header (by lookup key), parsed; like getAll with fewer arrays. */

@@ -76,6 +76,37 @@ describe('parseMessage rejects bad start lines', () => {
     parseFails(rawMessage(replaceHeader(lines, 'CSeq', 'CSeq: 1 OPTIONS')), 'bad_version', 505);
   });
 
+  it('another version on a request line: 505 once the headers are read, with them and the version in partial', () => {
+    const lines = requestLines();
+    lines[0] = 'INVITE sip:7001@gw.example.com SIP/3.0';
+    const r = parseMessage(rawMessage(lines));
+    assert.equal(r.ok, false);
+    if (r.ok) return;
+    assert.equal(r.error.code, 'bad_version');
+    assert.equal(r.error.status, 505);
+    assert.equal(r.partial?.version, 'SIP/3.0');
+    assert.equal(r.partial?.method, 'INVITE');
+    assert.deepEqual(r.partial?.headers.map((h) => h.key), ['via', 'max-forwards', 'to', 'from', 'call-id', 'cseq', 'contact']);
+  });
+
+  it('SIP/2.0 in any case is no other version (RFC 3261 §7.1)', () => {
+    const lines = requestLines();
+    lines[0] = 'INVITE sip:7001@gw.example.com sip/2.0';
+    assert.equal(parseMessage(rawMessage(lines)).ok, true);
+  });
+
+  it('a malformed version is a bad start line, not another version', () => {
+    const lines = requestLines();
+    lines[0] = 'INVITE sip:7001@gw.example.com SIP/3';
+    parseFails(rawMessage(lines), 'bad_start_line');
+  });
+
+  it('a response of another version fails with 505 and no partial (responses are not answered)', () => {
+    const r = parseMessage(rawMessage(['SIP/3.0 200 OK', ...requestLines().slice(1)]));
+    assert.equal(r.ok, false);
+    if (!r.ok) assert.deepEqual([r.error.code, r.partial], ['bad_version', undefined]);
+  });
+
   it('a status code above 699 or not three digits (RFC 4475 bigcode)', () => {
     const rest = requestLines().slice(1);
     parseFails(rawMessage(['SIP/2.0 4294967301 better not break the receiver', ...rest]), 'bad_status');

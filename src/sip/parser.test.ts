@@ -26,6 +26,15 @@ describe('parseMessage: ordinary messages', () => {
     assert.equal(msg.body.toString(), body);
   });
 
+  it('keeps each spelling of a header name, also for names its cache of recent names has seen', () => {
+    const spellings = ['X-Agent-Id', 'x-agent-id', 'X-AGENT-ID', 'X-Agent-Ie', 'X-Agent-Idd'];
+    for (let round = 0; round < 2; round++) {
+      const msg = parseRequest(rawMessage([...requestLines(), ...spellings.map((n, i) => `${n}: ${i}`)]));
+      assert.deepEqual(msg.headers.slice(-5).map((h) => h.name), spellings);
+      assert.deepEqual(msg.getAll('x-agent-id'), ['0', '1', '2']);
+    }
+  });
+
   it('parses a response with its reason phrase', () => {
     const lines = requestLines().slice(1);
     const msg = parseResponse(rawMessage(['SIP/2.0 180 Ringing', ...lines, 'Content-Length: 0']));

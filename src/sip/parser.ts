@@ -7,8 +7,8 @@
 import { SipParseError } from './errors.ts';
 import { isToken, isWs } from './grammar.ts';
 import { SINGLETON_HEADERS, detach, headerKey } from './headers.ts';
-import { SipRequest, SipResponse, type AnyMessage, type Header } from './message.ts';
-import { parseUri } from './uri.ts';
+import type { AnyMessage, Header, SipRequest } from './message.ts';
+import { foreignVersion, parseStartLine } from './start-line.ts';
 
 /** Limits that protect the process from hostile or broken peers. */
 export interface ParseLimits {
@@ -41,6 +41,8 @@ export interface PartialMessage {
   isRequest: boolean;
   method?: string;
   headers: Header[];
+  /** The SIP-Version of a request line that is not SIP/2.0 (e.g. `SIP/3.0`), as written. */
+  version?: string;
 }
 
 /** The result of a parse. */
@@ -52,6 +54,7 @@ export type ParseResult =
 export function parseMessage(buf: Buffer, options: ParseOptions = {}): ParseResult {
   const limits = options.limits ? { ...DEFAULT_LIMITS, ...options.limits } : DEFAULT_LIMITS;
   let msg: AnyMessage | undefined;
+  let foreign: string | undefined;
   try {
     if (buf.length > limits.maxMessageBytes) {
       throw new SipParseError('too_large', 'Message Too Large', 513);
@@ -62,21 +65,27 @@ export function parseMessage(buf: Buffer, options: ParseOptions = {}): ParseResu
     const stop = contentEnd(text, 0, nl);
     checkControls(text, nl + 1);
     if (stop > limits.maxLineLength) throw new SipParseError('line_too_long', 'Header Line Too Long');
-    msg = parseStartLine(text.slice(0, stop));
+    const startLine = text.slice(0, stop);
+    msg = parseStartLine(startLine);
+    foreign = msg.isRequest ? foreignVersion(startLine) : undefined;
     const scan = readHeaders(text, nl + 1, msg, limits);
+    // RFC 3261 §8.2.2 (§21.5.20): a request of another SIP version is answered 505; its
+    // headers are read first, so that the transport can copy them into the answer (§8.2.6).
+    if (foreign !== undefined) throw new SipParseError('bad_version', 'SIP Version Not Supported', 505);
     readBody(buf, head.bodyStart, msg, scan, options.stream === true);
     validate(msg, scan);
     return { ok: true, message: msg };
   } catch (err) {
     const error = err instanceof SipParseError ? err : new SipParseError('bad_header_value', 'Malformed message');
-    return { ok: false, error, partial: msg === undefined ? undefined : partialOf(msg) };
+    return { ok: false, error, partial: msg === undefined ? undefined : partialOf(msg, foreign) };
   }
 }
 
 /** What a failed parse had read: the start line and the headers before the failure. */
-function partialOf(msg: AnyMessage): PartialMessage {
+function partialOf(msg: AnyMessage, version: string | undefined): PartialMessage {
   const partial: PartialMessage = { isRequest: msg.isRequest, headers: msg.headers };
   if (msg.isRequest) partial.method = msg.method;
+  if (version !== undefined) partial.version = version;
   return partial;
 }
 
@@ -130,61 +139,6 @@ function checkControls(text: string, firstHeader: number): void {
       throw new SipParseError(cr < firstHeader ? 'bad_start_line' : 'bad_header_line', 'CR without LF in message head');
     }
   }
-}
-
-const VERSION_RE = /^SIP\/(\d+)\.(\d+)$/i;
-
-function checkVersion(v: string): void {
-  if (v === 'SIP/2.0') return;
-  const m = VERSION_RE.exec(v);
-  if (!m) throw new SipParseError('bad_start_line', 'Malformed Start Line');
-  if (m[1] !== '2' || m[2] !== '0') throw new SipParseError('bad_version', 'SIP Version Not Supported', 505);
-}
-
-/** True when `line` starts with `SIP/` in any case (RFC 3261 §7.1: the version is case-insensitive). */
-function isStatusLine(line: string): boolean {
-  return (line.charCodeAt(0) | 0x20) === 115 && (line.charCodeAt(1) | 0x20) === 105
-    && (line.charCodeAt(2) | 0x20) === 112 && line.charCodeAt(3) === 47;
-}
-
-/**
- * Request-Line = Method SP Request-URI SP SIP-Version, single spaces only
- * (RFC 4475 lwsruri, lwsstart, trws); Status-Line = SIP-Version SP 3DIGIT SP Reason.
- */
-function parseStartLine(line: string): AnyMessage {
-  // A method is a token and cannot hold '/', so "SIP/" starts a status line.
-  if (isStatusLine(line)) return parseStatusLine(line);
-  const sp1 = line.indexOf(' ');
-  const sp2 = sp1 < 0 ? -1 : line.indexOf(' ', sp1 + 1);
-  if (sp2 < 0 || sp2 === sp1 + 1 || line.indexOf(' ', sp2 + 1) >= 0) {
-    throw new SipParseError('bad_start_line', 'Malformed Request Line');
-  }
-  const method = line.slice(0, sp1);
-  if (!isToken(method)) throw new SipParseError('bad_start_line', 'Malformed Request Line');
-  checkVersion(line.slice(sp2 + 1));
-  const uri = parseUri(line.slice(sp1 + 1, sp2));
-  // RFC 3261 §19.1.1: headers are not allowed in a Request-URI (RFC 4475 escruri).
-  if (uri.isSip && uri.headers.length > 0) throw new SipParseError('bad_uri', 'Headers Not Allowed In Request-URI');
-  return new SipRequest(method, uri);
-}
-
-function parseStatusLine(line: string): SipResponse {
-  const sp1 = line.indexOf(' ');
-  if (sp1 < 0) throw new SipParseError('bad_start_line', 'Malformed Status Line');
-  checkVersion(line.slice(0, sp1));
-  const sp2 = line.indexOf(' ', sp1 + 1);
-  const code = sp2 < 0 ? line.slice(sp1 + 1) : line.slice(sp1 + 1, sp2);
-  if (!isStatusCode(code)) throw new SipParseError('bad_status', 'Bad Status Code');
-  return new SipResponse(Number(code), sp2 < 0 ? '' : line.slice(sp2 + 1));
-}
-
-/** Status-Code = 3DIGIT, 100-699 (RFC 3261 §7.2; RFC 4475 bigcode). */
-function isStatusCode(code: string): boolean {
-  if (code.length !== 3) return false;
-  const a = code.charCodeAt(0);
-  const b = code.charCodeAt(1);
-  const c = code.charCodeAt(2);
-  return a >= 49 && a <= 54 && b >= 48 && b <= 57 && c >= 48 && c <= 57;
 }
 
 /** Bits of the headers validation looks for: the singletons (RFC 3261 §20) and Via. */
@@ -272,9 +226,8 @@ function readHeaderLine(s: string, start: number, stop: number, msg: AnyMessage)
   while (vs < stop && isWs(s.charCodeAt(vs))) vs++;
   let ve = stop;
   while (ve > vs && isWs(s.charCodeAt(ve - 1))) ve--;
-  const name = s.slice(start, nameEnd);
-  const known = nameInfo(name);
-  msg.headers.push({ name, key: known.key, value: s.slice(vs, ve) });
+  const known = nameInfo(s, start, nameEnd);
+  msg.headers.push({ name: known.name, key: known.key, value: s.slice(vs, ve) });
   return known;
 }
 
@@ -292,21 +245,27 @@ interface NameInfo {
  */
 const recentNames: Array<NameInfo | undefined> = new Array(512);
 
-/** Key and bit of a header name. @throws SipParseError when the name is not a token */
-function nameInfo(name: string): NameInfo {
-  const n = name.length;
-  let h = (n * 31 + name.charCodeAt(0)) | 0;
-  h = (h * 31 + name.charCodeAt(n >> 1)) | 0;
-  h = (h * 31 + name.charCodeAt((n * 3) >> 2)) | 0;
-  h = (h * 31 + name.charCodeAt(n - 1)) | 0;
+/**
+ * Key and bit of the header name in `s` from `start` to `end`. A name found in the cache
+ * is compared in place and its cached string used: no string is cut for it.
+ * @throws SipParseError when the name is not a token
+ */
+function nameInfo(s: string, start: number, end: number): NameInfo {
+  const n = end - start;
+  let h = (n * 31 + s.charCodeAt(start)) | 0;
+  h = (h * 31 + s.charCodeAt(start + (n >> 1))) | 0;
+  h = (h * 31 + s.charCodeAt(start + ((n * 3) >> 2))) | 0;
+  h = (h * 31 + s.charCodeAt(end - 1)) | 0;
   const slot = (h ^ (h >>> 9)) & 510;
   const first = recentNames[slot];
-  if (first !== undefined && first.name === name) return first;
+  if (first !== undefined && first.name.length === n && s.startsWith(first.name, start)) return first;
   const second = recentNames[slot + 1];
-  if (second !== undefined && second.name === name) return second;
+  if (second !== undefined && second.name.length === n && s.startsWith(second.name, start)) return second;
+  const name = s.slice(start, end);
   if (!isToken(name)) throw new SipParseError('bad_header_line', 'Malformed Header Name');
   const key = headerKey(name);
-  const info = { name: detach(name), key, bit: HEADER_BIT.get(key) ?? 0 };
+  // Only a cached name is detached from the message text (see `detach`).
+  const info = { name: n <= 64 ? detach(name) : name, key, bit: HEADER_BIT.get(key) ?? 0 };
   if (n <= 64) {
     // The newest name takes the first place; the one it displaces moves to the second.
     recentNames[slot + 1] = first;

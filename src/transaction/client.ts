@@ -84,10 +84,13 @@ const NON_INVITE_TABLE: Table = {
   completed: { K: ['terminated', ignore] },
 };
 
+/** The timers of the machine (RFC 3261 §17.1), one slot each in its `TimerSet`. */
+const TIMER_NAMES = ['A', 'B', 'D', 'E', 'F', 'K', 'M'] as const;
+
 /** A client transaction. `final` resolves with the final response (or a synthesized 408/503). */
 export class ClientTransaction {
   state: TxState;
-  readonly timers: TimerSet<'A' | 'B' | 'D' | 'E' | 'F' | 'K' | 'M'>;
+  readonly timers: TimerSet<(typeof TIMER_NAMES)[number]>;
   interval = 0;
   /** Resolves with the first final response; never rejects. */
   readonly final: Promise<SipResponse>;
@@ -109,7 +112,7 @@ export class ClientTransaction {
     this.isInvite = request.method === 'INVITE';
     this.table = this.isInvite ? INVITE_TABLE : NON_INVITE_TABLE;
     this.state = this.isInvite ? 'calling' : 'trying';
-    this.timers = new TimerSet(ctx.clock);
+    this.timers = new TimerSet(ctx.clock, TIMER_NAMES);
     this.sentTo = target;
     this.final = new Promise((resolve) => { this.resolveFinal = resolve; });
   }

@@ -5,6 +5,7 @@
 
 /** A scheduled callback that can be cancelled. */
 export interface TimerHandle {
+  /** Stops the timer; does nothing once it fired or was cancelled. */
   cancel(): void;
 }
 

@@ -14,29 +14,52 @@ export interface TxContext {
   report(err: unknown): void;
 }
 
-/** The named timers of one transaction, so that each can be (re)started and all cleared. */
+/**
+ * The named timers of one transaction, so that each can be (re)started and all cleared.
+ * One small array, slotted by the machine's timer names (shared), instead of a Map; and no
+ * wrapper closure per timer: a timer that fired keeps its slot until it is restarted,
+ * stopped or cleared, and cancelling a fired timer does nothing (see `TimerHandle`).
+ */
 export class TimerSet<Name extends string> {
-  private handles = new Map<Name, TimerHandle>();
-  constructor(private readonly clock: Clock) {}
+  private handles: Array<TimerHandle | undefined> | undefined;
+
+  /**
+   * @param clock the time source
+   * @param names every timer name the machine uses (a shared constant: slot i is names[i])
+   */
+  constructor(
+    private readonly clock: Clock,
+    private readonly names: readonly Name[],
+  ) {}
 
   /** Starts (or restarts) timer `name`. */
   start(name: Name, ms: number, fn: () => void): void {
-    this.handles.get(name)?.cancel();
-    this.handles.set(name, this.clock.setTimer(ms, () => {
-      this.handles.delete(name);
-      fn();
-    }));
+    const i = this.slot(name);
+    this.handles ??= new Array<TimerHandle | undefined>(this.names.length);
+    this.handles[i]?.cancel();
+    this.handles[i] = this.clock.setTimer(ms, fn);
   }
 
   /** Stops timer `name` if running. */
   stop(name: Name): void {
-    this.handles.get(name)?.cancel();
-    this.handles.delete(name);
+    const handles = this.handles;
+    if (handles === undefined) return;
+    const i = this.slot(name);
+    handles[i]?.cancel();
+    handles[i] = undefined;
   }
 
   /** Stops every timer. */
   clear(): void {
-    for (const h of this.handles.values()) h.cancel();
-    this.handles.clear();
+    const handles = this.handles;
+    if (handles === undefined) return;
+    this.handles = undefined;
+    for (const h of handles) h?.cancel();
+  }
+
+  private slot(name: Name): number {
+    const i = this.names.indexOf(name);
+    if (i < 0) throw new Error(`unknown timer [${name}]`);
+    return i;
   }
 }

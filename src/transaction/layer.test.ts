@@ -58,7 +58,7 @@ describe('CANCEL (RFC 3261 §9.2)', () => {
     const inv = invite();
     h.transport.inject(inv);
     h.transport.inject(cancelFor(inv));
-    assert.deepEqual(statuses(h.transport.responses()), [100, 200, 200]);
+    assert.deepEqual(statuses(h.transport.responses()), [200, 200], 'answered in the same turn: no 100');
     assert.equal(h.transport.responses(200)[1]?.cseq.method, 'CANCEL');
     assert.equal(cancelled, 0);
   });
@@ -70,7 +70,101 @@ describe('CANCEL (RFC 3261 §9.2)', () => {
     const cancel = cancelFor(inv);
     h.transport.inject(cancel);
     h.transport.inject(cancel);
-    assert.deepEqual(statuses(h.transport.responses()), [100, 200, 487, 200]);
+    assert.deepEqual(statuses(h.transport.responses()), [200, 487, 200]);
+    h.clock.advance(0);
+    assert.equal(h.transport.responses(100).length, 0, 'no 100 after the 487');
+  });
+});
+
+describe('100 Trying, deferred to the end of the turn (RFC 3261 §17.2.1)', () => {
+  it('sends no 100 for an INVITE the TU answers in the same turn', () => {
+    const h = harness({ onRequest: (tx) => { tx.reply(180); tx.reply(200); } });
+    h.transport.inject(invite());
+    h.clock.advance(t1);
+    assert.deepEqual(statuses(h.transport.responses()), [180, 200]);
+  });
+
+  it('sends no 100 for an INVITE the TU answers from a promise callback before the turn ends', async () => {
+    const h = harness({ onRequest: (tx) => { void Promise.resolve().then(() => { tx.reply(180); }); } });
+    h.transport.inject(invite());
+    await Promise.resolve();
+    h.clock.advance(0);
+    assert.deepEqual(statuses(h.transport.responses()), [180]);
+  });
+
+  it('sends one 100 without a To tag for an INVITE the TU has not answered, then the TU\'s responses', () => {
+    const h = harness();
+    h.transport.inject(invite());
+    h.transport.inject(invite());
+    assert.deepEqual(h.transport.responses(), [], 'nothing before the turn ends');
+    assert.equal(h.clock.scheduled, 1, 'one timer for all the 100s owed in the turn');
+    h.clock.advance(0);
+    const trying = h.transport.responses(100);
+    assert.equal(trying.length, 2);
+    assert.equal(trying[0]?.to.tag, undefined, '§8.2.6.2: no To tag on a 100');
+    h.requests[0]?.reply(180);
+    h.clock.advance(t1);
+    assert.deepEqual(statuses(h.transport.responses()), [100, 100, 180]);
+  });
+
+  it('answers a retransmitted INVITE with 100 at once when nothing was sent yet, and sends no second 100', () => {
+    const h = harness();
+    const branch = newBranch();
+    h.transport.inject(invite({ branch }));
+    h.transport.inject(invite({ branch }));
+    assert.deepEqual(statuses(h.transport.responses()), [100]);
+    assert.equal(h.requests.length, 1, 'the retransmission is not a new request');
+    h.clock.advance(0);
+    assert.deepEqual(statuses(h.transport.responses()), [100]);
+    h.transport.inject(invite({ branch }));
+    assert.deepEqual(statuses(h.transport.responses()), [100, 100], 'then the last provisional again');
+  });
+
+  it('cancels an INVITE with no response yet with 200 and 487 and no 100 (§9.2)', () => {
+    let cancelled = 0;
+    const h = harness({ onRequest: (tx) => { tx.onCancel = () => { cancelled++; }; } });
+    const inv = invite();
+    h.transport.inject(inv);
+    h.transport.inject(cancelFor(inv));
+    h.clock.advance(0);
+    assert.deepEqual(statuses(h.transport.responses()), [200, 487]);
+    assert.equal(cancelled, 1);
+  });
+
+  it('cancels an INVITE after its deferred 100 with 200 and 487', () => {
+    const h = harness();
+    const inv = invite();
+    h.transport.inject(inv);
+    h.clock.advance(0);
+    h.transport.inject(cancelFor(inv));
+    assert.deepEqual(statuses(h.transport.responses()), [100, 200, 487]);
+  });
+
+  it('sends no 100 for other methods', () => {
+    const h = harness();
+    h.transport.inject(options());
+    h.clock.advance(t1);
+    assert.deepEqual(h.transport.responses(), []);
+  });
+
+  it('waits tryingDelay ms when configured', () => {
+    const clock = new ManualClock();
+    const wire = new FakeTransport({ clock });
+    new TransactionLayer(wire, { onRequest: () => {} }, { clock, tryingDelay: 50 });
+    wire.inject(invite());
+    clock.advance(49);
+    assert.deepEqual(wire.responses(), []);
+    clock.advance(1);
+    assert.deepEqual(statuses(wire.responses()), [100]);
+  });
+
+  it('drops the pending 100 on close', () => {
+    const h = harness();
+    h.transport.inject(invite());
+    h.layer.close();
+    assert.equal(h.clock.scheduled, 0);
+    h.clock.advance(t1);
+    assert.deepEqual(h.transport.responses(), []);
   });
 });
 
@@ -82,7 +176,7 @@ describe('RFC 2543 peers (§17.2.3, no magic cookie)', () => {
       h.transport.inject(inv);
       h.transport.inject(invite({ branch }));
       assert.equal(h.requests.length, 1);
-      assert.deepEqual(statuses(h.transport.responses()), [100, 486, 486]);
+      assert.deepEqual(statuses(h.transport.responses()), [486, 486]);
       const busy = h.transport.responses(486)[0] as SipResponse;
       h.transport.inject(ackFor(inv, busy));
       assert.equal(h.requests[0]?.state, 'confirmed');
@@ -98,7 +192,7 @@ describe('RFC 2543 peers (§17.2.3, no magic cookie)', () => {
     const inv = invite({ branch: null });
     h.transport.inject(inv);
     h.transport.inject(cancelFor(inv));
-    assert.deepEqual(statuses(h.transport.responses()), [100, 200, 487]);
+    assert.deepEqual(statuses(h.transport.responses()), [200, 487]);
   });
 });
 
@@ -163,7 +257,7 @@ describe('lost packets between two layers (UDP)', () => {
   it('completes an INVITE → 486 → ACK when INVITEs, responses and the ACK are lost', async () => {
     const p = pair((tx) => tx.reply(486));
     p.uacWire.drop(2, 'request'); // INVITE at 0 and T1 lost; the one at 3*T1 arrives
-    p.uasWire.drop(2, 'response'); // its 100 and first 486 lost; Timer G resends the 486
+    p.uasWire.drop(1, 'response'); // its 486 (sent at once, so no 100) lost; Timer G resends it
     const tx = p.uac.request(invite({ sentBy: '192.0.2.10:5060' }), p.uacWire.remote);
     await run(p.clock, 1900);
     p.uacWire.drop(1, 'request'); // the first ACK is lost too; the next 486 is ACKed again
@@ -195,9 +289,10 @@ describe('TU errors', () => {
     const h = harness({ onRequest: (tx) => { if (tx.request.method === 'INVITE') throw boom; tx.reply(200); } });
     h.transport.inject(invite());
     assert.deepEqual(h.errors, [boom]);
-    assert.deepEqual(statuses(h.transport.responses()), [100, 500]);
+    h.clock.advance(0);
+    assert.deepEqual(statuses(h.transport.responses()), [500], 'the 500 is the first response: no 100');
     h.transport.inject(options());
-    assert.deepEqual(statuses(h.transport.responses()), [100, 500, 200]);
+    assert.deepEqual(statuses(h.transport.responses()), [500, 200]);
   });
 
   it('does not add a 500 when the TU threw after answering', () => {
@@ -220,7 +315,7 @@ describe('TU errors', () => {
     const inv = invite();
     wire.inject(inv);
     wire.inject(cancelFor(inv));
-    assert.deepEqual(statuses(wire.responses()), [100, 200, 487]);
+    assert.deepEqual(statuses(wire.responses()), [200, 487]);
     wire.inject(ackFor(inv, responseTo(inv, 200), newBranch()));
     wire.inject(responseTo(options(), 200));
     const out = invite();

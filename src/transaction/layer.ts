@@ -6,7 +6,7 @@
 import { SipRequest, type SipResponse } from '../sip/index.ts';
 import type { Endpoint, Inbound } from '../transport/types.ts';
 import { ClientTransaction } from './client.ts';
-import { systemClock, type Clock } from './clock.ts';
+import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import type { TxContext } from './context.ts';
 import { clientKey, responseKey, serverKey } from './keys.ts';
 import { ServerTransaction } from './server.ts';
@@ -23,6 +23,12 @@ export interface TransactionLayerOptions {
   timers?: Partial<TimerConfig>;
   /** Called with errors that must not escape (failed sends, throwing handlers). */
   onError?: (err: unknown) => void;
+  /**
+   * How long a new INVITE waits for the TU's first response before the layer sends
+   * 100 (Trying) itself (RFC 3261 §17.2.1), in ms. Default 0: the end of the current
+   * event-loop turn (see `TransactionLayer.deferTrying`).
+   */
+  tryingDelay?: number;
 }
 
 /** Owns every transaction of one SIP endpoint. */
@@ -32,6 +38,23 @@ export class TransactionLayer {
   private readonly ctx: TxContext;
   readonly stats: TransactionStats = { serverActive: 0, clientActive: 0, retransmissionsSent: 0, retransmissionsReceived: 0, timeouts: 0 };
   private closed = false;
+  private readonly tryingDelay: number;
+  /** INVITE server transactions that had sent nothing when their TU returned. */
+  private awaitingTrying: ServerTransaction[] = [];
+  /** One timer for every 100 owed in this turn, not one per INVITE. */
+  private tryingTimer: TimerHandle | undefined;
+  private readonly flushTrying = (): void => {
+    const due = this.awaitingTrying;
+    this.awaitingTrying = [];
+    this.tryingTimer = undefined;
+    for (const tx of due) {
+      try {
+        tx.sendTrying();
+      } catch (err) {
+        this.ctx.report(err); // one failure must not cost the others their 100
+      }
+    }
+  };
 
   constructor(
     transport: TransactionTransport,
@@ -39,6 +62,7 @@ export class TransactionLayer {
     options: TransactionLayerOptions = {},
   ) {
     const onError = options.onError ?? (() => {});
+    this.tryingDelay = options.tryingDelay ?? 0;
     this.ctx = {
       clock: options.clock ?? systemClock,
       timers: { ...DEFAULT_TIMERS, ...options.timers },
@@ -94,6 +118,9 @@ export class TransactionLayer {
    */
   close(): void {
     this.closed = true;
+    this.tryingTimer?.cancel();
+    this.tryingTimer = undefined;
+    this.awaitingTrying = [];
     for (const tx of [...this.servers.values()]) tx.terminate();
     for (const tx of [...this.clients.values()]) tx.abort();
   }
@@ -124,9 +151,26 @@ export class TransactionLayer {
       this.handleCancel(tx);
       return;
     }
-    // §17.2.1: quench INVITE retransmissions at once; the TU may take longer than 200 ms.
-    if (req.method === 'INVITE') tx.reply(100);
     this.deliverRequest(tx);
+    if (req.method === 'INVITE' && !tx.responded && tx.state === 'proceeding') this.deferTrying(tx);
+  }
+
+  /**
+   * RFC 3261 §17.2.1: "the server transaction MUST generate a 100 (Trying) response unless
+   * it knows that the TU will generate a provisional or final response within 200 ms."
+   * The layer cannot know when an asynchronous TU will answer; it knows only what the TU
+   * has answered. So the 100 waits `tryingDelay` (default 0: until the I/O callbacks and
+   * microtasks of the current event-loop turn have run, which is where a TU that answers
+   * from memory, as the gateway does for an agent with no ring time, sends its 180 or
+   * final) and goes out only if the TU has still sent nothing: well inside 200 ms, and far
+   * inside the T1 (500 ms) after which the client retransmits. A retransmission that comes
+   * first gets its 100 at once (`resendOrTrying` in server.ts). Transactions that answer
+   * or end meanwhile are skipped when the timer fires (`sendTrying` acts in Proceeding
+   * with nothing sent only); `close` drops the list.
+   */
+  private deferTrying(tx: ServerTransaction): void {
+    this.awaitingTrying.push(tx);
+    this.tryingTimer ??= this.ctx.clock.setTimer(this.tryingDelay, this.flushTrying);
   }
 
   /**

@@ -20,9 +20,11 @@ const sentStatus = (h: Harness, status: number): number[] =>
   h.transport.times((s) => s.kind === 'response' && s.message.status === status);
 
 describe('INVITE server transaction', () => {
-  it('sends 100 Trying at once, before the TU answers (§17.2.1)', () => {
+  it('sends 100 Trying when the TU has not answered by the end of the turn (§17.2.1)', () => {
     const h = harness();
     const tx = receiveInvite(h);
+    assert.deepEqual(h.transport.responses(), [], 'the 100 waits for the TU');
+    h.clock.advance(0);
     const [trying] = h.transport.responses();
     assert.equal(trying?.status, 100);
     assert.equal(trying.to.tag, undefined, '100 Trying carries no To tag (§8.2.6.2)');
@@ -30,14 +32,16 @@ describe('INVITE server transaction', () => {
     assert.equal(h.layer.stats.serverActive, 1);
   });
 
-  it('resends the last provisional to a retransmitted INVITE in Proceeding', () => {
+  it('resends the last provisional to a retransmitted INVITE in Proceeding, a 100 when none was sent yet', () => {
     const h = harness();
     const branch = newBranch();
     const tx = receiveInvite(h, branch);
     h.transport.inject(invite({ branch }));
+    h.clock.advance(0);
     tx.reply(180);
     h.transport.inject(invite({ branch }));
-    assert.deepEqual(h.transport.responses().map((r) => r.status), [100, 100, 180, 180]);
+    // The retransmission gets the 100 at once; the deferred one is then not sent again.
+    assert.deepEqual(h.transport.responses().map((r) => r.status), [100, 180, 180]);
     assert.equal(h.requests.length, 1, 'the TU sees the INVITE once');
     assert.equal(h.layer.stats.retransmissionsReceived, 2);
   });
@@ -141,7 +145,7 @@ describe('INVITE server transaction, Accepted (RFC 6026)', () => {
     const { h, tx, branch } = accepted();
     assert.equal(tx.state, 'accepted');
     h.transport.inject(invite({ branch }));
-    assert.deepEqual(h.transport.responses().map((r) => r.status), [100, 200]);
+    assert.deepEqual(h.transport.responses().map((r) => r.status), [200], 'answered in the same turn: no 100');
     assert.equal(h.requests.length, 1);
   });
 
@@ -175,7 +179,7 @@ describe('INVITE server transaction, Accepted (RFC 6026)', () => {
     // onCancel closes over the TU's call: kept, it would pin every call for 32 s after its 2xx.
     assert.equal(tx.onCancel, undefined);
     h.transport.inject(cancelFor(tx.request));
-    assert.deepEqual(h.transport.responses().map((r) => r.status), [100, 200, 200], 'the CANCEL is answered 200');
+    assert.deepEqual(h.transport.responses().map((r) => r.status), [200, 200], 'the CANCEL is answered 200');
     assert.equal(cancelled, 0);
   });
 

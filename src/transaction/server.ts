@@ -19,13 +19,26 @@ export interface ReplyOptions {
   toTag?: string;
 }
 
-type ServerEvent = 'provisional' | 'final2xx' | 'finalOther' | 'retransmit' | 'ack' | 'G' | 'H' | 'I' | 'J' | 'L';
+type ServerEvent = 'provisional' | 'final2xx' | 'finalOther' | 'retransmit' | 'trying' | 'ack' | 'G' | 'H' | 'I' | 'J' | 'L';
 type Action = (tx: ServerTransaction, res?: SipResponse) => void;
 type Table = Partial<Record<TxState, Partial<Record<ServerEvent, [TxState, Action]>>>>;
 
 const send: Action = (tx, res) => tx.transmit(res as SipResponse);
 const resend: Action = (tx) => tx.retransmitLast();
 const absorb: Action = () => {};
+/** RFC 3261 §17.2.1: the 100 (Trying) the transaction owes when the TU has sent nothing yet. */
+const sendTrying: Action = (tx) => {
+  if (!tx.responded) tx.transmit(createResponse(tx.request, 100));
+};
+/**
+ * RFC 3261 §17.2.1: a retransmitted INVITE in Proceeding gets the last provisional again;
+ * with none sent yet, the 100 is due now: the client waited T1 for it, and the 100 is what
+ * stops its retransmissions (§17.1.1.2).
+ */
+const resendOrTrying: Action = (tx) => {
+  if (tx.responded) tx.retransmitLast();
+  else sendTrying(tx);
+};
 const startCompletedInvite: Action = (tx, res) => {
   tx.transmit(res as SipResponse);
   const { t1 } = tx.ctx.timers;
@@ -60,7 +73,8 @@ const INVITE_TABLE: Table = {
     provisional: ['proceeding', send],
     final2xx: ['accepted', startAccepted],
     finalOther: ['completed', startCompletedInvite],
-    retransmit: ['proceeding', resend],
+    retransmit: ['proceeding', resendOrTrying],
+    trying: ['proceeding', sendTrying],
   },
   completed: {
     retransmit: ['completed', resend],
@@ -93,6 +107,9 @@ const NON_INVITE_TABLE: Table = {
 /** Stands for the request of a released transaction (never sent, never read). */
 const RELEASED = new SipResponse(0, 'released');
 
+/** The timers of the machine (RFC 3261 §17.2, RFC 6026), one slot each in its `TimerSet`. */
+const TIMER_NAMES = ['G', 'H', 'I', 'J', 'L'] as const;
+
 /** A server transaction: the TU answers `request` through `respond` or `reply`. */
 export class ServerTransaction {
   state: TxState;
@@ -104,7 +121,7 @@ export class ServerTransaction {
   onAckTimeout: (() => void) | undefined;
   /** Called once when the transaction ends. */
   onTerminated: (() => void) | undefined;
-  readonly timers: TimerSet<'G' | 'H' | 'I' | 'J' | 'L'>;
+  readonly timers: TimerSet<(typeof TIMER_NAMES)[number]>;
   gInterval = 0;
   private tag: string | undefined;
   private readonly table: Table;
@@ -122,7 +139,7 @@ export class ServerTransaction {
     this.isInvite = this.request.method === 'INVITE';
     this.table = this.isInvite ? INVITE_TABLE : NON_INVITE_TABLE;
     this.state = this.isInvite ? 'proceeding' : 'trying';
-    this.timers = new TimerSet(ctx.clock);
+    this.timers = new TimerSet(ctx.clock, TIMER_NAMES);
   }
 
   readonly isInvite: boolean;
@@ -174,6 +191,19 @@ export class ServerTransaction {
   /** True once a final response was sent. */
   get finalSent(): boolean {
     return this.finalStatus >= 200;
+  }
+
+  /** True once any response (provisional or final) was sent. */
+  get responded(): boolean {
+    return this.lastResponse !== undefined || this.finalStatus !== 0;
+  }
+
+  /**
+   * The 100 (Trying) deferred by the layer is due (RFC 3261 §17.2.1): sent only in
+   * Proceeding and only when the TU has sent no response yet; otherwise nothing happens.
+   */
+  sendTrying(): void {
+    this.fire('trying');
   }
 
   /** Passes a response from the TU to the machine. Ignored once terminated or not allowed. */

@@ -6,7 +6,9 @@
 import {
   createResponse,
   parseMessage,
+  parseVia,
   reasonPhrase,
+  splitList,
   SipParseError,
   type AnyMessage,
   type ParseLimits,
@@ -93,6 +95,10 @@ export function errorResponse(
 ): SipResponse | undefined {
   if (!partial?.isRequest || partial.method === undefined || partial.method.toUpperCase() === 'ACK') return undefined;
   for (const key of NEEDED) if (!partial.headers.some((h) => h.key === key)) return undefined;
+  // A request line of another SIP version (RFC 4475 badvers) is answered 505 only when
+  // the answer can be routed by a SIP/2.0 top Via (§18.2.2); over UDP, with none, it is
+  // dropped rather than sent to the packet source. On a stream it goes on the connection.
+  if (partial.version !== undefined && source.protocol === 'udp' && !hasSip20TopVia(partial)) return undefined;
   const response = createResponse(partial, error.status, reasonPhrase(error.reason));
   try {
     stampReceived(response, source);
@@ -100,6 +106,18 @@ export function errorResponse(
     // An unreadable Via stays as received; the response is routed to the packet source.
   }
   return response;
+}
+
+/** True when the first Via element parses as SIP/2.0 with a valid sent-by. */
+function hasSip20TopVia(partial: PartialMessage): boolean {
+  const line = partial.headers.find((h) => h.key === 'via');
+  if (line === undefined) return false;
+  try {
+    parseVia(splitList(line.value)[0] as string);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function partialOf(message: AnyMessage): PartialMessage {

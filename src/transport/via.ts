@@ -3,7 +3,7 @@
  * (RFC 3261 §18.2.1, RFC 3581 §4), choosing where a response goes (§18.2.2), and
  * rewriting the transport token of our own Via on the §18.1.1 TCP fallback.
  */
-import { skipQuoted, type AnyMessage, type Via } from '../sip/index.ts';
+import type { AnyMessage, Via } from '../sip/index.ts';
 import { defaultPort, isIpLiteral, normalizeAddress, sameAddress } from './address.ts';
 import type { Endpoint, Protocol } from './types.ts';
 
@@ -14,14 +14,15 @@ import type { Endpoint, Protocol } from './types.ts';
  * @returns true when the Via was changed
  */
 export function stampReceived(msg: AnyMessage, source: Endpoint): boolean {
-  const top = msg.via.clone();
+  // The parsed top Via is stamped in place and written back: no copy, no second parse.
+  const top = msg.via;
   const rportEmpty = top.params.has('rport') && !top.params.get('rport');
   const hostDiffers = !sameAddress(top.host, source.address);
   if (!hostDiffers && !rportEmpty) return false;
   // RFC 5118 §4.5: an IPv6 `received` value is written without brackets.
   top.params.set('received', normalizeAddress(source.address));
   if (rportEmpty) top.params.set('rport', String(source.port));
-  rewriteTopVia(msg, top);
+  msg.setTopVia(top);
   return true;
 }
 
@@ -30,31 +31,7 @@ export function stampReceived(msg: AnyMessage, source: Endpoint): boolean {
  * comma-separated elements (RFC 3261 §7.3.1), only the first is rewritten.
  */
 export function rewriteTopVia(msg: AnyMessage, via: Via): void {
-  const index = msg.headers.findIndex((h) => h.key === 'via');
-  const line = msg.headers[index];
-  if (line === undefined) return;
-  const comma = firstListComma(line.value);
-  const value = via.toString() + (comma < 0 ? '' : line.value.slice(comma));
-  const lines = msg.headers.slice();
-  lines[index] = { ...line, value };
-  // remove() also drops the cached parsed Vias; the lines then go back in their order.
-  msg.remove('via');
-  msg.headers.splice(0, msg.headers.length, ...lines);
-}
-
-/** Index of the first comma separating list elements (outside quoted strings), or -1. */
-function firstListComma(value: string): number {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 34 /* " */) {
-      const end = skipQuoted(value, i);
-      if (end < 0) return -1;
-      i = end - 1;
-    } else if (c === 44 /* , */) {
-      return i;
-    }
-  }
-  return -1;
+  if (msg.headers.some((h) => h.key === 'via')) msg.setTopVia(via);
 }
 
 /** Sets the transport token of the top Via (`SIP/2.0/TCP`), keeping branch and the rest. */
@@ -63,6 +40,8 @@ export function setTopViaTransport(msg: AnyMessage, protocol: Protocol): void {
   top.transport = protocol.toUpperCase();
   rewriteTopVia(msg, top);
 }
+
+const PORT_RE = /^[0-9]{1,5}$/;
 
 /**
  * Where a response goes when it cannot use the request's connection (RFC 3261 §18.2.2):
@@ -82,7 +61,7 @@ export function responseTarget(via: Via, source: Endpoint): Endpoint {
   let port = via.port ?? defaultPort(protocol);
   if (protocol === 'udp') {
     const rport = via.params.get('rport');
-    if (rport && /^[0-9]{1,5}$/.test(rport)) port = Number(rport);
+    if (rport && PORT_RE.test(rport)) port = Number(rport);
   }
   return { protocol, address: normalizeAddress(address), port };
 }
