@@ -13,7 +13,7 @@
  * `.cpuprofile`. `--write` puts the markdown into docs/benchmarks.md (its own
  * "## Calls per second" section only). Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--warmup 100x5] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--warmup 100x5] [--node-flags='--single-threaded-gc ...'] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -37,10 +37,13 @@ const opts = benchArgs({
   'profile-out': { type: 'string' },
   'profile-rate': { type: 'string' },
   warmup: { type: 'string', default: '100x5' },
+  'node-flags': { type: 'string', default: '' },
 }, import.meta.url);
 const RATES = opts.rates.split(',').map(Number);
 const STEP_SEC = Number(opts['step-sec']);
 const WAIT_MS = Number(opts['wait-ms']);
+/** Extra Node/V8 flags for the gateway process (e.g. GC settings), space-separated. */
+const NODE_FLAGS = opts['node-flags'].split(' ').filter((f) => f !== '');
 const LOAD_AT_START = loadavg()[0] ?? 0;
 
 /** One SIPp step's figures. */
@@ -72,7 +75,7 @@ interface GatewayProc {
 }
 
 async function startGatewayProc(dir: string): Promise<GatewayProc> {
-  const node = ['--import', 'tsx', join(ROOT, 'bench/cps-gateway.ts'), dir, String(WAIT_MS)];
+  const node = [...NODE_FLAGS, '--import', 'tsx', join(ROOT, 'bench/cps-gateway.ts'), dir, String(WAIT_MS)];
   const child = spawn('taskset', ['-c', '0', process.execPath, ...node], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(`[gateway] ${d.toString()}`));
   const lines = createInterface({ input: child.stdout });
