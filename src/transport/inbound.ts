@@ -5,6 +5,7 @@
  */
 import {
   createResponse,
+  newTag,
   parseMessage,
   parseVia,
   reasonPhrase,
@@ -99,7 +100,8 @@ export function errorResponse(
   // the answer can be routed by a SIP/2.0 top Via (§18.2.2); over UDP, with none, it is
   // dropped rather than sent to the packet source. On a stream it goes on the connection.
   if (partial.version !== undefined && source.protocol === 'udp' && !hasSip20TopVia(partial)) return undefined;
-  const response = createResponse(partial, error.status, reasonPhrase(error.reason));
+  // §8.2.6.2: a final response carries a To tag (kept when the request's To has one).
+  const response = createResponse(partial, error.status, reasonPhrase(error.reason), newTag());
   try {
     stampReceived(response, source);
   } catch {

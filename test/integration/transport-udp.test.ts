@@ -83,6 +83,7 @@ describe('UDP transport on 127.0.0.1', () => {
     assert.equal(reply.status, 400);
     assert.equal(reply.reason, 'Bad Max-Forwards');
     assert.equal(reply.callId, 'bad-mf');
+    assert.ok(reply.to.tag, 'a final response carries a To tag (RFC 3261 §8.2.6.2)');
     assert.equal(reply.via.params.get('rport'), String(peer.port));
     const drop = await h.drops.next();
     assert.equal(drop.reason, 'bad_header_value');
