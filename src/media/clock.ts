@@ -7,49 +7,13 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
+import type {
+  ClockTimers, MediaClock, MediaClockOptions, TickListener, TickPhase, TickTiming, TimerClockStats, TimerMediaClockOptions,
+} from './clock-types.ts';
 
-/** Called on every tick with the tick number (monotonic; may skip numbers after a stall). */
-export type TickListener = (tick: number) => void;
-
-/**
- * When a listener runs within a tick: the `send` listeners of every stream first, then the
- * `work` ones. A stream that sends from a `send` listener and does the rest of its tick
- * (inbound jitter buffer, audio events, RTCP) from a `work` listener puts its packet on the
- * wire at the same offset into the tick every time, whatever the other streams' work costs.
- */
-export type TickPhase = 'send' | 'work';
-
-/** What media sessions need from a clock. */
-export interface MediaClock {
-  /** Tick period, ms (20). */
-  readonly periodMs: number;
-  /** Number of the last tick dispatched (-1 before the first). */
-  readonly currentTick: number;
-  /**
-   * Registers a listener; adding one twice (in either phase) has no effect.
-   * @param phase when it runs within a tick (default `work`)
-   */
-  add(listener: TickListener, phase?: TickPhase): void;
-  /** Unregisters a listener; unknown listeners are ignored. */
-  remove(listener: TickListener): void;
-  /** Monotonic time on this clock's time base, ms (media sessions stamp arrivals with it). */
-  now(): number;
-  /**
-   * Dispatches the next tick at once if it is due (a no-op otherwise, and on clocks that
-   * are not driven by real time). For the I/O callbacks of a busy event loop, e.g. each
-   * inbound RTP packet: a tick then waits for one callback, not for the rest of a long
-   * poll phase of them. Costs one time read when nothing is due.
-   */
-  poll?(): void;
-}
-
-/** Options shared by the clocks. */
-export interface MediaClockOptions {
-  /** Tick period, ms (default 20). */
-  periodMs?: number;
-  /** Receives errors thrown by listeners; they never stop the other listeners (default: ignore). */
-  onError?: (error: unknown) => void;
-}
+export type {
+  ClockTimers, MediaClock, MediaClockOptions, TickListener, TickPhase, TickTiming, TimerClockStats, TimerMediaClockOptions,
+} from './clock-types.ts';
 
 /** Listener bookkeeping and isolated dispatch. */
 abstract class BaseClock implements MediaClock {
@@ -152,84 +116,6 @@ export class ManualMediaClock extends BaseClock {
   tick(count = 1): void {
     for (let i = 0; i < count; i++) this.dispatch(this.currentTick + 1);
   }
-}
-
-/** Timer functions the production clock uses; injectable to test the scheduling logic. */
-export interface ClockTimers {
-  /** Monotonic time, ms (default: `performance.now()`). */
-  now(): number;
-  /** Schedules `fn` after `ms`, a whole number (default `setTimeout`). */
-  set(fn: () => void, ms: number): unknown;
-  /** Cancels what `set` returned (default `clearTimeout`). */
-  clear(handle: unknown): void;
-  /**
-   * Blocks the thread for `ms` (fractional) with sub-millisecond precision (default:
-   * `Atomics.wait` on a private buffer). Without it, ticks dispatch when the timer fires.
-   */
-  sleep?(ms: number): void;
-  /**
-   * Milliseconds the event loop has spent busy (not waiting for I/O) so far, a running
-   * total (default: `performance.eventLoopUtilization().active`). Without it the clock
-   * always wakes early when it can sleep.
-   */
-  busyMs?(): number;
-}
-
-/** Options of {@link TimerMediaClock}. */
-export interface TimerMediaClockOptions extends MediaClockOptions {
-  /** Most ticks dispatched back to back after a stall; the rest are skipped (default 3). */
-  maxCatchUp?: number;
-  /**
-   * How early the timer wakes before a tick is due, ms; the rest of the wait is a blocking
-   * `sleep` of at most `leadMs + 1` (the timer's rounding). Default 2. The event loop is
-   * blocked during that sleep, so that the tick is not held up by whatever I/O callbacks
-   * would otherwise run past its due time (a poll phase of inbound RTP lasts 1–3 ms under
-   * load, and Node's timers fire on a whole-millisecond clock). 0 dispatches when the timer
-   * fires; at most a quarter of the period.
-   */
-  leadMs?: number;
-  /**
-   * Share of time (0–1) the event loop may be busy, its own sleeps not counted, for the
-   * clock to keep waking early (default 0.7; a moving average over about five ticks). Above
-   * it the sleep would take time the loop needs for its work and push later ticks back, so
-   * the timer is set for the due time instead.
-   */
-  maxBusy?: number;
-  /** Timer functions (default: real time). */
-  timers?: ClockTimers;
-}
-
-/** Stats of the production clock. */
-export interface TimerClockStats {
-  /** Ticks dispatched. */
-  ticks: number;
-  /** Ticks skipped because the event loop stalled longer than `maxCatchUp` periods. */
-  skipped: number;
-  /** Largest lateness of a tick behind its due time, ms. */
-  maxLateMs: number;
-  /** Blocking sleeps before a due tick, and their total, ms. */
-  sleeps: number;
-  sleptMs: number;
-  /** Ticks started by {@link TimerMediaClock.poll} rather than by the timer. */
-  polled: number;
-  /** Moving average of the event loop's busy share, the clock's sleeps not counted (0 without `busyMs`). */
-  busy: number;
-}
-
-/**
- * Published on {@link TICK_CHANNEL} after each dispatched tick, when someone subscribes
- * (benchmarks, diagnostics). Times on the clock's time base, ms.
- */
-export interface TickTiming {
-  tick: number;
-  /** When the tick was due. */
-  dueMs: number;
-  /** When its listeners started (≥ due). */
-  startMs: number;
-  /** When the last `send` listener returned (= startMs without any). */
-  sendEndMs: number;
-  /** When the last listener returned: the pass over every stream. */
-  endMs: number;
 }
 
 /** `node:diagnostics_channel` name on which {@link TimerMediaClock} publishes {@link TickTiming}s. */
