@@ -29,6 +29,8 @@ export interface MediaStep {
   stealPct: number;
   /** 1-minute load average at the start of the window. */
   load: number;
+  /** Steps the agent of the step's first call visited (its flow path, from the handoff record); absent without one. */
+  agentSteps?: number;
   /** The gateway's media clock seen from inside over the window. */
   clock: TickProbeStats;
   /** Event-loop delay p99 of the gateway, ms. */

@@ -10,6 +10,8 @@ import type { MediaStep } from './media-measure.ts';
 /** What the section says besides the steps. */
 export interface MediaReport {
   steps: MediaStep[];
+  /** What the gateway's agent does (bench/media-agent.ts `describeAgent`). */
+  agent: string;
   /** The gateway's core (the generator and tcpdump on another); undefined when not pinned. */
   pinned: number | undefined;
   /** 1-minute load average at the start of the run. */
@@ -22,7 +24,8 @@ export interface MediaReport {
   stalls?: CpuStalls;
 }
 
-const f = (n: number | undefined, digits: number): string => (n === undefined || Number.isNaN(n) ? '–' : n.toFixed(digits));
+/** A figure, or – when there is none (undefined, or NaN: JSON carries it as null). */
+const f = (n: number | null | undefined, digits: number): string => (typeof n !== 'number' || Number.isNaN(n) ? '–' : n.toFixed(digits));
 
 /** One console line per step. */
 export function stepLine(s: MediaStep): string {
@@ -30,7 +33,8 @@ export function stepLine(s: MediaStep): string {
   const wire = s.wire === undefined ? '' : `kernel p99 |Δ−20| ${f(s.wire.p99Ms, 2)} ms, `;
   const tick = `${s.bursts === undefined ? '' : `wire tick jitter p99 ${f(s.bursts.tickJitter.p99, 2)} ms, position change p99 ${f(s.bursts.positionChange.p99, 2)} ms, `}`
     + `clock late p99 ${f(s.clock.late.p99, 2)} ms, pass p99 ${f(s.clock.pass.p99, 2)} ms, ticks with GC ${s.clock.ticksWithGc}/${s.clock.ticks}, `;
-  return `${s.calls} calls: ${f(judged.pps, 2)} pps/call, ${wire}user p99 ${f(s.user.p99Ms, 2)} ms, ${tick}CPU ${f(s.cpuPct, 1)} % `
+  const agent = s.agentSteps === undefined ? '' : `flow steps of call 0 ${s.agentSteps}, `;
+  return `${s.calls} calls: ${f(judged.pps, 2)} pps/call, ${wire}user p99 ${f(s.user.p99Ms, 2)} ms, ${tick}${agent}CPU ${f(s.cpuPct, 1)} % `
     + `(in window ${f(s.windowCpuPct, 1)} %, others on its core ${f(s.othersPct, 0)} %), GC max ${f(s.gcMaxMs, 1)} ms ${s.pass ? 'PASS' : 'FAIL'}`;
 }
 
@@ -38,11 +42,11 @@ function spacingTable(steps: MediaStep[]): string {
   const rows = steps.map((s) => {
     const w = s.wire;
     return `| ${s.calls} | ${f((w ?? s.user).pps, 2)} | ${f(w?.p50Ms, 2)} | **${f(w?.p99Ms, 2)}** | ${f(w?.maxMs, 1)} | ${f(s.user.p50Ms, 2)} | ${f(s.user.p99Ms, 2)} | `
-      + `${w === undefined ? '–' : w.seqGaps} / ${s.user.seqGaps} | ${f(s.cpuPct, 1)} | ${f(s.cpuPerCallPct, 3)} | ${f(s.windowCpuPct, 1)} | ${f(s.othersPct, 0)} / ${f(s.stealPct, 0)} | ${f(s.load, 2)} | ${s.pass ? 'yes' : 'no'} |`;
+      + `${w === undefined ? '–' : w.seqGaps} / ${s.user.seqGaps} | ${s.agentSteps ?? '–'} | ${f(s.cpuPct, 1)} | ${f(s.cpuPerCallPct, 3)} | ${f(s.windowCpuPct, 1)} | ${f(s.othersPct, 0)} / ${f(s.stealPct, 0)} | ${f(s.load, 2)} | ${s.pass ? 'yes' : 'no'} |`;
   });
   return [
-    '| calls | out pps/call | kernel \\|Δ−20\\| p50 ms | kernel p99 ms | kernel max ms | user-space p50 ms | user-space p99 ms | seq gaps kernel / user | gateway CPU % | CPU %/call | CPU % in window | gateway core: others / steal % | load 1 min | pass |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
+    '| calls | out pps/call | kernel \\|Δ−20\\| p50 ms | kernel p99 ms | kernel max ms | user-space p50 ms | user-space p99 ms | seq gaps kernel / user | flow steps, call 0 | gateway CPU % | CPU %/call | CPU % in window | gateway core: others / steal % | load 1 min | pass |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---:|',
     ...rows,
   ].join('\n');
 }
@@ -51,14 +55,27 @@ function tickTable(steps: MediaStep[]): string {
   const rows = steps.filter((s) => s.bursts !== undefined).map((s) => {
     const b = s.bursts!;
     return `| ${s.calls} | ${b.bursts} (${f(b.meanSize, 0)}) | ${f(b.fittedPeriodMs, 4)} | ${f(b.tickJitter.p50, 2)} | ${f(b.tickJitter.p99, 2)} | ${f(b.tickJitter.max, 1)} | `
-      + `${f(b.lateness.p50, 2)} | ${f(b.lateness.p99, 2)} | ${f(b.spread.p50, 2)} | ${f(b.spread.p99, 2)} | ${f(b.positionChange.p99, 2)} | `
-      + `${f(s.clock.late.p50, 2)} / ${f(s.clock.late.p99, 2)} / ${f(s.clock.late.max, 1)} | ${f(s.clock.sendPhase.p99, 2)} | ${f(s.clock.pass.p50, 2)} / ${f(s.clock.pass.p99, 2)} | ${f(s.clock.sends.p50, 2)} / ${f(s.clock.sends.p99, 2)} | ${s.clock.ticksWithGc} / ${s.clock.ticks} (${f(s.clock.gcInPassMaxMs, 1)}) | `
-      + `${f(s.loopP99Ms, 1)} | ${f(s.gcMaxMs, 1)} | ${f(s.genLoopP99Ms, 1)} | ${s.captureDropped ?? '–'} |`;
+      + `${f(b.lateness.p50, 2)} | ${f(b.lateness.p99, 2)} | ${f(b.spread.p50, 2)} | ${f(b.spread.p99, 2)} | ${f(b.positionChange.p99, 2)} | ${s.captureDropped ?? '–'} |`;
   });
   if (rows.length === 0) return '';
   return [
-    '| calls | bursts (packets each) | fitted period ms | tick-to-tick \\|Δ−20\\| p50 ms | p99 ms | max ms | burst start late p50 ms | p99 ms | burst spread p50 ms | p99 ms | position change p99 ms | clock: tick late p50 / p99 / max ms | due → send phase end p99 ms | due → pass end p50 / p99 ms | sends after pass p50 / p99 ms | ticks with a GC pause in the pass (longest ms) | gw loop p99 ms | gw GC max ms | gen loop p99 ms | capture drops |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| calls | bursts (packets each) | fitted period ms | tick-to-tick \\|Δ−20\\| p50 ms | p99 ms | max ms | burst start late p50 ms | p99 ms | burst spread p50 ms | p99 ms | position change p99 ms | capture drops |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}
+
+/** The gateway's media clock from inside (bench/tick-probe.ts), with or without a capture. */
+export function clockTable(steps: MediaStep[]): string {
+  const rows = steps.map((s) => {
+    const c = s.clock;
+    const pair = (p: { p50: number; p99: number }): string => `${f(p.p50, 2)} / ${f(p.p99, 2)}`;
+    return `| ${s.calls} | ${c.ticks} | ${f(c.late.p50, 2)} / ${f(c.late.p99, 2)} / ${f(c.late.max, 1)} | ${pair(c.sendPhase)} | ${f(c.sendPhase.max, 1)} | ${pair(c.work)} | ${pair(c.pass)} | `
+      + `${c.ticksWithGc} (${f(c.gcInPassMaxMs, 1)}) | ${f(s.loopP99Ms, 1)} | ${f(s.gcMaxMs, 1)} | ${f(s.genLoopP99Ms, 1)} |`;
+  });
+  return [
+    '| calls | ticks | tick late p50 / p99 / max ms | due → send phase end p50 / p99 ms | max ms | work phase p50 / p99 ms | due → pass end p50 / p99 ms | ticks with a GC pause in the pass (longest ms) | gw loop p99 ms | gw GC max ms | gen loop p99 ms |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }
@@ -83,7 +100,8 @@ export function mediaSection(r: MediaReport): string {
       'gateway can avoid; one inside a tick\'s send pass delays every packet after it (bench/cpu-stalls.ts).',
     ]),
     '',
-    'N calls on loopback, RTP PCMU both ways: the generator sends 50 pps per call; the gateway\'s agent plays a tone.',
+    `N calls on loopback, RTP PCMU both ways: the generator sends 50 pps per call; the gateway's agent: ${r.agent}.`,
+    '"Flow steps, call 0": the steps the first call\'s flow agent visited (each one a prompt started), from its handoff record.',
     'Spacing = |Δ − 20 ms| between consecutive packets of a call (consecutive sequence numbers), over every call.',
     '**Kernel**: tcpdump captures the gateway\'s RTP on `lo` (filter: its source port range) with nanosecond',
     'timestamps that the kernel takes when the packet passes the capture tap, inside the gateway\'s send call on',
@@ -105,6 +123,12 @@ export function mediaSection(r: MediaReport): string {
       '',
       ticks,
     ]),
+    '',
+    'The media clock from inside the gateway (its diagnostics channel, bench/tick-probe.ts): how late each tick',
+    'started, when its `send` phase ended (every call\'s packet of the tick is sent by then), how long the `work`',
+    'phase after it took (inbound audio, agents, RTCP), and the whole pass; all from the tick\'s due time.',
+    '',
+    clockTable(r.steps),
     '',
     best === undefined
       ? `No run of steps passed from the smallest${largest === undefined ? '' : `; the largest passing step had ${largest.calls} calls`}.`

@@ -1,8 +1,13 @@
 /**
  * Media benchmark: N concurrent calls on loopback, each with RTP both ways. The gateway
- * (bench/media-gateway.ts, a real `startGateway`, its built-in agent playing a tone) runs
- * pinned to core 0 (`--gateway-core`); this process, pinned to the other core, places the calls on our SIP stack and
- * is the load generator: 50 packets/s of µ-law per call (sends spread over 5 ms sub-ticks
+ * (bench/media-gateway.ts, a real `startGateway`) runs pinned to core 0 (`--gateway-core`);
+ * its agent (bench/media-agent.ts, `--agent`) is by default a flow agent playing two WAV
+ * prompts, generated into the bench's scratch directory at start, in a loop for the whole
+ * call (issue #4: "with the flow agent playing prompts"); `--agent tone` runs the built-in
+ * agent playing a 1 kHz tone instead. After each step the bench reads how many steps the
+ * first call's agent went through (its handoff record), to show the calls reached it.
+ * This process, pinned to the other core, places the calls on our SIP stack and is the
+ * load generator: 50 packets/s of µ-law per call (sends spread over 5 ms sub-ticks
  * so that its own bursts stay short), and it records every packet the gateway sends.
  *
  * The gateway's packets are timed twice:
@@ -29,7 +34,7 @@
  *
  * `--keep-pcap <dir>` keeps each step's capture as `<dir>/media-<calls>.pcap` (for tcpdump -r or Wireshark).
  *
- *   node --import tsx bench/media.bench.ts [--steps 25,50,…] [--window-sec 4] [--budget-sec 150] [--nice=-10] [--gateway-core 0] [--no-capture] [--keep-pcap dir] [--write]
+ *   node --import tsx bench/media.bench.ts [--agent flow|tone] [--steps 25,50,…] [--window-sec 4] [--budget-sec 150] [--nice=-10] [--gateway-core 0] [--no-capture] [--keep-pcap dir] [--write]
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -48,6 +53,7 @@ import { generateTone } from '../src/media/tone.ts';
 import { createOffer, parseAnswer } from '../src/sdp/index.ts';
 import { SipTransport } from '../src/transport/index.ts';
 import { measureCpuStalls } from './cpu-stalls.ts';
+import { describeAgent, MEDIA_AGENT_EXTENSION, parseMediaAgent, writePrompts, type MediaAgentKind } from './media-agent.ts';
 import { cpuTicks, kernelTrace, type MediaStep } from './media-measure.ts';
 import { GATEWAY_RTP_FILTER, GENERATOR_RTP_PORTS } from './media-ports.ts';
 import { mediaSection, stepLine, writeMediaSection } from './media-report.ts';
@@ -58,6 +64,7 @@ import { benchArgs } from './args.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const opts = benchArgs({
+  agent: { type: 'string', default: 'flow' },
   steps: { type: 'string', default: '25,100,300,600,800,1000' },
   'window-sec': { type: 'string', default: '4' },
   'budget-sec': { type: 'string', default: '150' },
@@ -67,6 +74,14 @@ const opts = benchArgs({
   'keep-pcap': { type: 'string' },
   write: { type: 'boolean', default: false },
 }, import.meta.url);
+const AGENT: MediaAgentKind = (() => {
+  try {
+    return parseMediaAgent(opts.agent);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    process.exit(2);
+  }
+})();
 const STEPS = opts.steps.split(',').map(Number);
 const WINDOW_SEC = Number(opts['window-sec']);
 const BUDGET_MS = Number(opts['budget-sec']) * 1000;
@@ -120,10 +135,10 @@ class GatewayChild {
     readonly sipPort: number,
   ) {}
 
-  static async start(dir: string, pin: boolean): Promise<GatewayChild> {
+  static async start(dir: string, pin: boolean, agent: MediaAgentKind): Promise<GatewayChild> {
     // MEDIA_BENCH_NODE_ARGS: extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
     const extra = (process.env['MEDIA_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
-    const node = [process.execPath, ...extra, '--import', 'tsx', join(ROOT, 'bench/media-gateway.ts'), dir];
+    const node = [process.execPath, ...extra, '--import', 'tsx', join(ROOT, 'bench/media-gateway.ts'), dir, agent];
     const env = process.env;
     const child = pin ? spawn('taskset', ['-c', String(GATEWAY_CORE), ...node], { cwd: ROOT, env }) : spawn(node[0]!, node.slice(1), { cwd: ROOT, env });
     // The child inherits this process's priority (set in main before it starts).
@@ -138,6 +153,12 @@ class GatewayChild {
   async stats(): Promise<GatewayStats> {
     this.child.stdin.write('stats\n');
     return JSON.parse(String((await this.lines.next()).value)) as GatewayStats;
+  }
+
+  /** Steps the agent of the newest call with this shared id visited (bench/media-gateway.ts `steps`). */
+  async agentSteps(sharedId: string): Promise<string[] | null> {
+    this.child.stdin.write(`steps ${sharedId}\n`);
+    return (JSON.parse(String((await this.lines.next()).value)) as { path: string[] | null }).path;
   }
 
   async stop(): Promise<void> {
@@ -178,7 +199,7 @@ async function placeCall(ua: UserAgent, sipPort: number, index: number): Promise
   const socket = await bindGenerator();
   const invite = ua.invite({
     target: { protocol: 'udp', address: '127.0.0.1', port: sipPort },
-    uri: `sip:7020@127.0.0.1:${sipPort}`,
+    uri: `sip:${MEDIA_AGENT_EXTENSION}@127.0.0.1:${sipPort}`,
     headers: [['X-five9sessionid', `media-bench-${index}`]],
     sdp: createOffer({ address: '127.0.0.1', port: socket.address().port, codecs: ['PCMU'] }),
   });
@@ -251,6 +272,20 @@ async function startCapture(): Promise<PacketCapture | undefined> {
   }
 }
 
+/**
+ * How many steps the flow agent of the step's first call visited (undefined when its
+ * record has no path). The record is written as the call ends, so it is there
+ * once the gateway has no calls; a few tries cover a store retry.
+ */
+async function firstCallSteps(gw: GatewayChild): Promise<number | undefined> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const path = await gw.agentSteps('media-bench-0');
+    if (path !== null) return path.length;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return undefined;
+}
+
 async function runStep(n: number, gw: GatewayChild, ua: UserAgent, clock: TimerMediaClock, capture: boolean): Promise<MediaStep> {
   const calls = await pool([...Array(n).keys()], 25, (i) => placeCall(ua, gw.sipPort, i));
   const send = sender(calls);
@@ -279,6 +314,7 @@ async function runStep(n: number, gw: GatewayChild, ua: UserAgent, clock: TimerM
   clock.remove(send);
   await pool(calls, 25, async (c) => { await c.dialog.bye().catch(() => undefined); c.socket.close(); });
   while ((await gw.stats()).calls > 0) await new Promise((r) => setTimeout(r, 100));
+  const agentSteps = AGENT === 'flow' ? await firstCallSteps(gw) : undefined;
   const kernel = cap === undefined
     ? undefined
     : kernelTrace(cap.read(), calls.map((c) => c.remote.port), epoch0, epoch0 + wallMs, TRACE_CAPACITY);
@@ -296,7 +332,7 @@ async function runStep(n: number, gw: GatewayChild, ua: UserAgent, clock: TimerM
     calls: n, user, wire, bursts: kernel === undefined ? undefined : burstsOf(kernel.packets, n),
     captureDropped: counts?.droppedByKernel, cpuPct, cpuPerCallPct: cpuPct / n, windowCpuPct, othersPct: Math.max(0, corePct - windowCpuPct),
     stealPct: (100 * (coreAfter.steal - coreBefore.steal)) / coreJiffies,
-    load, clock: afterStats.clock, loopP99Ms: afterStats.loopP99Ms, genLoopP99Ms: genLoop.percentile(99) / 1e6, gcMaxMs: afterStats.gcMaxMs,
+    load, ...(agentSteps === undefined ? {} : { agentSteps }), clock: afterStats.clock, loopP99Ms: afterStats.loopP99Ms, genLoopP99Ms: genLoop.percentile(99) / 1e6, gcMaxMs: afterStats.gcMaxMs,
     pass: judged.pps >= 0.99 * 50 && judged.p99Ms <= 2,
   };
 }
@@ -311,7 +347,10 @@ async function main(): Promise<void> {
   const stalls = measureCpuStalls(pinned ? GATEWAY_CORE : undefined);
   if (stalls !== undefined) console.log(`CPU stalls on the gateway's core: ${stalls.over1} over 1 ms (${stalls.over2} over 2 ms, longest ${stalls.maxMs.toFixed(1)} ms) in ${stalls.spinMs / 1000} s`);
   const dir = mkdtempSync(join(tmpdir(), 'agentline-media-bench-'));
-  const gw = await GatewayChild.start(dir, pinned);
+  if (AGENT === 'flow') writePrompts(dir);
+  const agent = describeAgent(AGENT);
+  console.log(`agent: ${agent}`);
+  const gw = await GatewayChild.start(dir, pinned, AGENT);
   const transport = await SipTransport.listen({ host: '127.0.0.1', port: 0, protocols: ['udp'] });
   const ua = new UserAgent({ transport });
   // No blocking sleeps in the generator: they would delay its receive callbacks (the user-space timestamps).
@@ -333,8 +372,8 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     restoreAutogroup?.();
   }
-  const command = `node --import tsx bench/media.bench.ts --steps ${STEPS.join(',')} --window-sec ${WINDOW_SEC}${NICE === 0 ? '' : ` --nice=${NICE}`}${GATEWAY_CORE === 0 ? '' : ` --gateway-core ${GATEWAY_CORE}`}${opts['no-capture'] ? ' --no-capture' : ''}`;
-  const text = mediaSection({ steps, pinned: pinned ? GATEWAY_CORE : undefined, load, stalls, command, windowSec: WINDOW_SEC, captureNote: why });
+  const command = `node --import tsx bench/media.bench.ts --agent ${AGENT} --steps ${STEPS.join(',')} --window-sec ${WINDOW_SEC}${NICE === 0 ? '' : ` --nice=${NICE}`}${GATEWAY_CORE === 0 ? '' : ` --gateway-core ${GATEWAY_CORE}`}${opts['no-capture'] ? ' --no-capture' : ''}`;
+  const text = mediaSection({ steps, agent, pinned: pinned ? GATEWAY_CORE : undefined, load, stalls, command, windowSec: WINDOW_SEC, captureNote: why });
   console.log(`\n${text}`);
   if (opts.write) writeMediaSection(join(ROOT, 'docs/benchmarks.md'), text);
 }
