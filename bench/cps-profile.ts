@@ -1,7 +1,9 @@
 /**
  * Reads a V8 `.cpuprofile` (inspector `Profiler.stop`) for bench/cps.ts: the functions
  * with the most self time, and self time summed by area (a `src/` folder, a package, Node
- * internals), native frames counted in the area of the nearest JavaScript caller.
+ * internals), native frames counted in the area of the nearest JavaScript caller. Reads a
+ * sampling heap profile (`HeapProfiler.stopSampling`) the same way: self bytes allocated
+ * by function and by area.
  */
 
 /** One node of a V8 CPU profile. */
@@ -95,4 +97,66 @@ function shorten(url: string, line: number): string {
   const src = url.indexOf('/src/');
   const path = nm >= 0 ? url.slice(nm + 13) : src >= 0 ? url.slice(src + 1) : url.replace(/^file:\/\//, '');
   return `${path}:${line + 1}`;
+}
+
+/** One node of a V8 sampling heap profile. */
+export interface HeapProfileNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  /** Bytes allocated by this function itself (sampled, scaled to the estimate of all bytes). */
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+
+/** The parts of a `.heapprofile` we read. */
+export interface HeapProfile {
+  head: HeapProfileNode;
+}
+
+/** A function (or an area) and the bytes it allocated. */
+export interface HeapLine {
+  bytes: number;
+  /** Share of all bytes allocated, %. */
+  pct: number;
+  name: string;
+  /** `file:line` as in {@link ProfileLine}, or the area for area lines. */
+  where: string;
+}
+
+/** Every node with its nearest caller that has a URL (native frames' area), depth first. */
+function heapNodes(head: HeapProfileNode): Array<{ node: HeapProfileNode; caller: string }> {
+  const out: Array<{ node: HeapProfileNode; caller: string }> = [];
+  const stack: Array<{ node: HeapProfileNode; caller: string }> = [{ node: head, caller: '' }];
+  while (stack.length > 0) {
+    const at = stack.pop() as { node: HeapProfileNode; caller: string };
+    const caller = at.node.callFrame.url === '' ? at.caller : at.node.callFrame.url;
+    out.push({ node: at.node, caller });
+    for (const c of at.node.children) stack.push({ node: c, caller });
+  }
+  return out;
+}
+
+/** Bytes allocated in all, the `top` functions by self bytes, and self bytes by area. */
+export function summarizeHeap(profile: HeapProfile, top: number): { totalBytes: number; functions: HeapLine[]; areas: HeapLine[] } {
+  const byKey = new Map<string, { name: string; where: string; bytes: number }>();
+  const areas = new Map<string, number>();
+  let total = 0;
+  for (const { node, caller } of heapNodes(profile.head)) {
+    if (node.selfSize === 0) continue;
+    total += node.selfSize;
+    const name = node.callFrame.functionName || '(anonymous)';
+    const where = shorten(node.callFrame.url, node.callFrame.lineNumber);
+    const key = `${name}@${where}`;
+    const entry = byKey.get(key) ?? { name, where, bytes: 0 };
+    entry.bytes += node.selfSize;
+    byKey.set(key, entry);
+    const area = name.startsWith('(') && caller === '' ? name : areaOf(caller);
+    areas.set(area, (areas.get(area) ?? 0) + node.selfSize);
+  }
+  const line = (name: string, where: string, bytes: number): HeapLine =>
+    ({ bytes, pct: total === 0 ? 0 : (100 * bytes) / total, name, where });
+  return {
+    totalBytes: total,
+    functions: [...byKey.values()].sort((a, b) => b.bytes - a.bytes).slice(0, top).map((e) => line(e.name, e.where, e.bytes)),
+    areas: [...areas.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([a, n]) => line(a, a, n)),
+  };
 }
