@@ -96,3 +96,12 @@ test('configuration is checked at the boundary', () => {
     assert.throws(() => parseBuiltinConfig(bad), (e: unknown) => e instanceof AgentConfigError && e.code === 'agent_config_invalid');
   }
 });
+
+test('a configuration object is parsed once for all the agents made from it; a bad one fails every time', () => {
+  const raw = { waitMs: 10, outcome: { contained: false, destination: 'billing' } };
+  assert.equal(new BuiltinAgent(raw).config, new BuiltinAgent(raw).config);
+  assert.notEqual(new BuiltinAgent({ ...raw }).config, new BuiltinAgent(raw).config);
+  const bad = { waitMs: -1 };
+  assert.throws(() => new BuiltinAgent(bad), AgentConfigError);
+  assert.throws(() => new BuiltinAgent(bad), AgentConfigError);
+});

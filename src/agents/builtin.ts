@@ -151,13 +151,30 @@ function copyOutcome(o: Outcome, extra: Record<string, unknown>): Outcome {
   return { ...o, data: { ...o.data, ...extra } };
 }
 
+/**
+ * Configurations parsed so far, by the object they were parsed from: an agent is made per
+ * call, and the router hands every call the same agent record (its lookup cache) until the
+ * directory changes, which makes new objects. A configuration object is never changed in place.
+ */
+const parsedConfigs = new WeakMap<object, BuiltinConfig>();
+
+/** {@link parseBuiltinConfig}, once per configuration object (a bad one throws every time). */
+function parsedConfig(raw: Readonly<Record<string, unknown>>): BuiltinConfig {
+  let config = parsedConfigs.get(raw);
+  if (config === undefined) {
+    config = parseBuiltinConfig(raw);
+    parsedConfigs.set(raw, config);
+  }
+  return config;
+}
+
 /** See the module comment. */
 export class BuiltinAgent implements Agent {
   readonly config: BuiltinConfig;
 
   /** @throws AgentConfigError for an invalid configuration */
   constructor(config: Readonly<Record<string, unknown>>) {
-    this.config = parseBuiltinConfig(config);
+    this.config = parsedConfig(config);
   }
 
   /**

@@ -82,6 +82,8 @@ export class CallMediaHandle implements AgentMedia {
   #closed = false;
   #ticks = 0;
   readonly #dedup: DtmfDeduper;
+  /** Our listeners on the RTP session, kept to remove them at close. */
+  readonly #listeners: { audio: (frame: Int16Array) => void; dtmf: (event: DtmfEvent) => void };
   readonly #stats: CallMediaStats = { digitsInfo: 0, digitsRtp: 0, digitsDuplicate: 0, playbacks: 0, playbacksCut: 0, bargeIns: 0, playedMs: 0 };
 
   constructor(
@@ -89,9 +91,17 @@ export class CallMediaHandle implements AgentMedia {
     private readonly options: CallMediaHandleOptions,
   ) {
     this.#dedup = new DtmfDeduper(options.now, options.dtmfDedupMs);
-    rtp.setSource({ read: (dst) => this.#read(dst) });
-    rtp.on('audio', this.#onAudio);
-    rtp.on('dtmf', this.#onRtpDigit);
+    // Methods, not named arrow functions (class fields included): see the note on keepNames
+    // in call.ts's answer step.
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the methods below cannot see `this`
+    const handle = this;
+    rtp.setSource({ read(dst) { return handle.#read(dst); } });
+    this.#listeners = {
+      audio(frame) { handle.#onAudio(frame); },
+      dtmf(event) { handle.pushDigit(event.digit, 'rtp'); },
+    };
+    rtp.on('audio', this.#listeners.audio);
+    rtp.on('dtmf', this.#listeners.dtmf);
   }
 
   /** A snapshot of the counters. */
@@ -163,8 +173,8 @@ export class CallMediaHandle implements AgentMedia {
     this.#closed = true;
     this.#dtmf.clear();
     this.#audio = [];
-    this.rtp.off('audio', this.#onAudio);
-    this.rtp.off('dtmf', this.#onRtpDigit);
+    this.rtp.off('audio', this.#listeners.audio);
+    this.rtp.off('dtmf', this.#listeners.dtmf);
     this.rtp.setSource(undefined);
   }
 
@@ -238,7 +248,7 @@ export class CallMediaHandle implements AgentMedia {
     return playing;
   }
 
-  readonly #onAudio = (frame: Int16Array): void => {
+  #onAudio(frame: Int16Array): void {
     this.options.recorder?.inbound(frame);
     const list = this.#audio;
     for (let i = 0; i < list.length; i++) {
@@ -248,9 +258,7 @@ export class CallMediaHandle implements AgentMedia {
         this.options.onError?.(err);
       }
     }
-  };
-
-  readonly #onRtpDigit = (event: DtmfEvent): void => this.pushDigit(event.digit, 'rtp');
+  }
 
   #guard(fn: () => void): void {
     try {

@@ -64,3 +64,32 @@ test('with delayMs 0 every change is written in order, one write in flight at a 
   await cdr.flush();
   assert.deepEqual(puts.map((p) => p.outcome), ['received', 'answered']);
 });
+
+test('every record written has one key order, whatever the order of the patches (one hidden class)', async () => {
+  const keysOf = async (patches: Array<Parameters<CdrWriter['update']>[1]>): Promise<string[]> => {
+    const clock = new ManualClock();
+    const { store, puts } = fakeStore();
+    const cdr = new CdrWriter(store, logger, { clock, delayMs: 0 });
+    cdr.start({ ...first });
+    for (const p of patches) cdr.update('c1', p);
+    await cdr.flush();
+    return Object.keys(puts.at(-1) ?? {});
+  };
+  const a = await keysOf([{ tenantId: 't', outcome: 'ringing' }, { answerCode: 200, answeredAt: 2 }, { media: {}, endedAt: 3 }]);
+  const b = await keysOf([{ endedAt: 3, media: {} }, { sharedId: 's', answeredAt: 2, answerCode: 200 }]);
+  assert.deepEqual(a, b);
+  assert.equal(a[0], 'id');
+});
+
+test('start copies the record: the caller\'s object is never changed', async () => {
+  const clock = new ManualClock();
+  const { store, puts } = fakeStore();
+  const cdr = new CdrWriter(store, logger, { clock });
+  const mine = { ...first };
+  cdr.start(mine);
+  cdr.update('c1', { outcome: 'answered', answerCode: 200 });
+  await cdr.flush();
+  assert.deepEqual(mine, first);
+  assert.equal(puts[0]?.outcome, 'answered');
+  assert.equal(puts[0]?.answerCode, 200);
+});

@@ -55,13 +55,14 @@ export class MediaLeg {
     }
     const meter = new RtpMeter(deps.metrics);
     const rtp = media.rtp;
+    // Methods, not named arrow functions: see the note on keepNames in call.ts's answer step.
     const handle = new CallMediaHandle(rtp, {
       prompts: deps.prompts ?? new PromptCache(),
-      now: () => deps.mediaClock.now(),
+      now() { return deps.mediaClock.now(); },
       ...(deps.settings.dtmfDedupMs === undefined ? {} : { dtmfDedupMs: deps.settings.dtmfDedupMs }),
       ...(recorder === undefined ? {} : { recorder }),
-      onError: (err) => log.warn({ err }, 'agent media listener failed'),
-      onSecond: () => meter.report(rtp.stats),
+      onError(err) { log.warn({ err }, 'agent media listener failed'); },
+      onSecond() { meter.report(rtp.stats); },
     });
     rtp.on('error', (err) => log.debug({ err }, 'RTP error'));
     rtp.on('latched', (remote) => log.debug({ remote }, 'RTP latched'));

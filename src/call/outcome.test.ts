@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { compileTrunk } from '../routing/index.ts';
 import type { Agent } from '../store/index.ts';
 import { parseInfoDigit } from './dtmf.ts';
@@ -51,4 +52,31 @@ test('the state machine follows its table and refuses the rest', () => {
   for (const e of ['route', 'answer', 'start', 'end', 'finish'] as const) sm.fire(e);
   assert.equal(sm.state, 'ended');
   assert.throws(() => new CallStateMachine().fire('answer'), (e: unknown) => e instanceof CallStateError && e.code === 'call_bad_transition');
+});
+
+test('the agent\'s data is copied as the JSON round trip would give it, detached from the agent', () => {
+  const roundTrip = (data: Record<string, unknown>) => JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+  fc.assert(fc.property(fc.dictionary(fc.string(), fc.jsonValue()), (data) => {
+    const final = finalizeOutcome(agent, { contained: true, data }, 'agent');
+    const expected: Record<string, unknown> = { ...roundTrip(data), contained: true, ended_by: 'agent' };
+    delete expected['destination'];
+    assert.deepEqual(final.data, expected);
+  }), { numRuns: 300 });
+  const nested = { list: [1, { a: 'b' }], obj: { deep: true } };
+  const final = finalizeOutcome(agent, { contained: true, data: { nested } }, 'agent');
+  nested.obj.deep = false;
+  nested.list.push(3);
+  assert.deepEqual(final.data['nested'], { list: [1, { a: 'b' }], obj: { deep: true } });
+});
+
+test('data that is not plain JSON takes the round trip (dropped, converted, or refused)', () => {
+  const data = { when: new Date(0), skip: undefined, fn: () => 1, list: [undefined, NaN, -0], [Symbol('s')]: 1, n: -0 };
+  const final = finalizeOutcome(agent, { contained: true, data }, 'agent');
+  assert.deepEqual(final.data, { when: '1970-01-01T00:00:00.000Z', list: [null, null, 0], n: 0, contained: true, ended_by: 'agent' });
+  const cyclic: Record<string, unknown> = {};
+  cyclic['self'] = cyclic;
+  assert.throws(() => finalizeOutcome(agent, { contained: true, data: cyclic }, 'agent'), TypeError);
+  assert.throws(() => finalizeOutcome(agent, { contained: true, data: { big: 1n } }, 'agent'), TypeError);
+  const proto = JSON.parse('{"__proto__": {"x": 1}}') as Record<string, unknown>;
+  assert.deepEqual(Object.keys(finalizeOutcome(agent, { contained: true, data: proto }, 'agent').data), ['__proto__', 'contained', 'ended_by']);
 });

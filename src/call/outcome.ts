@@ -35,9 +35,53 @@ export function fallbackOutcome(agent: AgentRecord): Outcome {
   return destination === undefined ? { contained } : { contained, destination };
 }
 
-/** JSON round trip: drops functions and undefined, so the record holds plain JSON. */
+/**
+ * A detached copy of the agent's data as plain JSON: a direct deep copy when it already is
+ * plain JSON (the usual case), else the JSON round trip, which drops functions and
+ * undefined, applies `toJSON` and throws on cycles and BigInts as before. The store
+ * serialises the record once more; this copy keeps later changes by the agent out of it.
+ */
 function toJson(data: Record<string, unknown> | undefined): JsonObject {
-  return data === undefined ? {} : (JSON.parse(JSON.stringify(data)) as JsonObject);
+  if (data === undefined) return {};
+  return (copyPlainJson(data, 0) ?? JSON.parse(JSON.stringify(data))) as JsonObject;
+}
+
+/** Deepest plain-JSON value copied directly; deeper (or cyclic) data takes the round trip. */
+const MAX_COPY_DEPTH = 32;
+
+/** Not a JSON value as is: the round trip would change it (or throw). */
+const NOT_PLAIN = undefined;
+
+/**
+ * A deep copy of `v` when the JSON round trip would give back exactly the same value:
+ * null, strings, booleans, finite numbers (not -0), arrays without holes or undefined,
+ * objects with the plain prototype and no `toJSON`, no symbol keys, no `__proto__` key.
+ * Otherwise {@link NOT_PLAIN}.
+ */
+function copyPlainJson(v: unknown, depth: number): unknown {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) && !Object.is(v, -0) ? v : NOT_PLAIN;
+  if (typeof v !== 'object' || depth >= MAX_COPY_DEPTH) return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const item = copyPlainJson(v[i], depth + 1);
+      if (item === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = item;
+    }
+    return out;
+  }
+  const proto: unknown = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || 'toJSON' in v || Object.getOwnPropertySymbols(v).length > 0) return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const key in v) {
+    if (!Object.hasOwn(v, key)) continue;
+    if (key === '__proto__') return NOT_PLAIN;
+    const item = copyPlainJson((v as Record<string, unknown>)[key], depth + 1);
+    if (item === NOT_PLAIN) return NOT_PLAIN;
+    out[key] = item;
+  }
+  return out;
 }
 
 /**
@@ -46,7 +90,7 @@ function toJson(data: Record<string, unknown> | undefined): JsonObject {
  * @param note a reason already known (fallback after failure or the time limit)
  */
 export function finalizeOutcome(agent: AgentRecord, outcome: Outcome, endedBy: CallEndedBy, note?: OutcomeNote): FinalOutcome {
-  const data: JsonObject = { ...toJson(outcome.data) };
+  const data: JsonObject = toJson(outcome.data);
   const notes: OutcomeNote[] = note ? [note] : [];
   let destination: string | undefined;
   if (!outcome.contained) {

@@ -72,9 +72,12 @@ export class CallSessionTimer {
    */
   start(dialog: Dialog, sdp: () => string, expired: () => void): void {
     if (!this.negotiation.ok || this.#timer) return;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the methods below cannot see `this`
+    const owner = this;
+    // Methods, not named arrow functions: see the note on keepNames in call.ts's answer step.
     this.#timer = new SessionTimer(this.clock, this.negotiation.state, {
-      refresh: (headers) => this.#refresh(dialog, sdp, headers),
-      expired: () => expired(),
+      refresh(headers) { return owner.#refresh(dialog, sdp, headers); },
+      expired() { expired(); },
     }, this.policy.minSec);
     this.#timer.start();
   }

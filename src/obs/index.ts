@@ -4,7 +4,9 @@
  */
 export { AgentlineError, ERRORS, errorFor, isErrorCode, toAgentlineError, toHttpError, withContext } from './errors.ts';
 export type { ErrorCode, ErrorContext, ErrorSpec } from './errors.ts';
-export { DEFAULT_LOG_LEVEL, LOG_LEVELS, REDACT_PATHS, callLogger, createLogger, resolveLogLevel } from './logger.ts';
+export {
+  DEFAULT_LOG_LEVEL, LOG_LEVELS, REDACT_PATHS, callLogger, createLogger, deferredLogger, resolveLogLevel,
+} from './logger.ts';
 export type { CallLogContext, Logger, LoggerOptions } from './logger.ts';
 export { HTTP_BUCKETS_S, JITTER_BUCKETS_MS, Metrics, STORE_BUCKETS_S } from './metrics.ts';
 export type { Direction, MetricsOptions } from './metrics.ts';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { AgentlineError, errorFor } from './errors.ts';
-import { callLogger, createLogger, resolveLogLevel } from './logger.ts';
+import { callLogger, createLogger, deferredLogger, resolveLogLevel } from './logger.ts';
 
 /** A logger writing into an array of parsed lines (pino writes synchronously to a plain stream). */
 function capture(options: Parameters<typeof createLogger>[0] = {}) {
@@ -92,5 +92,36 @@ describe('callLogger', () => {
     await flush();
     assert.equal(lines[0]?.['callId'], 'c1');
     assert.equal('sharedId' in (lines[0] ?? {}), false);
+  });
+});
+
+describe('deferredLogger', () => {
+  it('makes the real logger only when a line is written at an enabled level', async () => {
+    const { log, lines, flush } = capture({ level: 'warn' });
+    let made = 0;
+    const lazy = deferredLogger(() => {
+      made++;
+      return callLogger(log, { callId: 'c1' });
+    }, log);
+    lazy.info({ port: 1 }, 'below the level');
+    lazy.debug('below the level');
+    assert.equal(made, 0);
+    lazy.warn({ n: 2 }, 'written');
+    await flush();
+    assert.equal(made, 1);
+    assert.equal(lines.length, 1);
+    assert.equal(lines[0]?.['callId'], 'c1');
+    assert.equal(lines[0]?.['n'], 2);
+  });
+  it('forwards everything else (child, level) to the real logger', async () => {
+    const { log, lines, flush } = capture();
+    const real = callLogger(log, { callId: 'c2' });
+    const lazy = deferredLogger(() => real, log);
+    assert.equal(lazy.level, 'info');
+    lazy.child({ leg: 'media' }).info('from a child');
+    assert.equal(lazy.isLevelEnabled('debug'), false);
+    await flush();
+    assert.equal(lines[0]?.['callId'], 'c2');
+    assert.equal(lines[0]?.['leg'], 'media');
   });
 });

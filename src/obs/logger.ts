@@ -106,3 +106,32 @@ export function callLogger(base: Logger, ctx: CallLogContext): Logger {
   if (ctx.conversationId !== undefined) bindings['conversationId'] = ctx.conversationId;
   return base.child(bindings);
 }
+
+/** pino's level methods: a call to one of them below the level writes nothing. */
+const LEVEL_METHODS: ReadonlySet<string> = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace']);
+
+function noop(): void {}
+
+/**
+ * A logger that makes its real one (`resolve()`, e.g. a call's pino child, see
+ * {@link callLogger}) only when a line is actually written: a level method below `gate`'s
+ * level is a no-op that resolves nothing. Making a pino child costs about 6 KB and a
+ * redaction pass over its bindings per call, spent for nothing when the call writes no
+ * line at the configured level. Anything else (`child`, `level`, `bindings()`…) goes to
+ * the real logger. `resolve` is asked on every use, so it may change what it returns
+ * (a call rebinds its logger once routed).
+ * @param gate whose level decides (the real logger's parent; a call's child never sets its own level)
+ */
+export function deferredLogger(resolve: () => Logger, gate: Logger): Logger {
+  return new Proxy({} as Logger, {
+    get(_target, prop) {
+      if (typeof prop === 'string' && LEVEL_METHODS.has(prop) && !gate.isLevelEnabled(prop)) return noop;
+      const real = resolve();
+      const value: unknown = Reflect.get(real, prop, real);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(real) : value;
+    },
+    set(_target, prop, value) {
+      return Reflect.set(resolve(), prop, value);
+    },
+  });
+}

@@ -6,7 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, write, type SessionDescription } from 'sdp-transform';
-import { audioMedia, rejectedMedia, serialize, sessionSkeleton } from './build.ts';
+import fc from 'fast-check';
+import {
+  audioMedia, rejectedMedia, serialize, sessionSkeleton, writeAudioMedia, writeRejectedMedia, writeSessionHead, type AudioLine,
+} from './build.ts';
 import { answerOffer } from './negotiate.ts';
 import { offerDescription } from './offer.ts';
 import * as samples from './samples.ts';
@@ -74,4 +77,30 @@ test('a description with other fields goes through sdp-transform', () => {
   assert.equal(text, reference(s));
   assert.match(text, /\r\nb=AS:64\r\n/);
   assert.match(text, /\r\na=rtcp:5005\r\n/);
+});
+
+test('the text writers (answers) give the bytes of serialize() on the descriptions they stand for', () => {
+  const codec = fc.record({ name: fc.constantFrom('PCMU' as const, 'PCMA' as const), pt: fc.integer({ min: 0, max: 127 }) });
+  const line: fc.Arbitrary<AudioLine> = fc.record({
+    port: fc.integer({ min: 1, max: 65535 }),
+    protocol: fc.constantFrom('RTP/AVP', 'RTP/AVPF'),
+    codecs: fc.array(codec, { minLength: 1, maxLength: 3 }),
+    telephoneEvent: fc.option(fc.record({ pt: fc.integer({ min: 96, max: 127 }), fmtp: fc.option(fc.constantFrom('0-16', '0-15,66'), { nil: undefined }) }), { nil: undefined }),
+    ptime: fc.integer({ min: 1, max: 200 }),
+    direction: fc.constantFrom('sendrecv' as const, 'sendonly' as const, 'recvonly' as const, 'inactive' as const),
+    rtcpMux: fc.boolean(),
+  });
+  const rejected = fc.record({ type: fc.constantFrom('video', 'application'), protocol: fc.constantFrom('RTP/AVP', 'UDP/TLS/RTP/SAVPF'), formats: fc.constantFrom('', '96 97', '0') });
+  const timing = fc.option(fc.record({ start: fc.nat(), stop: fc.nat() }), { nil: undefined });
+  fc.assert(fc.property(
+    fc.constantFrom('192.0.2.1', '2001:db8::1', 'gw.example.com'), fc.nat(), timing, line, fc.array(rejected, { maxLength: 2 }),
+    (address, version, t, audio, others) => {
+      const origin = { username: 'agentline', sessionId: '42', sessionVersion: version, address };
+      const s = sessionSkeleton(origin);
+      if (t !== undefined) s.timing = { start: t.start, stop: t.stop };
+      s.media = [audioMedia(audio), ...others.map((r) => rejectedMedia(r.type, r.protocol, r.formats))];
+      const text = writeSessionHead(origin, t) + writeAudioMedia(audio) + others.map((r) => writeRejectedMedia(r.type, r.protocol, r.formats)).join('');
+      assert.equal(text, serialize(s));
+    },
+  ), { numRuns: 500 });
 });

@@ -107,6 +107,41 @@ export function audioMedia(line: AudioLine): MediaDescription {
 }
 
 /**
+ * The text of a session from {@link sessionSkeleton} up to its media (`v=`, `o=`, `s=`, `c=`,
+ * `t=`), byte for byte as {@link serialize} writes it, without building the description.
+ * @param timing the `t=` values (default `0 0`)
+ */
+export function writeSessionHead(origin: Origin, timing?: { start: number; stop: number }): string {
+  const ipVer = ipVersion(origin.address);
+  const t = timing === undefined ? '0 0' : `${num(timing.start)} ${num(timing.stop)}`;
+  return `v=0\r\no=${origin.username} ${origin.sessionId} ${num(origin.sessionVersion)} IN IP${ipVer} ${origin.address}\r\n`
+    + `s=-\r\nc=IN IP${ipVer} ${origin.address}\r\nt=${t}\r\n`;
+}
+
+/** The text of {@link audioMedia}`(line)`, byte for byte as {@link serialize} writes it. */
+export function writeAudioMedia(line: AudioLine): string {
+  const te = line.telephoneEvent;
+  let pts = '';
+  let maps = '';
+  for (const c of line.codecs) {
+    pts += pts === '' ? num(c.pt) : ` ${num(c.pt)}`;
+    maps += `a=rtpmap:${num(c.pt)} ${c.name}/8000\r\n`;
+  }
+  if (te !== undefined) {
+    pts += pts === '' ? num(te.pt) : ` ${num(te.pt)}`;
+    maps += `a=rtpmap:${num(te.pt)} telephone-event/8000\r\n`;
+    if (te.fmtp !== undefined) maps += `a=fmtp:${num(te.pt)} ${te.fmtp}\r\n`;
+  }
+  return `m=audio ${num(line.port)} ${line.protocol} ${pts}\r\n${maps}a=ptime:${num(line.ptime)}\r\na=${line.direction}\r\n`
+    + (line.rtcpMux ? 'a=rtcp-mux\r\n' : '');
+}
+
+/** The text of {@link rejectedMedia}`(type, protocol, formats)`, byte for byte as {@link serialize} writes it. */
+export function writeRejectedMedia(type: string, protocol: string, formats: string): string {
+  return `m=${type} 0 ${protocol} ${formats === '' ? '0' : formats}\r\n`;
+}
+
+/**
  * A rejected stream: same type and protocol, port 0, formats kept (RFC 3264 §6:
  * "at least one MUST be present"), no attributes.
  */
@@ -126,7 +161,8 @@ const MEDIA_FIELDS: ReadonlySet<string> = new Set(['type', 'port', 'protocol', '
 
 /** True when every non-null field of `o` is in `fields` (sdp-transform skips null fields too). */
 function onlyFields(o: object, fields: ReadonlySet<string>): boolean {
-  for (const [key, value] of Object.entries(o)) if (value != null && !fields.has(key)) return false;
+  const record = o as Record<string, unknown>;
+  for (const key in record) if (Object.hasOwn(record, key) && record[key] != null && !fields.has(key)) return false;
   return true;
 }
 

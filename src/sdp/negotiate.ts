@@ -7,12 +7,11 @@ import {
   DEFAULT_CODECS,
   DEFAULT_PTIME,
   DEFAULT_USERNAME,
-  audioMedia,
   checkLocal,
   randomSessionId,
-  rejectedMedia,
-  serialize,
-  sessionSkeleton,
+  writeAudioMedia,
+  writeRejectedMedia,
+  writeSessionHead,
 } from './build.ts';
 import { SdpError } from './errors.ts';
 import {
@@ -88,18 +87,19 @@ function answerWith(offerSdp: string, local: AnswerOptions, prefer: CodecName | 
   const selection = selectAudio(offer, local, prefer);
   const ourPtime = local.ptime ?? DEFAULT_PTIME;
   const media = negotiated(offer, selection, ourPtime);
-  const answer = sessionSkeleton({
+  // Written directly (build.ts's writers): the same bytes as serialize(sessionSkeleton + media),
+  // without building a description to throw away. RFC 3264 §6: the t= line equals the offer's.
+  let answer = writeSessionHead({
     username: local.username ?? DEFAULT_USERNAME,
     sessionId: local.sessionId ?? randomSessionId(),
     sessionVersion: local.sessionVersion ?? 1,
     address: local.address,
-  });
-  // RFC 3264 §6: the answer's t= line must equal the offer's.
-  if (offer.timing !== undefined) answer.timing = { start: offer.timing.start, stop: offer.timing.stop };
-  answer.media = offer.media.map((m, i) =>
-    i === selection.index ? acceptedLine(selection, media, local.port, ourPtime) : rejectedMedia(m.type, m.protocol, mediaFormats(m)),
-  );
-  return { answer: serialize(answer), media, mLineIndex: selection.index };
+  }, offer.timing);
+  for (let i = 0; i < offer.media.length; i++) {
+    const m = offer.media[i] as MediaDescription;
+    answer += i === selection.index ? acceptedLine(selection, media, local.port, ourPtime) : writeRejectedMedia(m.type, m.protocol, mediaFormats(m));
+  }
+  return { answer, media, mLineIndex: selection.index };
 }
 
 /** Finds the audio m-line to accept and its codec (`prefer` when offered and supported). */
@@ -127,12 +127,14 @@ function selectAudio(offer: SessionDescription, local: AnswerOptions, prefer: Co
 
 /** The payload type to answer with on one m-line: `prefer` if there, else the first we support. */
 function pickCodec(media: MediaDescription, pts: number[], supported: readonly CodecName[], prefer: CodecName | undefined): number | undefined {
-  const usable = (pt: number): CodecName | undefined => {
-    const name = codecOf(media, pt);
-    return name !== undefined && supported.includes(name) ? name : undefined;
-  };
-  const preferred = prefer === undefined ? undefined : pts.find((pt) => usable(pt) === prefer);
-  return preferred ?? pts.find((pt) => usable(pt) !== undefined);
+  const preferred = prefer === undefined ? undefined : pts.find((pt) => usableCodec(media, supported, pt) === prefer);
+  return preferred ?? pts.find((pt) => usableCodec(media, supported, pt) !== undefined);
+}
+
+/** The codec `pt` stands for on this m-line when we support it. */
+function usableCodec(media: MediaDescription, supported: readonly CodecName[], pt: number): CodecName | undefined {
+  const name = codecOf(media, pt);
+  return name !== undefined && supported.includes(name) ? name : undefined;
 }
 
 /** An audio m-line we can take: RTP/AVP or RTP/AVPF with a non-zero port. */
@@ -170,8 +172,8 @@ function negotiated(offer: SessionDescription, sel: Selection, ourPtime: number)
 }
 
 /** The answer's audio m-line: our port, the offer's protocol, one codec (+ telephone-event). */
-function acceptedLine(sel: Selection, media: NegotiatedMedia, port: number, ourPtime: number): MediaDescription {
-  return audioMedia({
+function acceptedLine(sel: Selection, media: NegotiatedMedia, port: number, ourPtime: number): string {
+  return writeAudioMedia({
     port,
     protocol: sel.media.protocol,
     // RFC 3264 §6.1: one codec in the answer, so both sides send the same one.

@@ -14,7 +14,7 @@ export const MAX_SDP_LENGTH = 64 * 1024;
 /** Transport protocols we accept on an audio m-line (RFC 3551, RFC 4585). */
 export const ACCEPTED_PROTOCOLS: readonly string[] = ['RTP/AVP', 'RTP/AVPF'];
 
-const LINE = /^[a-z]=/;
+const SPACE = /\s/;
 const STATIC_CODECS: ReadonlyMap<number, CodecName> = new Map([
   [0, 'PCMU'],
   [8, 'PCMA'],
@@ -29,10 +29,7 @@ export function parseSdp(text: unknown): SessionDescription {
   if (typeof text !== 'string' || text.length > MAX_SDP_LENGTH) {
     throw new SdpError('sdp_invalid', `not an SDP body [type:${typeof text}]`);
   }
-  const lines = text.split(/\r\n|\r|\n/).filter((l) => l.trim() !== '');
-  if (lines[0]?.trim() !== 'v=0') throw new SdpError('sdp_invalid', 'SDP must start with v=0');
-  const bad = lines.findIndex((l) => !LINE.test(l));
-  if (bad >= 0) throw new SdpError('sdp_invalid', `malformed SDP line [line:${bad + 1}]`);
+  checkSdpLines(text);
   let session: SessionDescription;
   try {
     session = parseRaw(text);
@@ -46,6 +43,51 @@ export function parseSdp(text: unknown): SessionDescription {
     mediaPort(m, i);
   });
   return session;
+}
+
+/**
+ * Checks the line structure without splitting the body (sdp-transform splits it again):
+ * the first non-blank line is `v=0` (surrounding blanks allowed) and every non-blank line
+ * starts with `<lowercase letter>=`. Line ends are CRLF, CR or LF.
+ * @throws SdpError `sdp_invalid`, naming the first bad line's number among the non-blank lines
+ */
+export function checkSdpLines(text: string): void {
+  let lineNo = 0;
+  for (let start = 0; start <= text.length;) {
+    const end = lineEnd(text, start);
+    if (!isBlank(text, start, end)) {
+      lineNo++;
+      if (lineNo === 1 && text.slice(start, end).trim() !== 'v=0') throw new SdpError('sdp_invalid', 'SDP must start with v=0');
+      if (!isLineStart(text, start)) throw new SdpError('sdp_invalid', `malformed SDP line [line:${lineNo}]`);
+    }
+    start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
+  }
+  if (lineNo === 0) throw new SdpError('sdp_invalid', 'SDP must start with v=0');
+}
+
+/** Index of the CR or LF ending the line that starts at `start` (the text's length for the last). */
+function lineEnd(text: string, start: number): number {
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 13) return i;
+  }
+  return text.length;
+}
+
+/** True when `text[start, end)` is only whitespace (what `trim()` removes). */
+function isBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 11 || c === 12) continue;
+    if (c < 128 || !SPACE.test(text[i] as string)) return false;
+  }
+  return true;
+}
+
+/** `<a-z>=` at `at`. */
+function isLineStart(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return c >= 97 && c <= 122 && text.charCodeAt(at + 1) === 61;
 }
 
 /**
