@@ -15,35 +15,62 @@ import type { Dialog } from './dialog.ts';
  *   dialog with `ack_timeout`.
  */
 export function awaitAck(dialog: Dialog, tx: ServerTransaction, res: SipResponse, onTimeout?: () => void): void {
-  const { host } = dialog;
-  const { t1, t2 } = host.timers;
   dialog.stopAckWait?.();
   dialog.acked = false;
   dialog.ackSeq = tx.request.cseq.seq;
-  let interval = t1;
-  let retransmit: TimerHandle | undefined;
-  const schedule = (): void => {
-    retransmit = host.clock.setTimer(interval, () => {
-      tx.respond(res); // RFC 6026: the Accepted-state transaction sends it again
-      interval = Math.min(interval * 2, t2);
-      schedule();
-    });
-  };
-  if (!tx.reliable) schedule();
-  const giveUp = host.clock.setTimer(64 * t1, () => {
-    retransmit?.cancel();
-    tx.release();
+  const wait = new AckWait(dialog, tx, res, onTimeout);
+  dialog.stopAckWait = () => wait.stop();
+}
+
+/**
+ * One wait's state and timers. A class, not closures over locals: tsx's keepNames wraps
+ * every named closure (about 250 bytes each), and one wait runs per call (issue #3).
+ */
+class AckWait {
+  private interval: number;
+  private retransmit: TimerHandle | undefined;
+  private readonly giveUp: TimerHandle;
+
+  constructor(
+    private readonly dialog: Dialog,
+    private readonly tx: ServerTransaction,
+    private readonly res: SipResponse,
+    private readonly onTimeout: (() => void) | undefined,
+  ) {
+    const { clock, timers } = dialog.host;
+    this.interval = timers.t1;
+    if (!tx.reliable) this.schedule();
+    this.giveUp = clock.setTimer(64 * timers.t1, () => this.timeout());
+  }
+
+  /** The ACK came, or the dialog ended. */
+  stop(): void {
+    this.retransmit?.cancel();
+    this.giveUp.cancel();
+    // No more 2xx retransmissions: the transaction (alive 64*T1 to absorb retransmitted
+    // INVITEs) lets go of the request and the 200.
+    this.tx.release();
+  }
+
+  private schedule(): void {
+    this.retransmit = this.dialog.host.clock.setTimer(this.interval, () => this.resend());
+  }
+
+  private resend(): void {
+    this.tx.respond(this.res); // RFC 6026: the Accepted-state transaction sends it again
+    this.interval = Math.min(this.interval * 2, this.dialog.host.timers.t2);
+    this.schedule();
+  }
+
+  private timeout(): void {
+    const { dialog, onTimeout } = this;
+    const { host } = dialog;
+    this.retransmit?.cancel();
+    this.tx.release();
     dialog.stopAckWait = undefined;
     if (onTimeout) return host.safe(onTimeout);
     const owner = dialog.handlers.onAckTimeout;
     if (owner) return host.safe(() => owner.call(dialog.handlers));
     dialog.bye({}, 'ack_timeout').catch((err: unknown) => host.safe(() => { throw err; }));
-  });
-  dialog.stopAckWait = () => {
-    retransmit?.cancel();
-    giveUp.cancel();
-    // No more 2xx retransmissions: the transaction (alive 64*T1 to absorb retransmitted
-    // INVITEs) lets go of the request and the 200.
-    tx.release();
-  };
+  }
 }

@@ -74,7 +74,8 @@ test('WAV files: cached by path, re-read when changed, typed errors', async () =
   try {
     const path = join(dir, 'p.wav');
     await writeFile(path, encodeWav(new Int16Array(160).fill(100)));
-    const cache = new PromptCache({ tts: fakeTts() });
+    // 0: a stat before every play (the check interval has its own test below).
+    const cache = new PromptCache({ tts: fakeTts(), fileCheckIntervalMs: 0 });
     assert.equal((await cache.file(path)).length, 160);
     await cache.file(path);
     assert.equal(cache.stats.hits, 1);
@@ -83,6 +84,37 @@ test('WAV files: cached by path, re-read when changed, typed errors', async () =
     await assert.rejects(cache.file(join(dir, 'missing.wav')), (e: unknown) => e instanceof MediaError && e.code === 'media_io_failed');
     await writeFile(path, encodeWav(new Int16Array(10), 44100));
     await assert.rejects(cache.file(path), (e: unknown) => e instanceof MediaError && e.code === 'media_wav_unsupported');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('WAV files: a path is stat\'ed at most once per check interval', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'prompts-'));
+  try {
+    const path = join(dir, 'p.wav');
+    await writeFile(path, encodeWav(new Int16Array(160).fill(100)));
+    let now = 0;
+    const cache = new PromptCache({ tts: fakeTts(), now: () => now });
+    assert.equal((await cache.file(path)).length, 160);
+    // Changed within the interval (default 1000 ms): no stat, the cached audio plays.
+    await writeFile(path, encodeWav(new Int16Array(320).fill(100)));
+    now = 999;
+    assert.equal((await cache.file(path)).length, 160);
+    assert.deepEqual([cache.stats.hits, cache.stats.misses], [1, 1]);
+    // The interval is over: the stat sees the change and the file is read again.
+    now = 1000;
+    assert.equal((await cache.file(path)).length, 320);
+    assert.deepEqual([cache.stats.hits, cache.stats.misses], [1, 2]);
+    // The next interval starts at that stat: a deleted file is noticed only after it.
+    await rm(path);
+    now = 1999;
+    assert.equal((await cache.file(path)).length, 320);
+    now = 2000;
+    await assert.rejects(cache.file(path), (e: unknown) => e instanceof MediaError && e.code === 'media_io_failed');
+    // A failed stat is not remembered: the next play stats again.
+    await writeFile(path, encodeWav(new Int16Array(80).fill(100)));
+    assert.equal((await cache.file(path)).length, 80);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -19,6 +19,7 @@
 import { randomInt } from 'node:crypto';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { DtmfEvent } from './dtmf-receiver.ts';
 import type { DtmfDigitOptions } from './dtmf-sender.ts';
 import { DEFAULT_TELEPHONE_EVENT_PT } from './dtmf.ts';
 import { TypedEmitter } from './emitter.ts';
@@ -65,12 +66,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private dtmfIn = 0;
   private readonly rtpSocket: Socket;
   private readonly rtcpSocket: Socket | undefined;
-  private readonly onSent = (error: Error | null): void => {
-    if (error !== null) this.emit('error', error);
-  };
-  private readonly onSocketError = (error: Error): void => {
-    this.emit('error', error);
-  };
+  // Listeners whose identity must hold until `close()` removes them: prototype methods bound
+  // once (tsx's keepNames wraps each named arrow field in `__name`, about 250 bytes a call).
+  private readonly onSendBound: (tick: number) => void;
+  private readonly onWorkBound: (tick: number) => void;
+  private readonly onRtpBound: (msg: Buffer, rinfo: RemoteInfo) => void;
+  private readonly onRtcpBound: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
+  private readonly onSocketErrorBound: (error: Error) => void;
 
   private constructor(
     options: RtpSessionOptions,
@@ -90,10 +92,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       telephoneEventPt,
       jitter: options.jitter,
       dtmfTimeoutMs: options.dtmfTimeoutMs,
-      onDigit: (event) => {
-        this.dtmfIn++;
-        this.emit('dtmf', event);
-      },
+      onDigit: this.onDigit.bind(this),
     });
     const ssrc = randomInt(0, 0x100000000);
     this.outbound = new RtpOutbound({
@@ -113,12 +112,19 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       openedAtMs: this.now(),
     });
     this.latch.setRemote(options.remote);
-    this.rtpSocket.on('message', this.onRtp);
-    this.rtpSocket.on('error', this.onSocketError);
-    this.rtcpSocket?.on('message', this.onRtcp);
-    this.rtcpSocket?.on('error', this.onSocketError);
-    options.clock.add(this.onSend, 'send');
-    options.clock.add(this.onWork, 'work');
+    this.onSendBound = this.onSend.bind(this);
+    this.onWorkBound = this.onWork.bind(this);
+    this.onRtpBound = this.onRtp.bind(this);
+    this.onSocketErrorBound = this.onSocketError.bind(this);
+    this.rtpSocket.on('message', this.onRtpBound);
+    this.rtpSocket.on('error', this.onSocketErrorBound);
+    if (this.rtcpSocket !== undefined) {
+      this.onRtcpBound = this.onRtcp.bind(this);
+      this.rtcpSocket.on('message', this.onRtcpBound);
+      this.rtcpSocket.on('error', this.onSocketErrorBound);
+    }
+    options.clock.add(this.onSendBound, 'send');
+    options.clock.add(this.onWorkBound, 'work');
   }
 
   /**
@@ -245,22 +251,15 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.options.clock.remove(this.onSend);
-    this.options.clock.remove(this.onWork);
+    this.options.clock.remove(this.onSendBound);
+    this.options.clock.remove(this.onWorkBound);
     this.outbound.playback.clear();
-    const release = (): void => {
-      this.rtpSocket.off('message', this.onRtp);
-      this.rtpSocket.off('error', this.onSocketError);
-      this.rtcpSocket?.off('message', this.onRtcp);
-      this.rtcpSocket?.off('error', this.onSocketError);
-      this.hold.release(this.latch.rtp);
-    };
     // The BYE must leave before the socket closes: release in its send callback.
     if (this.reporter !== undefined && this.latch.rtcp !== undefined) {
       const bye = this.rtcpBuf.subarray(RTCP_REGION);
-      this.sendRtcp(bye, this.reporter.writeGoodbye(bye), release);
+      this.sendRtcp(bye, this.reporter.writeGoodbye(bye), true);
     } else {
-      release();
+      this.releaseSockets();
     }
     this.emit('close');
   }
@@ -274,8 +273,28 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     return this.options.now === undefined ? this.options.clock.now() : this.options.now();
   }
 
+  /** Removes our socket listeners and gives the sockets back (closed, or to their pool). */
+  private releaseSockets(): void {
+    this.rtpSocket.off('message', this.onRtpBound);
+    this.rtpSocket.off('error', this.onSocketErrorBound);
+    if (this.rtcpSocket !== undefined) {
+      this.rtcpSocket.off('message', this.onRtcpBound!);
+      this.rtcpSocket.off('error', this.onSocketErrorBound);
+    }
+    this.hold.release(this.latch.rtp);
+  }
+
+  private onDigit(event: DtmfEvent): void {
+    this.dtmfIn++;
+    this.emit('dtmf', event);
+  }
+
+  private onSocketError(error: Error): void {
+    this.emit('error', error);
+  }
+
   /** Send phase: this tick's packet, built from what was queued before the tick. */
-  private readonly onSend = (tick: number): void => {
+  private onSend(tick: number): void {
     if (this.closed) return;
     this.outbound.build(tick);
     const target = this.latch.rtp;
@@ -290,23 +309,26 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       // Node 20's dgram drops a failed send silently when given no callback (only a failed
       // address lookup becomes an 'error' event): the first packet to each new target
       // carries one, so a target we cannot send to (EACCES, ENETUNREACH…) is reported once.
+      // An unnamed callback, made once per target.
       this.checkedGeneration = this.latch.generation;
-      this.rtpSocket.send(this.outbound.packet, target.port, target.address, this.onSent);
+      this.rtpSocket.send(this.outbound.packet, target.port, target.address, (error) => {
+        if (error !== null) this.emit('error', error);
+      });
     }
     this.outbound.markSent();
-  };
+  }
 
   /** Work phase: this tick's received frame, DTMF timeouts and RTCP. */
-  private readonly onWork = (tick: number): void => {
+  private onWork(tick: number): void {
     if (this.closed) return;
     const now = this.now();
     const kind = this.inbound.tick(now);
     if (kind !== undefined) this.emit('audio', this.inbound.output, kind);
     // An `audio` listener may have closed the session: no report after the BYE.
     if (this.reporter !== undefined && tick >= this.nextRtcpTick && !this.closed) this.sendReport(tick, now);
-  };
+  }
 
-  private readonly onRtp = (msg: Buffer, rinfo: RemoteInfo): void => {
+  private onRtp(msg: Buffer, rinfo: RemoteInfo): void {
     // A tick that fell due runs now, after this one datagram, not after the poll phase (issue #4).
     this.options.clock.poll?.();
     if (this.closed) return;
@@ -323,9 +345,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
     if (verdict === 'latched') this.emit('latched', { address: rinfo.address, port: rinfo.port });
     inbound.accept(msg, now);
-  };
+  }
 
-  private readonly onRtcp = (msg: Buffer, rinfo: RemoteInfo): void => {
+  private onRtcp(msg: Buffer, rinfo: RemoteInfo): void {
     if (this.closed || this.reporter === undefined) return;
     const packets = parseRtcp(msg, msg.length);
     if (packets === null) {
@@ -335,7 +357,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.latch.rtcpFrom(rinfo);
     this.reporter.receive(packets, this.inbound.remoteSsrc, this.wallClock(), this.now());
     this.emit('rtcp', packets);
-  };
+  }
 
   private sendReport(tick: number, now: number): void {
     const intervalTicks = (this.options.rtcpIntervalMs ?? 5000) / this.options.clock.periodMs;
@@ -356,19 +378,21 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
         : { reception: { ssrc, snapshot: this.inbound.reception.snapshot(), jitter: this.inbound.jitterTimestampUnits } }),
     });
     this.reportInFlight = true;
-    this.sendRtcp(this.rtcpBuf, n, () => (this.reportInFlight = false));
+    this.sendRtcp(this.rtcpBuf, n, false);
   }
 
   /**
    * Sends `length` bytes of `buf` without copying them: the caller leaves that region alone
-   * until `done` (reports: `reportInFlight`; the BYE: the last packet of the session).
+   * until the send completes. A report then frees its region (`reportInFlight`); the BYE,
+   * the last packet of the session, releases the sockets.
    */
-  private sendRtcp(buf: Buffer, length: number, done: () => void): void {
+  private sendRtcp(buf: Buffer, length: number, bye: boolean): void {
     const t = this.latch.rtcp!;
     const socket = this.rtcpSocket ?? this.rtpSocket;
     socket.send(buf, 0, length, t.port, t.address, (error) => {
       if (error !== null && !this.closed) this.emit('error', error);
-      done();
+      if (bye) this.releaseSockets();
+      else this.reportInFlight = false;
     });
   }
 }

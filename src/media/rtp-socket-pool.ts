@@ -62,6 +62,43 @@ const SWEEP_MS = 5000;
 /** Swallows errors of idle sockets (an 'error' event without a listener would throw). */
 const ignoreError = (): void => undefined;
 
+/** An idle socket: no 'message' listener (datagrams are read and dropped), errors ignored, unref'd. */
+function rest(s: Socket): void {
+  s.removeAllListeners('message');
+  s.removeAllListeners('error');
+  s.on('error', ignoreError);
+  s.unref();
+}
+
+/**
+ * One session's use of a pair. A class, not an object literal with an arrow function:
+ * tsx's keepNames would wrap that closure per call (issue #3).
+ */
+class Lease implements RtpSocketLease {
+  readonly port: number;
+  readonly rtcpPort: number;
+  readonly rtp: Socket;
+  readonly rtcp: Socket;
+  #released = false;
+
+  constructor(
+    private readonly pair: Pair,
+    readonly stalePeer: PeerAddress | undefined,
+    private readonly giveBack: (pair: Pair, lastPeer: PeerAddress | undefined) => void,
+  ) {
+    this.port = pair.port;
+    this.rtcpPort = pair.rtcpPort;
+    this.rtp = pair.rtp;
+    this.rtcp = pair.rtcp;
+  }
+
+  release(lastPeer?: PeerAddress): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.giveBack(this.pair, lastPeer);
+  }
+}
+
 /** See the module comment. */
 export class RtpSocketPool {
   readonly #options: RtpSocketPoolOptions;
@@ -135,32 +172,21 @@ export class RtpSocketPool {
   }
 
   #lease(pair: Pair, stalePeer: PeerAddress | undefined): RtpSocketLease {
-    let released = false;
-    return {
-      port: pair.port, rtcpPort: pair.rtcpPort, rtp: pair.rtp, rtcp: pair.rtcp, stalePeer,
-      release: (lastPeer) => {
-        if (released) return;
-        released = true;
-        this.#giveBack(pair, lastPeer);
-      },
-    };
+    return new Lease(pair, stalePeer, this.#giveBack);
   }
 
-  #giveBack(pair: Pair, lastPeer: PeerAddress | undefined): void {
+  /** Takes a released pair back (made once per pool: every lease calls it). */
+  readonly #giveBack = (pair: Pair, lastPeer: PeerAddress | undefined): void => {
     if (this.#closed || this.idle >= this.#maxIdle) {
       this.#destroy(pair);
       return;
     }
     // Idle: datagrams are read and dropped (no 'message' listener), errors ignored.
-    for (const s of [pair.rtp, pair.rtcp]) {
-      s.removeAllListeners('message');
-      s.removeAllListeners('error');
-      s.on('error', ignoreError);
-      s.unref();
-    }
+    rest(pair.rtp);
+    rest(pair.rtcp);
     this.#idle.push({ pair, since: this.#now(), stalePeer: lastPeer === undefined ? undefined : { ...lastPeer } });
     this.#sweep ??= setInterval(() => this.#expire(), SWEEP_MS).unref();
-  }
+  };
 
   #shift(): Idle | undefined {
     const e = this.#idle[this.#head];

@@ -46,23 +46,52 @@ export interface SocketHold {
 
 /** Sockets this session bound itself: closed on release, port returned. */
 export function ownedHold(port: number, rtp: Socket, rtcp: Socket | undefined, ports: PortSource): SocketHold {
-  const rtpPort = rtp.address().port;
-  return {
-    port: rtpPort, rtcpPort: rtcp === undefined ? rtpPort : rtcp.address().port, rtp, rtcp, stalePeer: undefined,
-    release: () => {
-      rtp.close();
-      rtcp?.close();
-      ports.release(port);
-    },
-  };
+  return new OwnedHold(port, rtp, rtcp, ports);
 }
 
 /** Pooled sockets: returned to their pool on release. */
 export function leasedHold(lease: RtpSocketLease, mux: boolean): SocketHold {
-  return {
-    port: lease.port, rtcpPort: mux ? lease.port : lease.rtcpPort, rtp: lease.rtp, rtcp: mux ? undefined : lease.rtcp,
-    stalePeer: lease.stalePeer, release: (lastPeer) => lease.release(lastPeer),
-  };
+  return new LeasedHold(lease, mux);
+}
+
+// Classes rather than object literals with arrow functions: no closure per call (see issue #3).
+class OwnedHold implements SocketHold {
+  readonly port: number;
+  readonly rtcpPort: number;
+  readonly stalePeer = undefined;
+
+  constructor(
+    private readonly allocated: number, readonly rtp: Socket, readonly rtcp: Socket | undefined, private readonly ports: PortSource,
+  ) {
+    this.port = rtp.address().port;
+    this.rtcpPort = rtcp === undefined ? this.port : rtcp.address().port;
+  }
+
+  release(): void {
+    this.rtp.close();
+    this.rtcp?.close();
+    this.ports.release(this.allocated);
+  }
+}
+
+class LeasedHold implements SocketHold {
+  readonly port: number;
+  readonly rtcpPort: number;
+  readonly rtp: Socket;
+  readonly rtcp: Socket | undefined;
+  readonly stalePeer: PeerAddress | undefined;
+
+  constructor(private readonly lease: RtpSocketLease, mux: boolean) {
+    this.port = lease.port;
+    this.rtcpPort = mux ? lease.port : lease.rtcpPort;
+    this.rtp = lease.rtp;
+    this.rtcp = mux ? undefined : lease.rtcp;
+    this.stalePeer = lease.stalePeer;
+  }
+
+  release(lastPeer: PeerAddress | undefined): void {
+    this.lease.release(lastPeer);
+  }
 }
 
 /**

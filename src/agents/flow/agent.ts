@@ -3,7 +3,7 @@
  * config and `run.ts` for the semantics) over the call's media.
  */
 import type { Agent, AgentContext, AgentMedia, Outcome } from '../types.ts';
-import { flowFromConfig } from './load.ts';
+import { cachedFlowFromConfig } from './cache.ts';
 import { FlowRun } from './run.ts';
 import { agentRuntime, type AgentRuntime, type AgentRuntimeOptions } from './runtime.ts';
 import type { Flow } from './types.ts';
@@ -15,12 +15,13 @@ export class FlowAgent implements Agent {
   private readonly rt: AgentRuntime;
 
   /**
-   * Validates the flow at once, so that a bad flow fails at load, not mid-call.
+   * Validates the flow at once, so that a bad flow fails at load, not mid-call (once per
+   * config object and version of its file: see `cache.ts`).
    * @param config `{ flow: object | yaml }` or `{ flowFile: path }`
    * @throws FlowConfigError (`agent_config_invalid`) naming the step at fault
    */
   constructor(config: Readonly<Record<string, unknown>>, options: AgentRuntimeOptions = {}) {
-    this.flow = flowFromConfig(config);
+    this.flow = cachedFlowFromConfig(config);
     this.rt = agentRuntime(options);
   }
 
