@@ -3,27 +3,29 @@
  * answered with SDP → the agent decides → handoff record committed → BYE with the outcome
  * headers (or REFER). The orchestrator only sequences named steps; each step lives in its
  * own module (routing in `../routing`, media in `media-leg.ts`, session timers in
- * `session-timer.ts`, the outcome in `outcome.ts`, the end in `ending.ts`, the CDR in `cdr.ts`).
+ * `session-timer.ts`, the outcome in `outcome.ts`, the end in `call-end.ts` over `ending.ts`,
+ * the CDR in `cdr.ts`).
  */
 import { randomInt } from 'node:crypto';
 import type { Agent, Outcome } from '../agents/index.ts';
 import type { Dialog, EndReason, IncomingInvite } from '../dialog/index.ts';
-import { callLogger, deferredLogger, errorFor, type CallLogContext, type CallOutcome, type Logger } from '../obs/index.ts';
+import { callLogger, deferredLogger, errorFor, type CallLogContext, type Logger } from '../obs/index.ts';
 import type { Release, RouteResult, Trunk } from '../routing/index.ts';
 import type { CallRecord } from '../store/index.ts';
 import type { ServerTransaction, TimerHandle } from '../transaction/index.ts';
+import { callOutcomeLabel, commitCallRecord, endedCallPatch, handCallBack } from './call-end.ts';
 import { CdrWriter } from './cdr.ts';
 import { agentContext } from './context.ts';
 import { newConversationId } from './conversation-id.ts';
 import { parseInfoDigit } from './dtmf.ts';
 import { MediaLeg } from './media-leg.ts';
-import { commitHandoff, handBack, type HandBack } from './ending.ts';
-import { buildHandoffRecord, fallbackOutcome, finalizeOutcome, type FinalOutcome, type OutcomeNote } from './outcome.ts';
+import { fallbackOutcome, finalizeOutcome, type OutcomeNote } from './outcome.ts';
 import { rejectionFor, rejectionHeaders } from './reject.ts';
 import { CallSessionTimer, SessionIntervalError, sessionPolicy } from './session-timer.ts';
-import { REFER_TIMEOUT_MS } from './transfer.ts';
 import { CallStateMachine } from './state.ts';
 import type { CallDeps, CallEndedBy, CallState } from './types.ts';
+
+export { callOutcomeLabel, cdrOutcome } from './call-end.ts';
 
 /** Default time an agent gets to resolve after being told the call ended, ms. */
 export const AGENT_GRACE_MS = 2000;
@@ -289,36 +291,15 @@ export class Call {
     const endedBy = this.#endedBy ?? 'agent';
     this.#endedBy = endedBy;
     const final = finalizeOutcome(route.agent, result.outcome, endedBy, result.note);
-    await this.#commitRecord(route, final);
-    const back = await handBack(this.#dialog, {
-      trunk: route.trunk, final, conversationId: this.conversationId, clock: this.deps.clock, logger: this.#log,
-      peerAlive: !this.#peerGone, referTimeoutMs: this.deps.settings.referTimeoutMs ?? REFER_TIMEOUT_MS,
-      ...(route.sharedId === undefined ? {} : { sharedId: route.sharedId }),
-    });
+    await commitCallRecord(this.conversationId, route, final, this.deps, this.#log);
+    const back = await handCallBack(this.#dialog, this.conversationId, route, final, this.deps, this.#log, !this.#peerGone);
     this.#closeMedia();
     const label = callOutcomeLabel(endedBy, final, result.note);
     this.deps.metrics.callEnded(label);
-    this.#cdr.update(this.conversationId, {
-      outcome: cdrOutcome(label, back), endedBy, contained: final.contained, endedAt: Date.now(),
-      ...(final.destination === undefined ? {} : { destination: final.destination }),
-    });
+    this.#cdr.update(this.conversationId, endedCallPatch(label, back, endedBy, final));
     this.#sm.fire('finish');
     this.#log.info({ endedBy, contained: final.contained, destination: final.destination }, 'call ended');
     await back.answered; // media is already free; the call leaves the registry once the BYE is answered
-  }
-
-  /** The record, durable before anything is handed back: store with retries, else the spool. */
-  async #commitRecord(route: RouteResult, final: FinalOutcome): Promise<void> {
-    const identity = {
-      conversationId: this.conversationId, tenantId: route.tenant.id, agentId: route.agent.id,
-      ...(route.sharedId === undefined ? {} : { sharedId: route.sharedId }),
-    };
-    const record = buildHandoffRecord(identity, final, Date.now(), this.deps.settings.retentionMs);
-    const { store, clock, metrics, spool, settings } = this.deps;
-    await commitHandoff(record, {
-      store, clock, metrics, logger: this.#log, ...(spool === undefined ? {} : { spool }),
-      ...(settings.handoffRetryDelaysMs === undefined ? {} : { retryDelaysMs: settings.handoffRetryDelaysMs }),
-    });
   }
 
   /** The caller's leg is presumed dead (no ACK, no session refresh): end with a BYE, never a REFER. */
@@ -396,17 +377,4 @@ export class Call {
     this.#releaseSlot?.();
     this.#releaseSlot = undefined;
   }
-}
-
-/** The CDR's outcome: the metric label, or `transferred`/`transfer_failed` when a REFER was tried. */
-export function cdrOutcome(label: CallOutcome, back: HandBack): string {
-  if (back.transfer === undefined) return label;
-  return back.transfer.ok ? 'transferred' : 'transfer_failed';
-}
-
-/** The `agentline_calls_total{outcome}` label of an ended call. */
-export function callOutcomeLabel(endedBy: CallEndedBy, final: FinalOutcome, note: OutcomeNote | undefined): CallOutcome {
-  if (note === 'agent_failed') return 'failed';
-  if (endedBy === 'caller') return 'caller_hangup';
-  return final.contained ? 'contained' : 'handoff';
 }
