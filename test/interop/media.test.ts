@@ -22,6 +22,7 @@ import { decodeWav, encodeWav } from '../../src/media/wav.ts';
 import { dominantFrequency, generateTone } from '../../src/media/tone.ts';
 import { createLogger } from '../../src/obs/index.ts';
 import type { CallRecord, JsonObject } from '../../src/store/index.ts';
+import { rtpPortRange } from '../support/gateway-config.ts';
 import { freePort, haveSipp, runSipp } from '../support/sipp.ts';
 
 const PCAP_DIR = '/usr/share/sip-tester';
@@ -46,11 +47,10 @@ describe('media interop', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-media-interop-'));
-    const rtpBase = 30000 + 2 * Math.floor(Math.random() * 5000);
     gw = await startGateway(parseConfig({
       sip: { host: '127.0.0.1', port: 0 },
       http: { host: '127.0.0.1', port: 0 },
-      rtp: { host: '127.0.0.1', portMin: rtpBase, portMax: rtpBase + 40 },
+      rtp: { host: '127.0.0.1', ...rtpPortRange(40) },
       store: { path: join(dir, 'agentline.db') },
       log: { level: 'silent' },
       demo: { enabled: true },

@@ -22,10 +22,13 @@ export function loopbackConfig(dir: string, overrides: Record<string, unknown> =
 }
 
 /**
- * An RTP port range of `size` ports from a random even base in 30000–49998, so that test
- * files running in parallel rarely pick the same ports.
+ * An RTP port range of `size` ports from a random even base in 10000–19998, so that test
+ * files running in parallel rarely pick the same ports. Below Linux's ephemeral range
+ * (32768–60999), where other tests' sockets bound to port 0 land, and apart from the
+ * benchmarks' RTP ranges (bench/cps-gateway.ts 20000–29999, bench/media-ports.ts 34000+):
+ * a range inside ports already bound answers INVITEs 503.
  */
 export function rtpPortRange(size: number): { portMin: number; portMax: number } {
-  const base = 30000 + 2 * Math.floor(Math.random() * 10000);
+  const base = 10000 + 2 * Math.floor(Math.random() * 5000);
   return { portMin: base, portMax: base + size };
 }
