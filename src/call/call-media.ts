@@ -36,7 +36,7 @@ export interface CallMediaHandleOptions {
   recorder?: CallRecorder;
   /** A listener threw. */
   onError?: (err: unknown) => void;
-  /** Called once per second of media (every 50 ticks), e.g. to batch RTP metrics. */
+  /** Called once per second of media (at the first tick, then every 50 ticks), e.g. to batch RTP metrics. */
   onSecond?: () => void;
 }
 
@@ -244,7 +244,10 @@ export class CallMediaHandle implements AgentMedia {
     if (playing) this.#stats.playedMs += 20;
     else dst.fill(0);
     this.options.recorder?.outbound(dst);
-    if (++this.#ticks % TICKS_PER_SECOND === 0 && this.options.onSecond) this.#guard(this.options.onSecond);
+    // From the first tick on (ticks 0, 50, 100…, not 50, 100…): the branch has run before V8
+    // compiles the send path it is inlined into. Taken for the first time only after that
+    // compile, it deoptimized that path for every call of the tick (issue #4).
+    if (this.#ticks++ % TICKS_PER_SECOND === 0 && this.options.onSecond) this.#guard(this.options.onSecond);
     return playing;
   }
 

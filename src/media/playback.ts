@@ -101,3 +101,27 @@ export class PlaybackQueue implements AudioSource {
     item.done?.(true);
   }
 }
+
+/**
+ * Runs every branch of {@link PlaybackQueue.read} (a playback's end, a mark, a partial last
+ * frame, `clear`, the compaction of a long queue) a few dozen times, so that V8 has their
+ * type feedback before the per-tick send path gets hot and is compiled with `read`
+ * inlined. Without it, the first prompt to end after that compile (issue #4: about 3 s
+ * into the first calls) hits a branch the compiled code never saw: the whole inlined send
+ * path of that tick deoptimizes for every call of the tick, and its recompile then takes
+ * the media core for milliseconds (the bench saw an 8 ms send pass there, every run).
+ */
+function warmUp(): void {
+  const frame = new Int16Array(160);
+  const audio = new Int16Array(100);
+  for (let round = 0; round < 40; round++) {
+    const q = new PlaybackQueue();
+    for (let i = 0; i < 70; i++) void q.play(audio);
+    q.enqueue(audio);
+    void q.play(new Int16Array(0));
+    while (q.read(frame));
+    void q.play(audio);
+    q.clear();
+  }
+}
+warmUp();

@@ -48,8 +48,13 @@ export class FlowRun {
   private lastInput = '';
   private readonly input: DigitInput;
   private readonly scope: TemplateScope;
-  private readonly abortWait: Promise<typeof ABORTED>;
-  private readonly onAbort: () => void;
+  /**
+   * Ends the prompt being waited for when the signal aborts. One field, replaced per prompt
+   * and cleared when it settles: a promise that lived for the whole call, raced against
+   * every prompt, would keep one reaction per prompt until the call ended.
+   */
+  private wake: ((v: typeof ABORTED) => void) | undefined;
+  private readonly onAbort = (): void => this.wake?.(ABORTED);
 
   constructor(
     private readonly flow: Flow,
@@ -60,9 +65,6 @@ export class FlowRun {
   ) {
     this.input = new DigitInput(media, rt.timers, signal);
     this.scope = { ctx, vars: this.vars };
-    let resolveAbort: (v: typeof ABORTED) => void = () => undefined;
-    this.abortWait = new Promise((resolve) => { resolveAbort = resolve; });
-    this.onAbort = () => resolveAbort(ABORTED);
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
@@ -121,14 +123,28 @@ export class FlowRun {
     if (bargeIn) this.input.armBargeIn(() => this.media.stop());
     try {
       const playing = 'say' in p ? this.media.say(this.text(p.say)) : this.media.playFile(this.text(p.play));
-      await Promise.race([playing, this.abortWait]);
+      await this.untilAbort(playing);
     } catch (err) {
       // A prompt that cannot play (no TTS, bad file) must not end the call: log and go on.
       this.rt.logger.warn({ err, step: this.path.at(-1) }, 'flow prompt failed; continuing');
     } finally {
+      this.wake = undefined;
       this.input.disarmBargeIn();
     }
     this.checkAbort();
+  }
+
+  /**
+   * Settles as `playing` does, or with ABORTED as soon as the signal aborts (a prompt still
+   * playing then is cut by the call's end). Holds nothing once it settled.
+   */
+  private untilAbort(playing: Promise<unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      // Always handled: a prompt failing after the call ended is no unhandled rejection.
+      playing.then(resolve, reject);
+      if (this.signal.aborted) resolve(ABORTED);
+      else this.wake = resolve;
+    });
   }
 
   /** Gathers digits with retries; the name of the next step. */
