@@ -4,6 +4,7 @@
  * agents layer knows nothing of SIP, tenants' storage or the store: the call fills these
  * shapes from what routing found.
  */
+import type { Logger } from '../obs/index.ts';
 
 /** How the agent ended the conversation ("SIP, end of the agent's leg"). */
 export interface Outcome {
@@ -91,5 +92,11 @@ export interface Agent {
   run(ctx: AgentContext, media: AgentMedia, signal: AbortSignal): Promise<Outcome>;
 }
 
+/** Host services a factory passes on to the agent it makes. */
+export interface AgentHostOptions {
+  /** The call's logger, so the agent's lines carry the call's ids (default: silent). */
+  logger?: Logger;
+}
+
 /** Makes an agent of a kind from its configuration. */
-export type AgentFactory = (kind: string, config: Readonly<Record<string, unknown>>) => Agent;
+export type AgentFactory = (kind: string, config: Readonly<Record<string, unknown>>, options?: AgentHostOptions) => Agent;

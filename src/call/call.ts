@@ -244,7 +244,8 @@ export class Call {
     const route = this.#route as RouteResult;
     let agent: Agent;
     try {
-      agent = this.deps.createAgent(route.agent.kind, route.agent.config);
+      // The agent logs through the call's logger: its lines carry the call id, shared id, tenant and agent.
+      agent = this.deps.createAgent(route.agent.kind, route.agent.config, { logger: this.#log });
     } catch (err) {
       return this.#fallback('agent_failed', err);
     }

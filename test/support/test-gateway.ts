@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGateway, type Gateway } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/index.ts';
-import { createLogger } from '../../src/obs/index.ts';
+import { createLogger, type Logger } from '../../src/obs/index.ts';
 import type { Clock } from '../../src/transaction/index.ts';
 import { loopbackConfig } from './gateway-config.ts';
 
@@ -27,6 +27,8 @@ export interface TestGatewayOptions {
   rtpPorts?: number;
   /** The gateway's clock (see test/support/time-warp.ts). Default: the system clock. */
   clock?: Clock;
+  /** The gateway's logger (e.g. one writing to a stream the test reads). Default: silent. */
+  logger?: Logger;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function startTestGateway(
   let gw: Gateway;
   try {
     gw = await startGateway(parseConfig(loopbackConfig(dir, overrides, options.rtpPorts)), {
-      logger: createLogger({ level: 'silent' }), ...(options.clock === undefined ? {} : { clock: options.clock }),
+      logger: options.logger ?? createLogger({ level: 'silent' }), ...(options.clock === undefined ? {} : { clock: options.clock }),
     });
   } catch (err) {
     remove();
