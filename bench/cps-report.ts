@@ -3,11 +3,11 @@
  * and with `--write` put into docs/benchmarks.md, its own "## Calls per second" section
  * only), and the notes that say how to read them.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HeapLine, ProfileLine } from './cps-profile.ts';
+import { writeSection } from './doc-section.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -175,13 +175,5 @@ function sippVersion(): string {
 
 /** Replaces (or appends) the "## Calls per second" section of docs/benchmarks.md. */
 export function writeDoc(section: string): void {
-  const file = join(ROOT, 'docs/benchmarks.md');
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\n';
-  const start = text.indexOf('## Calls per second');
-  if (start < 0) {
-    writeFileSync(file, `${text.trimEnd()}\n\n${section}`);
-    return;
-  }
-  const next = text.indexOf('\n## ', start + 3);
-  writeFileSync(file, `${text.slice(0, start)}${section}${next < 0 ? '' : `\n${text.slice(next + 1)}`}`);
+  writeSection(join(ROOT, 'docs/benchmarks.md'), '## Calls per second', section);
 }

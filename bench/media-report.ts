@@ -2,8 +2,8 @@
  * The media bench's output: one console line per step and the markdown of the "## Media"
  * section of docs/benchmarks.md.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { writeSection } from './doc-section.ts';
 import type { CpuStalls } from './cpu-stalls.ts';
 import type { MediaStep } from './media-measure.ts';
 
@@ -139,12 +139,5 @@ export function mediaSection(r: MediaReport): string {
 
 /** Replaces (or appends) the "## Media" section of a markdown file. */
 export function writeMediaSection(file: string, text: string): void {
-  const doc = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = doc.indexOf('## Media');
-  if (start < 0) {
-    writeFileSync(file, `${doc.trimEnd()}\n\n${text}`);
-    return;
-  }
-  const next = doc.indexOf('\n## ', start + 3);
-  writeFileSync(file, `${doc.slice(0, start)}${text}${next < 0 ? '' : `\n${doc.slice(next + 1)}`}`);
+  writeSection(file, '## Media', text);
 }
