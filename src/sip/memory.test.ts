@@ -5,19 +5,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import v8 from 'node:v8';
-import vm from 'node:vm';
 import { parseMessage } from './parser.ts';
 import { rawMessage, requestLines } from './test-messages.ts';
-
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc') as () => void;
-
-function heapAfterGc(): number {
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { heapAfterGc } from '../../test/support/heap.ts';
 
 describe('header-name caches', () => {
   it('do not keep parsed messages alive', () => {
