@@ -213,43 +213,41 @@ async function rampUp(g: GatewayProc): Promise<Step[]> {
   return steps;
 }
 
-/** A CPU profile (inspector, 200 µs sampling) of one step at `rate`, startup excluded. */
-async function profileRun(rate: number): Promise<ProfileRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'cps-prof-'));
-  const file = join(dir, 'gateway.cpuprofile');
+/**
+ * One step at `rate` on a fresh gateway between its `<kind>-start` and `<kind>-stop <file>`
+ * commands (`prof`: CPU profile, 200 µs sampling; `heap`: sampling heap profile), startup
+ * excluded. Returns the step and the profile's text (undefined when none was written).
+ */
+async function profiledStep(rate: number, kind: 'prof' | 'heap'): Promise<{ step: Step; text: string | undefined }> {
+  const dir = mkdtempSync(join(tmpdir(), `cps-${kind}-`));
+  const file = join(dir, `gateway.${kind === 'prof' ? 'cpuprofile' : 'heapprofile'}`);
   const g = await freshGateway(dir);
   let s: Step;
   try {
-    await command(g, 'prof-start');
+    await command(g, `${kind}-start`);
     s = await step(g, rate);
-    await command(g, `prof-stop ${file}`);
-    process.stderr.write(`profile run: ${row(s)}\n`);
+    await command(g, `${kind}-stop ${file}`);
+    process.stderr.write(`${kind === 'prof' ? 'profile' : 'heap profile'} run: ${row(s)}\n`);
   } finally {
     await stopGatewayProc(g);
   }
-  const profile = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as CpuProfile) : { nodes: [] };
-  if (opts['profile-out'] !== undefined && existsSync(file)) writeFileSync(opts['profile-out'], readFileSync(file));
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
   rmSync(dir, { recursive: true, force: true });
+  return { step: s, text };
+}
+
+/** A CPU profile of one step at `rate` (see {@link profiledStep}), kept in `--profile-out` when given. */
+async function profileRun(rate: number): Promise<ProfileRun> {
+  const { step: s, text } = await profiledStep(rate, 'prof');
+  const profile = text === undefined ? { nodes: [] } : (JSON.parse(text) as CpuProfile);
+  if (opts['profile-out'] !== undefined && text !== undefined) writeFileSync(opts['profile-out'], text);
   return { step: s, functions: summarizeProfile(profile, 15), areas: summarizeAreas(profile, 12) };
 }
 
 /** A sampling heap profile (every byte allocated, garbage included) of one step at `rate`, kept in `out`. */
 async function heapRun(rate: number, out: string): Promise<HeapRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'cps-heap-'));
-  const file = join(dir, 'gateway.heapprofile');
-  const g = await freshGateway(dir);
-  let s: Step;
-  try {
-    await command(g, 'heap-start');
-    s = await step(g, rate);
-    await command(g, `heap-stop ${file}`);
-    process.stderr.write(`heap profile run: ${row(s)}\n`);
-  } finally {
-    await stopGatewayProc(g);
-  }
-  const text = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  const { step: s, text } = await profiledStep(rate, 'heap');
   if (text !== undefined) writeFileSync(out, text);
-  rmSync(dir, { recursive: true, force: true });
   const profile: HeapProfile = text === undefined
     ? { head: { callFrame: { functionName: '(none)', url: '', lineNumber: 0 }, selfSize: 0, children: [] } }
     : (JSON.parse(text) as HeapProfile);
