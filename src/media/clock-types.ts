@@ -81,9 +81,10 @@ export interface TimerMediaClockOptions extends MediaClockOptions {
   leadMs?: number;
   /**
    * Share of time (0–1) the event loop may be busy, its own sleeps not counted, for the
-   * clock to keep waking early (default 0.7; a moving average over about five ticks). Above
-   * it the sleep would take time the loop needs for its work and push later ticks back, so
-   * the timer is set for the due time instead.
+   * clock to keep waking `leadMs` early (default 0.7; a moving average over about five ticks).
+   * Above it a long sleep would take time the loop needs for its work and push later ticks
+   * back, so the clock wakes at most 1 ms early (what Node's millisecond timers need to be on
+   * time); above 0.9 it does not sleep at all and the timer is set for the due time.
    */
   maxBusy?: number;
   /** Timer functions (default: real time). */

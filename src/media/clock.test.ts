@@ -365,20 +365,23 @@ test('a listener that polls (its I/O during the tick) does not start the next ti
   assert.equal((new ManualMediaClock() as MediaClock).poll, undefined);
 });
 
-test('timer clock stops waking early while the loop is busier than maxBusy, and starts again after', () => {
+test('timer clock stops waking early while the loop is saturated, and starts again after', () => {
   const timers = new BusyFakeTimers();
   const clock = new TimerMediaClock({ timers, leadMs: 2, maxBusy: 0.7 });
   const at = dispatchTimes(clock, timers);
   timers.advanceTo(1000);
-  // 95 % busy: within a few ticks the average passes 0.7 and the sleeps stop.
+  // 95 % busy: within a few ticks the average passes 0.7 (short sleeps), then 0.9 (none).
   timers.share = 0.95;
   timers.advanceTo(1400, 0.5);
-  assert.ok(clock.stats.busy > 0.7, `busy ${clock.stats.busy}`);
+  assert.ok(clock.stats.busy > 0.9, `busy ${clock.stats.busy}`);
   const sleepsWhileBusy = timers.sleeps.length;
-  assert.ok(sleepsWhileBusy > 0 && sleepsWhileBusy < 10, `${sleepsWhileBusy} sleeps`);
-  // Now set for the due time (a whole 20 ms after a late tick): the timer's lateness shows again.
+  assert.ok(sleepsWhileBusy > 0 && sleepsWhileBusy < 20, `${sleepsWhileBusy} sleeps`);
+  timers.advanceTo(1500, 0.5);
+  assert.equal(timers.sleeps.length, sleepsWhileBusy);
+  // Now set for the due time (19-20 ms after a tick 0.5-1 ms late; 18 with the 1 ms lead):
+  // the timer's lateness shows again.
   assert.ok(at.at(-1)! % 20 > 0, `last tick at ${at.at(-1)}`);
-  assert.equal(timers.sets.at(-1), 20);
+  assert.ok(timers.sets.at(-1)! >= 19, `timer set for ${timers.sets.at(-1)} ms`);
   // The loop calms down: the sleeps, and the exact starts, come back.
   timers.share = 0.1;
   timers.advanceTo(1800, 0.5);
@@ -395,4 +398,22 @@ test('the clock does not count its own sleeps as the loop being busy', () => {
   timers.advanceTo(3000);
   assert.equal(clock.stats.busy, 0);
   assert.equal(clock.stats.sleeps, 100);
+});
+
+test('timer clock busier than maxBusy but not saturated wakes 1 ms early and starts ticks on time', () => {
+  const timers = new BusyFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2, maxBusy: 0.7 });
+  const at = dispatchTimes(clock, timers);
+  timers.advanceTo(1000);
+  timers.share = 0.8;
+  timers.advanceTo(1400, 0.5);
+  assert.ok(clock.stats.busy > 0.7 && clock.stats.busy <= 0.9, `busy ${clock.stats.busy}`);
+  const from = timers.sleeps.length;
+  timers.advanceTo(1600, 0.5);
+  const sleeps = timers.sleeps.slice(from);
+  // One short sleep per tick, never the 2 ms lead plus rounding of the quiet loop.
+  assert.equal(sleeps.length, 10);
+  assert.ok(sleeps.every((ms) => ms > 0 && ms <= 2), `sleeps ${sleeps.join(',')}`);
+  assert.ok(sleeps.every((ms) => ms <= 1), `sleeps ${sleeps.join(',')}`);
+  assert.deepEqual(at.slice(-10), [1420, 1440, 1460, 1480, 1500, 1520, 1540, 1560, 1580, 1600]);
 });
