@@ -62,7 +62,7 @@ export class MediaLeg {
       ...(deps.settings.dtmfDedupMs === undefined ? {} : { dtmfDedupMs: deps.settings.dtmfDedupMs }),
       ...(recorder === undefined ? {} : { recorder }),
       onError(err) { log.warn({ err }, 'agent media listener failed'); },
-      onSecond() { meter.report(rtp.stats); },
+      onSecond() { meter.report(rtp); },
     });
     rtp.on('error', (err) => log.debug({ err }, 'RTP error'));
     rtp.on('latched', (remote) => log.debug({ remote }, 'RTP latched'));

@@ -3,7 +3,7 @@
  * media closes) and the process's RTP metrics, batched once per second of media so that
  * the hot path does not touch prom-client per packet.
  */
-import type { RtpSessionStats } from '../media/rtp-session-types.ts';
+import type { RtpPacketCounters, RtpSessionStats } from '../media/rtp-session-types.ts';
 import type { Metrics } from '../obs/index.ts';
 import type { JsonObject } from '../store/index.ts';
 import type { CallMediaStats } from './call-media.ts';
@@ -71,8 +71,8 @@ export class RtpMeter {
 
   constructor(private readonly metrics: Metrics) {}
 
-  /** Adds what changed since the last report. */
-  report(s: RtpSessionStats): void {
+  /** Adds what changed since the last report (a live session passes itself: nothing is copied). */
+  report(s: RtpPacketCounters): void {
     this.metrics.rtpPackets('out', s.packetsSent - this.#sent);
     this.metrics.rtpPackets('in', s.packetsReceived - this.#received);
     this.metrics.rtpLost(s.lost - this.#lost);

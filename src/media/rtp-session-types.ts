@@ -98,6 +98,16 @@ export interface RtpSessionEvents {
   close: () => void;
 }
 
+/**
+ * The packet counters that process metrics follow while a call runs, read in place
+ * (`RtpSession` has them as getters: no snapshot object per report).
+ */
+export interface RtpPacketCounters {
+  readonly packetsSent: number;
+  readonly packetsReceived: number;
+  readonly lost: number;
+}
+
 /** Counters of a session, for the CDR and metrics. */
 export interface RtpSessionStats {
   /** RTP packets sent (audio and DTMF). */

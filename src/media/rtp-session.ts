@@ -221,17 +221,32 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.outbound.dtmf.enqueue(digits, options);
   }
 
+  /** RTP packets sent so far (see {@link RtpPacketCounters}). */
+  get packetsSent(): number {
+    return this.outbound.packets;
+  }
+
+  /** Valid RTP packets accepted from the peer so far. */
+  get packetsReceived(): number {
+    return this.inbound.packets;
+  }
+
+  /** Packets the peer sent that never arrived, so far (RFC 3550 §A.3). */
+  get lost(): number {
+    return Math.max(0, this.inbound.reception.lost);
+  }
+
   /** A snapshot of the counters. */
   get stats(): RtpSessionStats {
     const j = this.inbound.jitterStats;
     const remote = this.reporter?.remoteReception;
     return {
-      packetsSent: this.outbound.packets,
+      packetsSent: this.packetsSent,
       octetsSent: this.outbound.octets,
-      packetsReceived: this.inbound.packets,
+      packetsReceived: this.packetsReceived,
       octetsReceived: this.inbound.octets,
       packetsIgnored: this.ignored,
-      lost: Math.max(0, this.inbound.reception.lost),
+      lost: this.lost,
       concealed: j.concealed,
       late: j.late,
       duplicate: j.duplicate,

@@ -91,6 +91,30 @@ describe('Metrics', () => {
     assert.equal(sample(text, 'agentline_rtp_jitter_ms_bucket{le="5"}'), 1);
     assert.equal(sample(text, 'agentline_rtp_jitter_ms_bucket{le="2"}'), 0);
   });
+  it('hot-path counts reach the counters at each scrape, once', async () => {
+    const m = new Metrics();
+    m.sipRequest('INVITE');
+    m.rtpPackets('out', 5);
+    m.rtpLost(2);
+    m.callEnded('handoff');
+    let text = await m.render();
+    assert.equal(sample(text, 'agentline_sip_requests_total{method="INVITE",direction="in"}'), 1);
+    assert.equal(sample(text, 'agentline_rtp_packets_total{direction="out"}'), 5);
+    // A second scrape with nothing new counts nothing twice.
+    text = await m.render();
+    assert.equal(sample(text, 'agentline_sip_requests_total{method="INVITE",direction="in"}'), 1);
+    assert.equal(sample(text, 'agentline_rtp_packets_total{direction="out"}'), 5);
+    assert.equal(sample(text, 'agentline_rtp_lost_total'), 2);
+    assert.equal(sample(text, 'agentline_calls_total{outcome="handoff"}'), 1);
+    m.sipRequest('INVITE');
+    m.sipRequest('BYE', 'out');
+    m.rtpPackets('out', 0);
+    m.rtpPackets('out', 7);
+    text = await m.render();
+    assert.equal(sample(text, 'agentline_sip_requests_total{method="INVITE",direction="in"}'), 2);
+    assert.equal(sample(text, 'agentline_sip_requests_total{method="BYE",direction="out"}'), 1);
+    assert.equal(sample(text, 'agentline_rtp_packets_total{direction="out"}'), 12);
+  });
   it('HTTP by route template and status, store ops, errors by code', async () => {
     const m = new Metrics();
     const route = '/v1/:account_id/:project_id/handoff_state';

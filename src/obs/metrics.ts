@@ -4,6 +4,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { isErrorCode } from './errors.ts';
+import { PendingCounts } from './pending-counts.ts';
 import { CALL_OUTCOMES, CappedLabel, OTHER, methodLabel, oneOf, statusLabel } from './labels.ts';
 import type { CallOutcome } from './labels.ts';
 
@@ -33,16 +34,15 @@ export class Metrics {
   readonly #ops = new CappedLabel();
   readonly #parseKinds = new CappedLabel(32);
   #active = 0;
+  /** Hot-path counts, handed to their counters when scraped (see pending-counts.ts). */
+  readonly #pending = {
+    calls: new PendingCounts(), sipAnswers: new PendingCounts(), sipRequests: new PendingCounts(),
+    sipResponses: new PendingCounts(), rtpPackets: new PendingCounts(), rtpLost: new PendingCounts(),
+  };
 
-  readonly #calls: Counter<'outcome'>;
   readonly #activeCalls: Gauge;
-  readonly #sipAnswers: Counter<'code'>;
-  readonly #sipRequests: Counter<'method' | 'direction'>;
-  readonly #sipResponses: Counter<'code' | 'direction'>;
   readonly #sipRetransmissions: Counter;
   readonly #sipParseErrors: Counter<'kind'>;
-  readonly #rtpPackets: Counter<'direction'>;
-  readonly #rtpLost: Counter;
   readonly #rtpJitter: Histogram;
   readonly #httpRequests: Counter<'route' | 'code'>;
   readonly #httpDuration: Histogram<'route'>;
@@ -55,17 +55,30 @@ export class Metrics {
     this.registry = new Registry();
     if (options.defaultLabels !== undefined) this.registry.setDefaultLabels(options.defaultLabels);
     const registers = [this.registry];
-    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
-      new Counter<L>({ name, help, labelNames, registers });
-    this.#calls = counter('agentline_calls_total', 'Calls by how they ended.', ['outcome']);
+    const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = [], collect?: (this: Counter<L>) => void) =>
+      new Counter<L>({ name, help, labelNames, registers, ...(collect === undefined ? {} : { collect }) });
+    // A counter fed from `PendingCounts`: its labels, in order, are the pending counts' (a, b).
+    const batched = <L extends string>(name: string, help: string, labelNames: readonly L[], pending: PendingCounts) =>
+      counter(name, help, labelNames, function collect() {
+        pending.drain((a, b, n) => {
+          const [first, second] = labelNames;
+          if (first === undefined) return this.inc(n);
+          const labels: Partial<Record<L, string>> = {};
+          labels[first] = a;
+          if (second !== undefined) labels[second] = b;
+          this.inc(labels, n);
+        });
+      });
+    const p = this.#pending;
+    batched('agentline_calls_total', 'Calls by how they ended.', ['outcome'], p.calls);
     this.#activeCalls = new Gauge({ name: 'agentline_active_calls', help: 'Calls in progress.', registers });
-    this.#sipAnswers = counter('agentline_sip_answers_total', 'Final responses to inbound INVITEs, by status.', ['code']);
-    this.#sipRequests = counter('agentline_sip_requests_total', 'SIP requests by method and direction (in = received).', ['method', 'direction']);
-    this.#sipResponses = counter('agentline_sip_responses_total', 'SIP responses by status and direction (in = received).', ['code', 'direction']);
+    batched('agentline_sip_answers_total', 'Final responses to inbound INVITEs, by status.', ['code'], p.sipAnswers);
+    batched('agentline_sip_requests_total', 'SIP requests by method and direction (in = received).', ['method', 'direction'], p.sipRequests);
+    batched('agentline_sip_responses_total', 'SIP responses by status and direction (in = received).', ['code', 'direction'], p.sipResponses);
     this.#sipRetransmissions = counter('agentline_sip_retransmissions_total', 'SIP retransmissions sent or absorbed.');
     this.#sipParseErrors = counter('agentline_sip_parse_errors_total', 'Unparseable SIP messages by kind.', ['kind']);
-    this.#rtpPackets = counter('agentline_rtp_packets_total', 'RTP packets by direction.', ['direction']);
-    this.#rtpLost = counter('agentline_rtp_lost_total', 'Inbound RTP packets lost (sequence gaps, late drops).');
+    batched('agentline_rtp_packets_total', 'RTP packets by direction.', ['direction'], p.rtpPackets);
+    batched('agentline_rtp_lost_total', 'Inbound RTP packets lost (sequence gaps, late drops).', [], p.rtpLost);
     this.#rtpJitter = new Histogram({ name: 'agentline_rtp_jitter_ms', help: 'Per-call interarrival jitter at call end (RFC 3550 §6.4.1), ms.', buckets: [...JITTER_BUCKETS_MS], registers });
     this.#httpRequests = counter('agentline_http_requests_total', 'HTTP requests by route template and status.', ['route', 'code']);
     this.#httpDuration = new Histogram({ name: 'agentline_http_request_duration_seconds', help: 'HTTP request duration by route template, s.', labelNames: ['route'], buckets: [...HTTP_BUCKETS_S], registers });
@@ -94,12 +107,12 @@ export class Metrics {
   /** A live call ended. Unknown outcomes count as `other`. */
   callEnded(outcome: CallOutcome): void {
     this.setActiveCalls(this.#active - 1);
-    this.#calls.inc({ outcome: oneOf(CALL_OUTCOMES, outcome) });
+    this.#pending.calls.add(oneOf(CALL_OUTCOMES, outcome), '', 1);
   }
 
   /** A call was refused before it went live (counts outcome `rejected`, gauge unchanged). */
   callRejected(): void {
-    this.#calls.inc({ outcome: 'rejected' });
+    this.#pending.calls.add('rejected', '', 1);
   }
 
   /** Sets the live-call gauge (never below 0), e.g. from the call registry's size. */
@@ -110,17 +123,17 @@ export class Metrics {
 
   /** A final response we sent to an inbound INVITE (200, 403, 404, 486, 488, 503...). */
   sipAnswer(status: number): void {
-    this.#sipAnswers.inc({ code: statusLabel(status, 200) });
+    this.#pending.sipAnswers.add(statusLabel(status, 200), '', 1);
   }
 
   /** A SIP request received (`in`, default) or sent (`out`); unknown methods count as `other`. */
   sipRequest(method: string, direction: Direction = 'in'): void {
-    this.#sipRequests.inc({ method: methodLabel(method), direction });
+    this.#pending.sipRequests.add(methodLabel(method), direction, 1);
   }
 
   /** A SIP response sent (`out`, default) or received (`in`). */
   sipResponse(status: number, direction: Direction = 'out'): void {
-    this.#sipResponses.inc({ code: statusLabel(status), direction });
+    this.#pending.sipResponses.add(statusLabel(status), direction, 1);
   }
 
   /** A retransmission sent or absorbed (RFC 3261 §17). */
@@ -135,12 +148,12 @@ export class Metrics {
 
   /** RTP packets received (`in`) or sent (`out`); batch them (e.g. per call per second). */
   rtpPackets(direction: Direction, count = 1): void {
-    this.#rtpPackets.inc({ direction }, count);
+    if (count > 0) this.#pending.rtpPackets.add(direction, '', count);
   }
 
   /** Inbound RTP packets lost. */
   rtpLost(count = 1): void {
-    if (count > 0) this.#rtpLost.inc(count);
+    if (count > 0) this.#pending.rtpLost.add('', '', count);
   }
 
   /** One call's interarrival jitter in milliseconds. */
