@@ -47,6 +47,22 @@ export class TypedEmitter<E extends EventMap<E>> {
     }
   }
 
+  /**
+   * {@link emit} for a two-argument event, without the rest-parameter array that `emit`
+   * allocates per call: for events raised every tick of every call (inbound audio).
+   */
+  protected emit2<K extends keyof E>(event: K, a: Parameters<E[K]>[0], b: Parameters<E[K]>[1]): void {
+    const list = this.listeners.get(event);
+    if (list === undefined) return;
+    for (let i = 0; i < list.length; i++) {
+      try {
+        (list[i] as (x: Parameters<E[K]>[0], y: Parameters<E[K]>[1]) => void)(a, b);
+      } catch (error) {
+        this.onListenerError(error, event);
+      }
+    }
+  }
+
   /** Called when a listener throws; the default ignores it. */
   protected onListenerError(_error: unknown, _event: keyof E): void {}
 }

@@ -338,7 +338,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (this.closed) return;
     const now = this.now();
     const kind = this.inbound.tick(now);
-    if (kind !== undefined) this.emit('audio', this.inbound.output, kind);
+    if (kind !== undefined) this.emit2('audio', this.inbound.output, kind);
     // An `audio` listener may have closed the session: no report after the BYE.
     if (this.reporter !== undefined && tick >= this.nextRtcpTick && !this.closed) this.sendReport(tick, now);
   }
