@@ -1,0 +1,23 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { clean, demandPct, type Step } from './cps-report.ts';
+
+function step(rate: number, cpuUsPerCall: number, over: Partial<Step> = {}): Step {
+  const calls = rate * 10;
+  return {
+    rate, calls, successful: calls, failed: 0, sippExit: 0, cpuPct: 90, cpuUsPerCall, othersPct: 0,
+    loopP99Ms: 20, loopMaxMs: 100, p50Ms: 1, p99Ms: 200, maxMs: 300, ...over,
+  };
+}
+
+test('a step is clean only when every call succeeded within one core per offered second', () => {
+  // 2026-11-26: 2,400 cps "clean" by SIPp's count at 475 µs a call, 114 % of a core: the
+  // calls came through on retransmitted INVITEs while SIPp waited out the backlog.
+  assert.equal(demandPct(step(2400, 475)), 114);
+  assert.equal(clean(step(2400, 475)), false);
+  assert.equal(demandPct(step(2000, 427)), 85);
+  assert.equal(clean(step(2000, 427)), true);
+  assert.equal(clean(step(2000, 427, { failed: 1, successful: 19_999 })), false);
+  assert.equal(clean(step(2000, 427, { successful: 19_000 })), false);
+  assert.equal(clean(step(2000, 427, { sippExit: 1 })), false);
+});
