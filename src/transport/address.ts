@@ -17,6 +17,8 @@ function hexToIpv4(hi: string, lo: string): string {
  * plain IPv4; host names lower-cased.
  */
 export function normalizeAddress(address: string): string {
+  // IPv4 and host names, nearly every call (each datagram, each Via): no regex, no URL.
+  if (address.indexOf(':') < 0 && address.indexOf('%') < 0 && address.indexOf('[') < 0) return address.toLowerCase();
   let a = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   const zone = a.indexOf('%');
   const scope = zone >= 0 ? a.slice(zone) : '';

@@ -22,6 +22,9 @@ test('normalizeAddress gives one spelling per address', () => {
   assert.equal(normalizeAddress('::FFFF:a01:203'), '10.1.2.3');
   assert.equal(normalizeAddress('2001:DB8::1'), '2001:db8::1');
   assert.equal(normalizeAddress('Host.Example'), 'host.example');
+  assert.equal(normalizeAddress('127.0.0.1'), '127.0.0.1');
+  assert.equal(normalizeAddress('[::1]'), '::1');
+  assert.equal(normalizeAddress('fe80::1%eth0'), 'fe80::1%eth0');
 });
 
 test('stampReceived compares IPv6 sent-by and source canonically', () => {
