@@ -31,6 +31,7 @@ import { RtpInbound } from './rtp-inbound.ts';
 import { PeerLatch } from './rtp-latch.ts';
 import { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
+import { sessionStats } from './rtp-session-stats.ts';
 import { bindRtpSockets, leasedHold, ownedHold, type SocketHold } from './rtp-sockets.ts';
 
 /**
@@ -238,25 +239,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   /** A snapshot of the counters. */
   get stats(): RtpSessionStats {
-    const j = this.inbound.jitterStats;
-    const remote = this.reporter?.remoteReception;
-    return {
-      packetsSent: this.packetsSent,
-      octetsSent: this.outbound.octets,
-      packetsReceived: this.packetsReceived,
-      octetsReceived: this.inbound.octets,
-      packetsIgnored: this.ignored,
-      lost: this.lost,
-      concealed: j.concealed,
-      late: j.late,
-      duplicate: j.duplicate,
-      reordered: j.reordered,
-      jitterMs: j.jitterMs,
-      dtmfSent: this.outbound.digits,
-      dtmfReceived: this.dtmfIn,
-      latches: this.latch.latches,
-      ...(remote === undefined ? {} : { remote: { ...remote } }),
-    };
+    const { inbound, outbound, reporter, ignored, dtmfIn } = this;
+    return sessionStats({ inbound, outbound, reporter, ignored, dtmfIn, latches: this.latch.latches });
   }
 
   /**
