@@ -62,9 +62,27 @@ const timeoutH: Action = (tx) => {
   tx.ctx.stats.timeouts++;
   tx.safe(() => tx.onAckTimeout?.());
 };
+/**
+ * How long a non-INVITE transaction in Completed keeps its request for the TU, ms: code that
+ * answered may still read `request` in the same turn or shortly after. Then only the response
+ * (what a retransmitted request gets again, §17.2.2) stays for the rest of Timer J.
+ */
+const REQUEST_GRACE_MS = 2000;
+
 const startCompletedNonInvite: Action = (tx, res) => {
   tx.transmit(res as SipResponse);
-  tx.timers.start('J', tx.reliable ? 0 : 64 * tx.ctx.timers.t1, () => tx.fire('J'));
+  if (tx.reliable) {
+    tx.timers.start('J', 0, () => tx.fire('J'));
+    return;
+  }
+  // Timer J is 64*T1 (32 s) on UDP: a BYE's parsed request is half of the ~5 KB a completed
+  // transaction would hold that long (a caller hanging up, at thousands of calls a second).
+  const j = 64 * tx.ctx.timers.t1;
+  const grace = Math.min(j, REQUEST_GRACE_MS);
+  tx.timers.start('J', grace, () => {
+    tx.release();
+    tx.timers.start('J', j - grace, () => tx.fire('J'));
+  });
 };
 
 /** RFC 3261 Figure 7 with RFC 6026 Figure 4 (Accepted, Timer L). */
@@ -167,14 +185,17 @@ export class ServerTransaction {
    * The TU needs nothing more of this INVITE transaction (its 2xx was acknowledged, or never
    * will be): the request and the responses are let go, so that the 64*T1 of Accepted
    * (RFC 6026 §7.1), spent absorbing retransmitted INVITEs, keep a few hundred bytes alive
-   * per call instead of the parsed INVITE and the 200 (about 9 KB). Only in Accepted.
+   * per call instead of the parsed INVITE and the 200 (about 9 KB). Only in Accepted; the
+   * machine itself also releases a non-INVITE transaction's request in Completed (after
+   * `REQUEST_GRACE_MS`), keeping the final response that retransmissions get again.
    */
   release(): void {
-    if (this.state !== 'accepted' || this.released) return;
+    const releasable = this.isInvite ? this.state === 'accepted' : this.state === 'completed';
+    if (!releasable || this.released) return;
     this.released = true;
     const { source, local, receivedAt, connectionId } = this.arrival;
     this.arrival = { message: RELEASED, source, local, receivedAt, ...(connectionId === undefined ? {} : { connectionId }) };
-    this.lastResponse = undefined;
+    if (this.isInvite) this.lastResponse = undefined;
   }
 
   /** The To tag used by `reply` when none is given, and by the 487 sent on CANCEL. */
@@ -212,8 +233,13 @@ export class ServerTransaction {
     this.fire(event, res);
   }
 
-  /** Builds a response to the request (RFC 3261 §8.2.6) and sends it. */
+  /**
+   * Builds a response to the request (RFC 3261 §8.2.6) and sends it. A non-INVITE
+   * transaction whose request was released (Completed) ignores it, as it ignores any TU
+   * response after the final one, and returns that final response.
+   */
   reply(status: number, options: ReplyOptions = {}): SipResponse {
+    if (this.released && !this.isInvite && this.lastResponse !== undefined) return this.lastResponse;
     const res = createResponse(this.request, status, options.reason, status === 100 ? undefined : (options.toTag ?? this.localTag));
     for (const [name, value] of options.headers ?? []) res.append(name, value);
     if (options.body !== undefined) {
