@@ -13,7 +13,7 @@
  * - SIGTERM: stops the gateway (ends live calls) and exits 0.
  */
 import { join } from 'node:path';
-import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { startGateway, type Gateway } from '../src/app.ts';
 import { parseConfig } from '../src/config/index.ts';
@@ -55,7 +55,7 @@ export type BenchCommand = (arg: string | undefined) => void;
 export interface BenchControlOptions {
   /** Sampling resolution of the event-loop delay histogram, ms. */
   loopResolutionMs: number;
-  /** Adds the garbage-collection pauses (`gcMs`, `gcMaxMs`) to `stats` (default false). */
+  /** Adds the garbage-collection pauses (`gcMs`, `gcMaxMs`, `gcMajor`, `gcMajorMaxMs`) to `stats` (default false). */
   gc?: boolean;
   /** Extra stdin commands by name. */
   commands?: Record<string, BenchCommand>;
@@ -91,22 +91,33 @@ export function serveBenchControl(gw: Gateway, options: BenchControlOptions): vo
   });
 }
 
+/** What `watchGc` reports: all pauses, and the major (mark-compact) ones apart. */
+interface GcPauses {
+  gcMs: number;
+  gcMaxMs: number;
+  /** Mark-compact pauses (the atomic part of a full collection) and the longest, ms. */
+  gcMajor: number;
+  gcMajorMaxMs: number;
+}
+
 /** Sums garbage-collection pauses; `take()` returns them since the previous take. */
-function watchGc(): { take(): { gcMs: number; gcMaxMs: number } } {
-  let gcMs = 0;
-  let gcMaxMs = 0;
+function watchGc(): { take(): GcPauses } {
+  let out: GcPauses = { gcMs: 0, gcMaxMs: 0, gcMajor: 0, gcMajorMaxMs: 0 };
   new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
-      gcMs += e.duration;
-      gcMaxMs = Math.max(gcMaxMs, e.duration);
+      out.gcMs += e.duration;
+      out.gcMaxMs = Math.max(out.gcMaxMs, e.duration);
+      if ((e as { detail?: { kind?: number } }).detail?.kind === perf.NODE_PERFORMANCE_GC_MAJOR) {
+        out.gcMajor++;
+        out.gcMajorMaxMs = Math.max(out.gcMajorMaxMs, e.duration);
+      }
     }
   }).observe({ entryTypes: ['gc'] });
   return {
     take() {
-      const out = { gcMs, gcMaxMs };
-      gcMs = 0;
-      gcMaxMs = 0;
-      return out;
+      const taken = out;
+      out = { gcMs: 0, gcMaxMs: 0, gcMajor: 0, gcMajorMaxMs: 0 };
+      return taken;
     },
   };
 }

@@ -39,6 +39,9 @@ export interface MediaStep {
   genLoopP99Ms: number;
   /** Longest garbage-collection pause of the gateway in the window, ms. */
   gcMaxMs: number;
+  /** The gateway's mark-compact (full) collections in the window, and the longest pause of one, ms. */
+  gcMajor: number;
+  gcMajorMaxMs: number;
   pass: boolean;
 }
 

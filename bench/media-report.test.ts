@@ -10,7 +10,7 @@ const spacing = { calls: 100, pairs: 19_900, pps: 50, p50Ms: 0.1, p99Ms: 1.2, ma
 function step(clock: TickProbeStats, agentSteps?: number): MediaStep {
   return {
     calls: 100, user: spacing, cpuPct: 20, cpuPerCallPct: 0.2, windowCpuPct: 20, othersPct: 0, stealPct: 0, load: 0.5,
-    clock, loopP99Ms: 2, genLoopP99Ms: 1, gcMaxMs: 3, pass: true, ...(agentSteps === undefined ? {} : { agentSteps }),
+    clock, loopP99Ms: 2, genLoopP99Ms: 1, gcMaxMs: 3, gcMajor: 1, gcMajorMaxMs: 2.5, pass: true, ...(agentSteps === undefined ? {} : { agentSteps }),
   };
 }
 
@@ -23,8 +23,8 @@ describe('media report', () => {
     // What crosses the gateway's stats line: JSON turns NaN into null.
     const idle = JSON.parse(JSON.stringify({ ticks: 0, late: none, sendPhase: none, work: none, pass: none, ticksWithGc: 0, gcInPassMaxMs: 0 })) as TickProbeStats;
     const rows = clockTable([step(seen), step(idle)]).split('\n').slice(2);
-    assert.equal(rows[0], '| 100 | 200 | 0.11 / 0.18 / 0.7 | 1.21 / 1.93 | 5.0 | 0.21 / 0.39 | 1.45 / 2.24 | 1 (2.5) | 2.0 | 3.0 | 1.0 |');
-    assert.equal(rows[1], '| 100 | 0 | – / – / – | – / – | – | – / – | – / – | 0 (0.0) | 2.0 | 3.0 | 1.0 |');
+    assert.equal(rows[0], '| 100 | 200 | 0.11 / 0.18 / 0.7 | 1.21 / 1.93 | 5.0 | 0.21 / 0.39 | 1.45 / 2.24 | 1 (2.5) | 2.0 | 3.0 | 1 (2.5) | 1.0 |');
+    assert.equal(rows[1], '| 100 | 0 | – / – / – | – / – | – | – / – | – / – | 0 (0.0) | 2.0 | 3.0 | 1 (2.5) | 1.0 |');
   });
 
   it('names the agent and the flow steps the first call went through', () => {

@@ -118,6 +118,8 @@ interface GatewayStats {
   loopMaxMs: number;
   gcMs: number;
   gcMaxMs: number;
+  gcMajor: number;
+  gcMajorMaxMs: number;
   clock: TickProbeStats;
 }
 
@@ -333,6 +335,7 @@ async function runStep(n: number, gw: GatewayChild, ua: UserAgent, clock: TimerM
     captureDropped: counts?.droppedByKernel, cpuPct, cpuPerCallPct: cpuPct / n, windowCpuPct, othersPct: Math.max(0, corePct - windowCpuPct),
     stealPct: (100 * (coreAfter.steal - coreBefore.steal)) / coreJiffies,
     load, ...(agentSteps === undefined ? {} : { agentSteps }), clock: afterStats.clock, loopP99Ms: afterStats.loopP99Ms, genLoopP99Ms: genLoop.percentile(99) / 1e6, gcMaxMs: afterStats.gcMaxMs,
+    gcMajor: afterStats.gcMajor, gcMajorMaxMs: afterStats.gcMajorMaxMs,
     pass: judged.pps >= 0.99 * 50 && judged.p99Ms <= 2,
   };
 }
