@@ -106,7 +106,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     });
     if (options.rtcp !== false) this.reporter = new RtcpReporter(ssrc, options.cname ?? `agentline-${ssrc.toString(16)}`);
     this.latch = new PeerLatch({
-      socketType: isIPv6(options.localAddress) ? 'udp6' : 'udp4',
+      socketType: options.localAddress.includes(':') && isIPv6(options.localAddress) ? 'udp6' : 'udp4',
       mux: this.mux,
       relatchAfterMs: options.relatchAfterMs ?? 1000,
       stalePeer: hold.stalePeer,

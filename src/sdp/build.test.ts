@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { parse, write, type SessionDescription } from 'sdp-transform';
 import fc from 'fast-check';
 import {
-  audioMedia, rejectedMedia, serialize, sessionSkeleton, writeAudioMedia, writeRejectedMedia, writeSessionHead, type AudioLine,
+  audioMedia, ipVersion, rejectedMedia, serialize, sessionSkeleton, writeAudioMedia, writeRejectedMedia, writeSessionHead, type AudioLine,
 } from './build.ts';
 import { answerOffer } from './negotiate.ts';
 import { offerDescription } from './offer.ts';
@@ -103,4 +103,11 @@ test('the text writers (answers) give the bytes of serialize() on the descriptio
       assert.equal(text, serialize(s));
     },
   ), { numRuns: 500 });
+});
+
+test('ipVersion: 6 for IPv6 literals (mapped and scoped too), 4 for IPv4 literals and host names', () => {
+  for (const a of ['::1', '2001:db8::5', '::ffff:192.0.2.1', 'fe80::1', '::']) assert.equal(ipVersion(a), 6, a);
+  for (const a of ['192.0.2.1', '0.0.0.0', 'gw.example.com', 'localhost']) assert.equal(ipVersion(a), 4, a);
+  // A colon alone does not make an IPv6 literal.
+  assert.equal(ipVersion('host:5060'), 4);
 });

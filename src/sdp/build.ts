@@ -47,7 +47,8 @@ export function randomSessionId(): string {
 
 /** 6 for an IPv6 literal, else 4 (IPv4 literal or host name). */
 export function ipVersion(address: string): 4 | 6 {
-  return isIPv6(address) ? 6 : 4;
+  // Every IPv6 literal has a colon, no IPv4 literal or host name does: the regex only when it may match.
+  return address.includes(':') && isIPv6(address) ? 6 : 4;
 }
 
 /**

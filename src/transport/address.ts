@@ -63,6 +63,6 @@ export function endpointKey(ep: Endpoint): string {
 
 /** `udp:[::1]:5060` / `tcp:10.0.0.1:5060`, for messages and logs. */
 export function formatEndpoint(ep: Endpoint): string {
-  const host = isIPv6(ep.address) ? `[${ep.address}]` : ep.address;
+  const host = ep.address.includes(':') && isIPv6(ep.address) ? `[${ep.address}]` : ep.address;
   return `${ep.protocol}:${host}:${ep.port}`;
 }
