@@ -51,15 +51,18 @@ const timerE: Action = (tx) => {
   tx.startRetransmit('E', tx.state === 'proceeding' ? t2 : Math.min(2 * tx.interval, t2));
 };
 // Completed only absorbs retransmitted finals until Timer K (T4 = 5 s on UDP): once the TU
-// has had the response (and the microtasks that await it have run), the request, the handlers
-// and the settled `final` are let go, so that a BYE the gateway sent keeps a few hundred bytes
-// for those 5 s instead of its request, its 200 and the TU's closures (about 5.7 KB).
+// has had the response (and the microtasks that await it have run), the transaction hands its
+// key to the layer's table of retired ones and ends, so that a BYE the gateway sent keeps
+// about 100 bytes for those 5 s instead of its request, its 200, the TU's closures and a
+// timer (about 5.7 KB).
 const nonInviteCompleted: Action = (tx, res, inbound) => {
   tx.timers.stop('E');
   tx.timers.stop('F');
-  tx.timers.start('K', tx.reliable ? 0 : tx.ctx.timers.t4, () => tx.fire('K'));
+  const k = tx.reliable ? 0 : tx.ctx.timers.t4;
+  tx.completedUntil = tx.ctx.clock.now() + k;
+  tx.timers.start('K', k, () => tx.fire('K'));
   tx.deliver(res as SipResponse, inbound);
-  tx.timers.start('R', 0, () => tx.release());
+  if (k > 0) tx.timers.start('R', 0, () => tx.release());
 };
 
 /** RFC 3261 Figure 5 with RFC 6026 Figure 3 (Accepted, Timer M). */
@@ -102,6 +105,8 @@ export class ClientTransaction {
   state: TxState;
   readonly timers: TimerSet<(typeof TIMER_NAMES)[number]>;
   interval = 0;
+  /** When Timer K ends Completed (clock time; set on entering it). */
+  completedUntil = 0;
   private finalPromise: Promise<SipResponse> | undefined;
   /** The endpoint the request actually went to (after any UDP→TCP switch). */
   sentTo: Endpoint;
@@ -146,8 +151,10 @@ export class ClientTransaction {
 
   /**
    * A completed non-INVITE transaction lets go of what only its TU needed: the request, the
-   * handlers and the settled `final` (those who awaited it hold it themselves). The machine
-   * calls it on a zero timer after the final response, i.e. after the TU's microtasks.
+   * handlers and the settled `final` (those who awaited it hold it themselves); what is left
+   * of Completed, absorbing retransmitted finals until Timer K, needs only the key, which the
+   * layer keeps (see `TxContext.retire`), and the transaction ends. The machine calls it on
+   * a zero timer after the final response, i.e. after the TU's microtasks.
    */
   release(): void {
     if (this.isInvite || this.state !== 'completed') return;
@@ -155,6 +162,8 @@ export class ClientTransaction {
     this.handlers = NO_HANDLERS;
     this.finalPromise = undefined;
     this.resolveFinal = settledAlready; // a resolving function holds its promise, and the promise its value
+    this.ctx.retire(this.key, false, this.completedUntil, undefined);
+    this.terminate();
   }
 
   /** True once the request travels over TCP/TLS. */

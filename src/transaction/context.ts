@@ -10,6 +10,12 @@ export interface TxContext {
   stats: TransactionStats;
   /** Drops a terminated transaction from the layer's tables. */
   remove(key: string, server: boolean): void;
+  /**
+   * Hands over a transaction that from now on only absorbs retransmissions, until `at` (its
+   * Timer L or K, on the clock's time base): the layer keeps its key (and, for an INVITE
+   * server transaction, the To `tag` of its 2xx, for a late CANCEL) instead of the object.
+   */
+  retire(key: string, server: boolean, at: number, tag: string | undefined): void;
   /** Reports an error that must not escape (a failed send, a throwing handler). */
   report(err: unknown): void;
 }

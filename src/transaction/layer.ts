@@ -9,11 +9,15 @@ import { ClientTransaction } from './client.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
 import type { TxContext } from './context.ts';
 import { clientKey, responseKey, serverKey } from './keys.ts';
+import { RetiredKeys } from './retired.ts';
 import { ServerTransaction } from './server.ts';
 import {
   DEFAULT_TIMERS, type ClientHandlers, type TimerConfig, type TransactionStats,
   type TransactionTransport, type TransactionUser,
 } from './types.ts';
+
+/** How late past its timer a retired transaction's key may be dropped, ms (one sweep covers many). */
+const RETIRED_SWEEP_SLACK_MS = 250;
 
 /** Options of a `TransactionLayer`. */
 export interface TransactionLayerOptions {
@@ -35,8 +39,13 @@ export interface TransactionLayerOptions {
 export class TransactionLayer {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
+  /** Accepted INVITE server transactions whose TU let go: key → the To tag of their 2xx (for a late CANCEL). */
+  private readonly retiredServers: RetiredKeys<string>;
+  /** Completed non-INVITE client transactions whose TU had the final response. */
+  private readonly retiredClients: RetiredKeys<undefined>;
   private readonly ctx: TxContext;
-  readonly stats: TransactionStats = { serverActive: 0, clientActive: 0, retransmissionsSent: 0, retransmissionsReceived: 0, timeouts: 0 };
+  /** Counters; the active counts include the retired transactions (they still absorb). */
+  readonly stats: TransactionStats;
   private closed = false;
   private readonly tryingDelay: number;
   /** INVITE server transactions that had sent nothing when their TU returned. */
@@ -63,12 +72,22 @@ export class TransactionLayer {
   ) {
     const onError = options.onError ?? (() => {});
     this.tryingDelay = options.tryingDelay ?? 0;
+    const clock = options.clock ?? systemClock;
+    this.retiredServers = new RetiredKeys(clock, RETIRED_SWEEP_SLACK_MS);
+    this.retiredClients = new RetiredKeys(clock, RETIRED_SWEEP_SLACK_MS);
+    const { servers, clients, retiredServers, retiredClients } = this;
+    this.stats = {
+      get serverActive() { return servers.size + retiredServers.size; },
+      get clientActive() { return clients.size + retiredClients.size; },
+      retransmissionsSent: 0, retransmissionsReceived: 0, timeouts: 0,
+    };
     this.ctx = {
-      clock: options.clock ?? systemClock,
+      clock,
       timers: { ...DEFAULT_TIMERS, ...options.timers },
       transport,
       stats: this.stats,
       remove: (key, server) => this.remove(key, server),
+      retire: (key, server, at, tag) => this.retire(key, server, at, tag),
       report: onError,
     };
     transport.onMessage((inbound) => {
@@ -98,7 +117,6 @@ export class TransactionLayer {
     }
     if (req.method !== 'ACK') {
       this.clients.set(key, tx);
-      this.stats.clientActive = this.clients.size;
       tx.start();
     } else {
       // An ACK for a 2xx is a transaction of its own that is never answered (§17.1.1.3).
@@ -123,6 +141,8 @@ export class TransactionLayer {
     this.awaitingTrying = [];
     for (const tx of [...this.servers.values()]) tx.terminate();
     for (const tx of [...this.clients.values()]) tx.abort();
+    this.retiredServers.clear();
+    this.retiredClients.clear();
   }
 
   private dispatch(inbound: Inbound): void {
@@ -144,9 +164,13 @@ export class TransactionLayer {
       existing.receiveRetransmission();
       return;
     }
+    if (this.retiredServers.size > 0 && this.retiredServers.has(key)) {
+      // RFC 6026 §7.1: a retransmitted INVITE in Accepted is absorbed.
+      this.stats.retransmissionsReceived++;
+      return;
+    }
     const tx = new ServerTransaction(key, inbound, this.ctx);
     this.servers.set(key, tx);
-    this.stats.serverActive = this.servers.size;
     if (req.method === 'CANCEL') {
       this.handleCancel(tx);
       return;
@@ -194,7 +218,9 @@ export class TransactionLayer {
   private handleCancel(cancelTx: ServerTransaction): void {
     const invite = this.findInviteServer(cancelTx.request);
     if (!invite) {
-      cancelTx.reply(481);
+      const acceptedTag = this.retiredServers.get(serverKey(cancelTx.request, 'INVITE'));
+      if (acceptedTag === undefined) cancelTx.reply(481);
+      else cancelTx.reply(200, acceptedTag === '' ? {} : { toTag: acceptedTag }); // its 2xx is out: no effect (§9.2)
       return;
     }
     cancelTx.reply(200, { toTag: invite.localTag });
@@ -208,13 +234,24 @@ export class TransactionLayer {
     const key = responseKey(res);
     const tx = key === undefined ? undefined : this.clients.get(key);
     if (tx) tx.receive(res, inbound);
+    // A retransmitted final response to a completed request is absorbed (§17.1.2.2).
+    else if (key !== undefined && this.retiredClients.size > 0 && this.retiredClients.has(key)) return;
     else this.tu.onStrayResponse?.(res, inbound);
   }
 
   private remove(key: string, server: boolean): void {
     if (server) this.servers.delete(key);
     else this.clients.delete(key);
-    this.stats.serverActive = this.servers.size;
-    this.stats.clientActive = this.clients.size;
+  }
+
+  /** See `TxContext.retire`. */
+  private retire(key: string, server: boolean, at: number, tag: string | undefined): void {
+    if (server) {
+      this.servers.delete(key);
+      this.retiredServers.add(key, at, tag ?? '');
+    } else {
+      this.clients.delete(key);
+      this.retiredClients.add(key, at, undefined);
+    }
   }
 }

@@ -183,18 +183,33 @@ describe('INVITE server transaction, Accepted (RFC 6026)', () => {
     assert.equal(cancelled, 0);
   });
 
-  it('lets go of the request and the 200 on release, and still absorbs, resends and ends on Timer L', () => {
+  it('on release hands its key to the layer, which absorbs INVITEs and answers a CANCEL 200 until Timer L', () => {
     const { h, tx, ok, branch } = accepted();
+    let ended = 0;
+    tx.onTerminated = () => { ended++; };
+    h.clock.advance(1000);
     tx.release();
     assert.equal(tx.lastResponse, undefined);
     assert.equal(tx.finalSent, true);
     assert.throws(() => tx.request, /released/);
+    assert.deepEqual([tx.state, ended, h.layer.stats.serverActive], ['terminated', 1, 1]);
     h.transport.inject(invite({ branch }));
     assert.equal(h.requests.length, 1, 'a retransmitted INVITE is still absorbed');
+    assert.equal(h.layer.stats.retransmissionsReceived, 1);
     tx.respond(ok);
-    assert.equal(sentStatus(h, 200).length, 2, 'a 2xx from the TU still goes out');
-    h.clock.advance(64 * t1);
-    assert.equal(tx.state, 'terminated');
+    assert.equal(sentStatus(h, 200).length, 1, 'the TU said it sends nothing more');
+    // A CANCEL after the 2xx changes nothing and gets 200, with the 2xx's To tag (§9.2).
+    h.transport.inject(cancelFor(invite({ branch })));
+    const cancelOk = h.transport.responses().at(-1);
+    assert.deepEqual([cancelOk?.status, cancelOk?.to.tag, h.requests.length], [200, 'uas-tag', 1]);
+    // Timer L runs from the 2xx (64*T1), the sweep at most 250 ms after.
+    h.clock.advance(64 * t1 - 1000 - 1);
+    h.transport.inject(invite({ branch }));
+    assert.equal(h.requests.length, 1);
+    h.clock.advance(251);
+    assert.equal(h.layer.stats.serverActive, 1, 'the CANCEL transaction, until Timer J');
+    h.transport.inject(invite({ branch }));
+    assert.equal(h.requests.length, 2, 'after Timer L the same INVITE is new');
   });
 
   it('ends when Timer L = 64*T1 fires', () => {

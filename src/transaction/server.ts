@@ -52,7 +52,9 @@ const startConfirmed: Action = (tx) => {
 };
 const startAccepted: Action = (tx, res) => {
   tx.transmit(res as SipResponse);
-  tx.timers.start('L', 64 * tx.ctx.timers.t1, () => tx.fire('L'));
+  const l = 64 * tx.ctx.timers.t1;
+  tx.acceptedUntil = tx.ctx.clock.now() + l;
+  tx.timers.start('L', l, () => tx.fire('L'));
 };
 const timerG: Action = (tx) => {
   tx.retransmitLast();
@@ -141,6 +143,8 @@ export class ServerTransaction {
   onTerminated: (() => void) | undefined;
   readonly timers: TimerSet<(typeof TIMER_NAMES)[number]>;
   gInterval = 0;
+  /** When Timer L ends Accepted (clock time; set on entering it). */
+  acceptedUntil = 0;
   private tag: string | undefined;
   private readonly table: Table;
   private arrival: Inbound;
@@ -183,11 +187,13 @@ export class ServerTransaction {
 
   /**
    * The TU needs nothing more of this INVITE transaction (its 2xx was acknowledged, or never
-   * will be): the request and the responses are let go, so that the 64*T1 of Accepted
-   * (RFC 6026 §7.1), spent absorbing retransmitted INVITEs, keep a few hundred bytes alive
-   * per call instead of the parsed INVITE and the 200 (about 9 KB). Only in Accepted; the
-   * machine itself also releases a non-INVITE transaction's request in Completed (after
-   * `REQUEST_GRACE_MS`), keeping the final response that retransmissions get again.
+   * will be; it sends no more 2xx). What is left of Accepted (RFC 6026 §7.1: until Timer L,
+   * 64*T1, absorb retransmitted INVITEs) needs only the key: the layer keeps it, with the To
+   * tag for a late CANCEL, in a table one timer sweeps, and this transaction ends now (about
+   * 100 bytes a call for those 32 s instead of the transaction, its timer and, before, the
+   * parsed INVITE and the 200). Only in Accepted; the machine itself also releases a
+   * non-INVITE transaction's request in Completed (after `REQUEST_GRACE_MS`), keeping the
+   * final response that retransmissions get again.
    */
   release(): void {
     const releasable = this.isInvite ? this.state === 'accepted' : this.state === 'completed';
@@ -195,7 +201,10 @@ export class ServerTransaction {
     this.released = true;
     const { source, local, receivedAt, connectionId } = this.arrival;
     this.arrival = { message: RELEASED, source, local, receivedAt, ...(connectionId === undefined ? {} : { connectionId }) };
-    if (this.isInvite) this.lastResponse = undefined;
+    if (!this.isInvite) return;
+    this.lastResponse = undefined;
+    this.ctx.retire(this.key, true, this.acceptedUntil, this.tag);
+    this.terminate();
   }
 
   /** The To tag used by `reply` when none is given, and by the 487 sent on CANCEL. */
