@@ -14,13 +14,15 @@
  * `HeapProfiler.startSampling`, garbage included) of one step (at `--profile-rate`, else at the
  * highest clean rate), keeps the `.heapprofile` in FILE and lists the top allocation sites
  * (self bytes by function and by area, and bytes per call). `--write` puts the markdown into docs/benchmarks.md (its own
- * "## Calls per second" section only). Bounded: about 3 minutes with the defaults.
+ * "## Calls per second" section only). `--node-flags` passes V8/Node flags to the gateway; with
+ * a tracing one (`--trace-gc-nvp`), `--gc-log FILE` collects the lines it prints.
+ * Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 100x5] [--node-flags='--single-threaded-gc ...'] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 100x5] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -43,12 +45,15 @@ const opts = benchArgs({
   'heap-profile-out': { type: 'string' },
   warmup: { type: 'string', default: '100x5' },
   'node-flags': { type: 'string', default: '' },
+  'gc-log': { type: 'string' },
 }, import.meta.url);
 const RATES = opts.rates.split(',').map(Number);
 const STEP_SEC = Number(opts['step-sec']);
 const WAIT_MS = Number(opts['wait-ms']);
 /** Extra Node/V8 flags for the gateway process (e.g. GC settings), space-separated. */
 const NODE_FLAGS = opts['node-flags'].split(' ').filter((f) => f !== '');
+/** Where the gateway's stdout lines that are not the bench protocol go (e.g. `--trace-gc-nvp`). */
+const GC_LOG = opts['gc-log'];
 const RUN: RunSettings = { waitMs: WAIT_MS, stepSec: STEP_SEC, loadAtStart: loadavg()[0] ?? 0 };
 
 /** A gateway child process and a line reader on its stdout. */
@@ -63,12 +68,19 @@ async function startGatewayProc(dir: string): Promise<GatewayProc> {
   const child = spawn('taskset', ['-c', '0', process.execPath, ...node], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   child.stderr.on('data', (d: Buffer) => process.stderr.write(`[gateway] ${d.toString()}`));
   const lines = createInterface({ input: child.stdout });
+  if (GC_LOG !== undefined) lines.on('line', (l) => { if (!l.startsWith('{')) appendFileSync(GC_LOG, `${l}\n`); });
   const first = await nextLine(lines);
   return { child, lines, sipPort: (JSON.parse(first) as { sipPort: number }).sipPort };
 }
 
+/** The next line of the bench protocol (JSON); V8's tracing flags may print other lines. */
 function nextLine(lines: Interface): Promise<string> {
-  return new Promise((resolve) => lines.once('line', resolve));
+  return new Promise((resolve) => {
+    const on = (l: string): void => {
+      if (l.startsWith('{')) { lines.off('line', on); resolve(l); }
+    };
+    lines.on('line', on);
+  });
 }
 
 /** What the gateway reports of itself (event-loop delay since the previous report). */
