@@ -6,7 +6,7 @@
  */
 import { parseUri, SipRequest, SipResponse, REASONS, type AnyMessage } from '../sip/index.ts';
 import type { Endpoint, Inbound } from '../transport/types.ts';
-import { TimerSet, type TxContext } from './context.ts';
+import { TimerSet, type Retired, type TxContext } from './context.ts';
 import type { ClientHandlers, TxState } from './types.ts';
 
 type ClientEvent = 'provisional' | 'final2xx' | 'finalOther' | 'A' | 'B' | 'D' | 'E' | 'F' | 'K' | 'M' | 'error';
@@ -99,6 +99,7 @@ const TIMER_NAMES = ['A', 'B', 'D', 'E', 'F', 'K', 'M', 'R'] as const;
 const RELEASED = new SipRequest('OPTIONS', parseUri('sip:released.invalid'));
 const NO_HANDLERS: ClientHandlers = {};
 const settledAlready = (): void => {};
+const RETIRED_CLIENT: Retired = { kind: 'client' };
 
 /** A client transaction. `final` resolves with the final response (or a synthesized 408/503). */
 export class ClientTransaction {
@@ -162,7 +163,7 @@ export class ClientTransaction {
     this.handlers = NO_HANDLERS;
     this.finalPromise = undefined;
     this.resolveFinal = settledAlready; // a resolving function holds its promise, and the promise its value
-    this.ctx.retire(this.key, false, this.completedUntil, undefined);
+    this.ctx.retire(this.key, this.completedUntil, RETIRED_CLIENT);
     this.terminate();
   }
 

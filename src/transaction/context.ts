@@ -1,6 +1,20 @@
 /** What every transaction machine gets from the layer that owns it. */
+import type { SipResponse } from '../sip/index.ts';
+import type { Inbound } from '../transport/types.ts';
 import type { Clock, TimerHandle } from './clock.ts';
 import type { TimerConfig, TransactionStats, TransactionTransport } from './types.ts';
+
+/**
+ * What is left of a transaction the layer keeps by key: an INVITE server transaction in
+ * Accepted (absorbs INVITEs; the To tag of its 2xx answers a late CANCEL), a non-INVITE
+ * server transaction in Completed (its final response goes again to each retransmitted
+ * request, to where the request came from), a non-INVITE client transaction in Completed
+ * (absorbs retransmitted finals).
+ */
+export type Retired =
+  | { kind: 'accepted'; tag: string | undefined }
+  | { kind: 'answered'; response: SipResponse; arrival: Inbound }
+  | { kind: 'client' };
 
 /** Shared services for transactions. */
 export interface TxContext {
@@ -11,11 +25,11 @@ export interface TxContext {
   /** Drops a terminated transaction from the layer's tables. */
   remove(key: string, server: boolean): void;
   /**
-   * Hands over a transaction that from now on only absorbs retransmissions, until `at` (its
-   * Timer L or K, on the clock's time base): the layer keeps its key (and, for an INVITE
-   * server transaction, the To `tag` of its 2xx, for a late CANCEL) instead of the object.
+   * Hands over a transaction that from now on only answers retransmissions, until `at` (its
+   * Timer L, J or K, on the clock's time base): the layer keeps its key and what the answer
+   * needs (see {@link Retired}) instead of the object.
    */
-  retire(key: string, server: boolean, at: number, tag: string | undefined): void;
+  retire(key: string, at: number, what: Retired): void;
   /** Reports an error that must not escape (a failed send, a throwing handler). */
   report(err: unknown): void;
 }

@@ -324,7 +324,8 @@ describe('TU errors', () => {
     wire.inject(responseTo(out, 486));
     assert.equal(tx.state, 'completed');
     assert.equal(wire.requests('ACK').length, 1);
-    clock.advance(64 * t1);
+    // 64*T1, and the 250 ms a retired transaction's key may outlive its timer (the CANCEL's).
+    clock.advance(64 * t1 + 250);
     // onCancel, onAck, onStrayResponse, onResponse, onAckTimeout, onTerminated
     assert.equal(errors.length, 6);
     assert.deepEqual([layer.stats.serverActive, layer.stats.clientActive], [0, 0]);

@@ -7,7 +7,7 @@ import { SipRequest, type SipResponse } from '../sip/index.ts';
 import type { Endpoint, Inbound } from '../transport/types.ts';
 import { ClientTransaction } from './client.ts';
 import { systemClock, type Clock, type TimerHandle } from './clock.ts';
-import type { TxContext } from './context.ts';
+import type { Retired, TxContext } from './context.ts';
 import { clientKey, responseKey, serverKey } from './keys.ts';
 import { RetiredKeys } from './retired.ts';
 import { ServerTransaction } from './server.ts';
@@ -39,10 +39,12 @@ export interface TransactionLayerOptions {
 export class TransactionLayer {
   private readonly servers = new Map<string, ServerTransaction>();
   private readonly clients = new Map<string, ClientTransaction>();
-  /** Accepted INVITE server transactions whose TU let go: key → the To tag of their 2xx (for a late CANCEL). */
-  private readonly retiredServers: RetiredKeys<string>;
-  /** Completed non-INVITE client transactions whose TU had the final response. */
-  private readonly retiredClients: RetiredKeys<undefined>;
+  /** Accepted INVITE server transactions whose TU let go (Timer L). */
+  private readonly retiredInvites: RetiredKeys<Retired>;
+  /** Completed non-INVITE server transactions past their grace (Timer J). */
+  private readonly retiredRequests: RetiredKeys<Retired>;
+  /** Completed non-INVITE client transactions whose TU had the final response (Timer K). */
+  private readonly retiredClients: RetiredKeys<Retired>;
   private readonly ctx: TxContext;
   /** Counters; the active counts include the retired transactions (they still absorb). */
   readonly stats: TransactionStats;
@@ -73,11 +75,12 @@ export class TransactionLayer {
     const onError = options.onError ?? (() => {});
     this.tryingDelay = options.tryingDelay ?? 0;
     const clock = options.clock ?? systemClock;
-    this.retiredServers = new RetiredKeys(clock, RETIRED_SWEEP_SLACK_MS);
+    this.retiredInvites = new RetiredKeys(clock, RETIRED_SWEEP_SLACK_MS);
+    this.retiredRequests = new RetiredKeys(clock, RETIRED_SWEEP_SLACK_MS);
     this.retiredClients = new RetiredKeys(clock, RETIRED_SWEEP_SLACK_MS);
-    const { servers, clients, retiredServers, retiredClients } = this;
+    const { servers, clients, retiredInvites, retiredRequests, retiredClients } = this;
     this.stats = {
-      get serverActive() { return servers.size + retiredServers.size; },
+      get serverActive() { return servers.size + retiredInvites.size + retiredRequests.size; },
       get clientActive() { return clients.size + retiredClients.size; },
       retransmissionsSent: 0, retransmissionsReceived: 0, timeouts: 0,
     };
@@ -87,7 +90,7 @@ export class TransactionLayer {
       transport,
       stats: this.stats,
       remove: (key, server) => this.remove(key, server),
-      retire: (key, server, at, tag) => this.retire(key, server, at, tag),
+      retire: (key, at, what) => this.retire(key, at, what),
       report: onError,
     };
     transport.onMessage((inbound) => {
@@ -141,7 +144,8 @@ export class TransactionLayer {
     this.awaitingTrying = [];
     for (const tx of [...this.servers.values()]) tx.terminate();
     for (const tx of [...this.clients.values()]) tx.abort();
-    this.retiredServers.clear();
+    this.retiredInvites.clear();
+    this.retiredRequests.clear();
     this.retiredClients.clear();
   }
 
@@ -164,11 +168,7 @@ export class TransactionLayer {
       existing.receiveRetransmission();
       return;
     }
-    if (this.retiredServers.size > 0 && this.retiredServers.has(key)) {
-      // RFC 6026 §7.1: a retransmitted INVITE in Accepted is absorbed.
-      this.stats.retransmissionsReceived++;
-      return;
-    }
+    if (this.answerRetired(key)) return;
     const tx = new ServerTransaction(key, inbound, this.ctx);
     this.servers.set(key, tx);
     if (req.method === 'CANCEL') {
@@ -218,9 +218,10 @@ export class TransactionLayer {
   private handleCancel(cancelTx: ServerTransaction): void {
     const invite = this.findInviteServer(cancelTx.request);
     if (!invite) {
-      const acceptedTag = this.retiredServers.get(serverKey(cancelTx.request, 'INVITE'));
-      if (acceptedTag === undefined) cancelTx.reply(481);
-      else cancelTx.reply(200, acceptedTag === '' ? {} : { toTag: acceptedTag }); // its 2xx is out: no effect (§9.2)
+      const accepted = this.retiredInvites.size > 0 ? this.retiredInvites.get(serverKey(cancelTx.request, 'INVITE')) : undefined;
+      if (accepted?.kind !== 'accepted') cancelTx.reply(481);
+      // Its 2xx is out: the CANCEL has no effect and is answered 200 (§9.2).
+      else cancelTx.reply(200, accepted.tag === undefined ? {} : { toTag: accepted.tag });
       return;
     }
     cancelTx.reply(200, { toTag: invite.localTag });
@@ -245,13 +246,30 @@ export class TransactionLayer {
   }
 
   /** See `TxContext.retire`. */
-  private retire(key: string, server: boolean, at: number, tag: string | undefined): void {
-    if (server) {
-      this.servers.delete(key);
-      this.retiredServers.add(key, at, tag ?? '');
-    } else {
+  private retire(key: string, at: number, what: Retired): void {
+    if (what.kind === 'client') {
       this.clients.delete(key);
-      this.retiredClients.add(key, at, undefined);
+      this.retiredClients.add(key, at, what);
+      return;
     }
+    this.servers.delete(key);
+    (what.kind === 'accepted' ? this.retiredInvites : this.retiredRequests).add(key, at, what);
+  }
+
+  /**
+   * A retransmitted request whose transaction was retired: an INVITE in Accepted is absorbed
+   * (RFC 6026 §7.1), a completed non-INVITE request gets its final response again (§17.2.2).
+   * @returns false when `key` is not retired
+   */
+  private answerRetired(key: string): boolean {
+    const retired = (this.retiredInvites.size > 0 ? this.retiredInvites.get(key) : undefined)
+      ?? (this.retiredRequests.size > 0 ? this.retiredRequests.get(key) : undefined);
+    if (retired === undefined) return false;
+    this.stats.retransmissionsReceived++;
+    if (retired.kind === 'answered') {
+      this.stats.retransmissionsSent++;
+      this.ctx.transport.sendResponse(retired.response, retired.arrival).catch((err: unknown) => this.ctx.report(err));
+    }
+    return true;
   }
 }

@@ -77,14 +77,13 @@ const startCompletedNonInvite: Action = (tx, res) => {
     tx.timers.start('J', 0, () => tx.fire('J'));
     return;
   }
-  // Timer J is 64*T1 (32 s) on UDP: a BYE's parsed request is half of the ~5 KB a completed
-  // transaction would hold that long (a caller hanging up, at thousands of calls a second).
+  // Timer J is 64*T1 (32 s) on UDP, a completed transaction's ~5 KB that long for each caller
+  // hanging up, at thousands of calls a second: after the grace, the layer keeps the key, the
+  // final response and where it goes, to answer retransmissions until Timer J (`release`).
   const j = 64 * tx.ctx.timers.t1;
-  const grace = Math.min(j, REQUEST_GRACE_MS);
-  tx.timers.start('J', grace, () => {
-    tx.release();
-    tx.timers.start('J', j - grace, () => tx.fire('J'));
-  });
+  tx.completedUntil = tx.ctx.clock.now() + j;
+  if (j <= REQUEST_GRACE_MS) tx.timers.start('J', j, () => tx.fire('J'));
+  else tx.timers.start('J', REQUEST_GRACE_MS, () => tx.release());
 };
 
 /** RFC 3261 Figure 7 with RFC 6026 Figure 4 (Accepted, Timer L). */
@@ -145,6 +144,8 @@ export class ServerTransaction {
   gInterval = 0;
   /** When Timer L ends Accepted (clock time; set on entering it). */
   acceptedUntil = 0;
+  /** When Timer J ends a non-INVITE Completed on UDP (clock time; set on entering it). */
+  completedUntil = 0;
   private tag: string | undefined;
   private readonly table: Table;
   private arrival: Inbound;
@@ -191,9 +192,9 @@ export class ServerTransaction {
    * 64*T1, absorb retransmitted INVITEs) needs only the key: the layer keeps it, with the To
    * tag for a late CANCEL, in a table one timer sweeps, and this transaction ends now (about
    * 100 bytes a call for those 32 s instead of the transaction, its timer and, before, the
-   * parsed INVITE and the 200). Only in Accepted; the machine itself also releases a
-   * non-INVITE transaction's request in Completed (after `REQUEST_GRACE_MS`), keeping the
-   * final response that retransmissions get again.
+   * parsed INVITE and the 200). Only in Accepted. The machine itself releases a non-INVITE
+   * transaction `REQUEST_GRACE_MS` into Completed on UDP: the layer then keeps the key, the
+   * final response and where it goes, and answers retransmitted requests until Timer J.
    */
   release(): void {
     const releasable = this.isInvite ? this.state === 'accepted' : this.state === 'completed';
@@ -201,9 +202,13 @@ export class ServerTransaction {
     this.released = true;
     const { source, local, receivedAt, connectionId } = this.arrival;
     this.arrival = { message: RELEASED, source, local, receivedAt, ...(connectionId === undefined ? {} : { connectionId }) };
-    if (!this.isInvite) return;
-    this.lastResponse = undefined;
-    this.ctx.retire(this.key, true, this.acceptedUntil, this.tag);
+    if (!this.isInvite) {
+      if (this.lastResponse === undefined) return;
+      this.ctx.retire(this.key, this.completedUntil, { kind: 'answered', response: this.lastResponse, arrival: this.arrival });
+    } else {
+      this.lastResponse = undefined;
+      this.ctx.retire(this.key, this.acceptedUntil, { kind: 'accepted', tag: this.tag });
+    }
     this.terminate();
   }
 
