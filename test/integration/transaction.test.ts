@@ -23,6 +23,8 @@ interface Peer {
   answer: (tx: ServerTransaction) => void;
   served: AsyncQueue<ServerTransaction>;
   acks: AsyncQueue<Inbound>;
+  /** Responses that matched no client transaction. */
+  strays: AsyncQueue<SipResponse>;
   errors: unknown[];
 }
 
@@ -30,13 +32,14 @@ async function startPeer(): Promise<Peer> {
   const transport = await SipTransport.listen({ host: '127.0.0.1', port: 0 });
   const errors: unknown[] = [];
   transport.onError((err) => errors.push(err));
-  const peer = { transport, answer: () => {}, served: new AsyncQueue(), acks: new AsyncQueue(), errors } as Omit<Peer, 'layer'>;
+  const peer = { transport, answer: () => {}, served: new AsyncQueue(), acks: new AsyncQueue(), strays: new AsyncQueue(), errors } as Omit<Peer, 'layer'>;
   const layer = new TransactionLayer(transport, {
     onRequest: (tx) => {
       peer.served.push(tx);
       peer.answer(tx);
     },
     onAck: (inbound) => peer.acks.push(inbound),
+    onStrayResponse: (res) => peer.strays.push(res),
   }, { timers: TIMERS, onError: (err) => errors.push(err) });
   return Object.assign(peer, { layer });
 }
@@ -168,3 +171,41 @@ for (const protocol of ['udp', 'tcp'] as const satisfies readonly Protocol[]) {
     });
   });
 }
+
+describe('a completed BYE transaction over UDP, retired to the layer after its 2 s grace', () => {
+  let uac: Peer;
+  let uas: Peer;
+  before(async () => {
+    [uac, uas] = await Promise.all([startPeer(), startPeer()]);
+  });
+  after(async () => {
+    uac.layer.close();
+    uas.layer.close();
+    await Promise.all([uac.transport.close(), uas.transport.close()]);
+  });
+
+  it('answers a retransmitted BYE with the same 200 until Timer J, and passes it up as new after', async () => {
+    const target: Endpoint = { protocol: 'udp', address: '127.0.0.1', port: uas.transport.port };
+    uas.answer = (tx) => { tx.reply(200, { headers: [['X-Answer', 'first']] }); };
+    const bye = request('BYE', {
+      branch: newBranch(), sentBy: `127.0.0.1:${uac.transport.port}`, uri: `sip:7001@127.0.0.1:${uas.transport.port}`,
+      callId: 'retired-bye@agentline.test', toTag: 'uas-tag',
+    });
+    const ok = await guard(uac.layer.request(bye, target).final, '200 to BYE');
+    assert.equal(ok.get('X-Answer'), 'first');
+    // Past the grace (2 s) and the UAC's own Timer K (T4 = 500 ms here): the UAS answers from its
+    // table of retired keys, and the 200 reaches the UAC as a stray.
+    await new Promise((r) => setTimeout(r, 2300));
+    assert.equal(uas.layer.stats.serverActive, 1);
+    uas.answer = (tx) => { tx.reply(200, { headers: [['X-Answer', 'second']] }); };
+    await uac.transport.sendRequest(bye, target);
+    const again = await uac.strays.next('the 200 again');
+    assert.deepEqual([again.status, again.get('X-Answer'), uas.served.size], [200, 'first', 1]);
+    // Timer J is 64*T1 = 3.2 s here: after it (and the sweep), the same BYE is a new request.
+    await new Promise((r) => setTimeout(r, 3200 + 800 - 2300));
+    await uac.transport.sendRequest(bye, target);
+    await uac.strays.next('the answer to the BYE as a new request');
+    assert.equal(uas.served.size, 2);
+    assert.deepEqual([uac.errors, uas.errors], [[], []]);
+  });
+});
