@@ -38,9 +38,20 @@ export function compileTrunk(spec: TrunkSpec): Trunk {
 export function readSharedId(trunk: TrunkSpec, req: RouteRequest): { sharedId: string; header: string } | undefined {
   for (const header of trunk.sharedIdHeaders) {
     const v = req.header(header)?.trim();
-    if (v) return { sharedId: v, header };
+    if (v) return { sharedId: detached(v), header };
   }
   return undefined;
+}
+
+/**
+ * A copy of `s` that shares nothing with the text it was cut from. A header value is, in V8,
+ * a slice of the whole message's text, and keeps all of it alive: the shared id outlives the
+ * INVITE by far (the handoff record, and the Handoff API's document cache, bounded by the
+ * bytes of the documents it counts, not of the INVITEs their ids would hold: about 1 KB
+ * each). A JSON round trip makes a fresh string with the same code units.
+ */
+function detached(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** Routes INVITEs to agents. One per process, shared by every call. */
