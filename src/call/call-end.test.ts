@@ -44,16 +44,19 @@ async function seed(store: Store): Promise<string> {
   const handoff = { contained: false, destination: 'billing' };
   await store.createAgent({ ...base, slug: 'slow', name: 'Slow', extension: '7001', config: { waitMs: 600_000, outcome: handoff } });
   await store.createAgent({ ...base, slug: 'fast', name: 'Fast', extension: '7002', config: { waitMs: 0, outcome: handoff } });
+  await store.createAgent({ ...base, slug: 'single', name: 'Single', extension: '7003', maxConcurrentCalls: 1, config: { waitMs: 0, outcome: handoff } });
   return tenant.id;
 }
 
-/** A gateway (REFER trunk) and a contact center on a driven clock. */
-async function rig() {
+/** A gateway (a REFER trunk unless `transfer` says `bye`) and a contact center on a driven clock. */
+async function rig(transfer: 'refer' | 'bye' = 'refer') {
   const clock = new ManualClock();
   const store = openSqliteStore({ path: ':memory:' });
   const tenantId = await seed(store);
   const config = parseConfig({
-    trunks: [{ name: 'cc', sources: ['192.0.2.0/24'], transfer: 'refer', referTarget: 'sip:{destination}@cc.example.com' }],
+    trunks: [transfer === 'refer'
+      ? { name: 'cc', sources: ['192.0.2.0/24'], transfer: 'refer', referTarget: 'sip:{destination}@cc.example.com' }
+      : { name: 'cc', sources: ['192.0.2.0/24'] }],
   });
   const mediaClock = new TimerMediaClock();
   const manager = new CallManager({
@@ -136,4 +139,21 @@ test('REFER accepted but no final NOTIFY: after the timeout, the BYE with X-head
   await r.advance(500);
   await until(() => r.byes.length === 1, 'the BYE');
   assert.deepEqual(r.byes[0]?.headers, { contained: 'false', destination: 'billing' });
+});
+
+test('a call whose BYE goes unanswered frees its agent\'s concurrency slot when the BYE is sent', async () => {
+  const r = await rig('bye');
+  // Everything the gateway sends from now on is lost: its BYE waits for an answer (Timer F, 32 s).
+  const first = await r.call('7003');
+  r.gwT.drop(1000, 'request');
+  await until(() => r.gwT.requests('BYE').length === 1, 'the BYE');
+  assert.deepEqual(r.manager.list().map((c) => c.state), ['ended'], 'still listed, waiting for the answer');
+  assert.equal(first.state, 'confirmed', 'the contact center never saw the BYE');
+  // The agent is free: a second call gets it, not 486.
+  const second = await r.call('7003');
+  assert.ok(second);
+  // Timer F ends both BYEs (408): the calls leave the list.
+  await until(() => r.gwT.requests('BYE').length === 2, 'the second BYE');
+  await r.advance(64 * T1);
+  await until(() => r.manager.list().length === 0, 'both calls gone');
 });

@@ -11,7 +11,8 @@
 import type { Dialog } from '../dialog/index.ts';
 import type { CallOutcome, Logger } from '../obs/index.ts';
 import type { RouteResult } from '../routing/index.ts';
-import type { CallPatch } from '../store/index.ts';
+import type { SipRequest } from '../sip/index.ts';
+import type { CallPatch, CallRecord } from '../store/index.ts';
 import { commitHandoff, handBack, type HandBack } from './ending.ts';
 import { buildHandoffRecord, type FinalOutcome, type OutcomeNote } from './outcome.ts';
 import { REFER_TIMEOUT_MS } from './transfer.ts';
@@ -67,4 +68,11 @@ export function callOutcomeLabel(endedBy: CallEndedBy, final: FinalOutcome, note
   if (note === 'agent_failed') return 'failed';
   if (endedBy === 'caller') return 'caller_hangup';
   return final.contained ? 'contained' : 'handoff';
+}
+
+/** The call record as the INVITE arrives (`sipCallId` given apart: a copy, see `Call.sipCallId`). */
+export function firstCallRecord(id: string, sipCallId: string, trunk: string, req: SipRequest, startedAt: number): CallRecord {
+  return {
+    id, sipCallId, trunk, from: req.from.uri.toString(), to: req.to.uri.toString(), direction: 'inbound', outcome: 'received', startedAt,
+  };
 }

@@ -11,9 +11,9 @@ import type { Agent, Outcome } from '../agents/index.ts';
 import type { Dialog, EndReason, IncomingInvite } from '../dialog/index.ts';
 import { callLogger, deferredLogger, errorFor, type CallLogContext, type Logger } from '../obs/index.ts';
 import type { Release, RouteResult, Trunk } from '../routing/index.ts';
-import type { CallRecord } from '../store/index.ts';
+import { detachText } from '../sip/index.ts';
 import type { ServerTransaction, TimerHandle } from '../transaction/index.ts';
-import { callOutcomeLabel, commitCallRecord, endedCallPatch, handCallBack } from './call-end.ts';
+import { callOutcomeLabel, commitCallRecord, endedCallPatch, firstCallRecord, handCallBack } from './call-end.ts';
 import { CdrWriter } from './cdr.ts';
 import { agentContext } from './context.ts';
 import { newConversationId } from './conversation-id.ts';
@@ -70,12 +70,19 @@ export class Call {
   /** True when the caller's leg is presumed dead (no ACK, session expired): BYE only, no REFER. */
   #peerGone = false;
 
+  /** The INVITE's Call-ID (a copy: the call outlives the INVITE's text). */
+  readonly sipCallId: string;
+  /** The INVITE being answered; let go when the call has ended (see `#letGo`). */
+  #incoming: IncomingInvite | undefined;
+
   constructor(
-    readonly invite: IncomingInvite,
+    invite: IncomingInvite,
     readonly trunk: Trunk,
     private readonly deps: CallDeps,
   ) {
-    this.#logContext = { callId: invite.request.callId, conversationId: this.conversationId };
+    this.#incoming = invite;
+    this.sipCallId = detachText(invite.request.callId);
+    this.#logContext = { callId: this.sipCallId, conversationId: this.conversationId };
     this.#log = deferredLogger(() => this.#childLogger(), deps.logger);
     this.#cdr = new CdrWriter(deps.store, () => this.#log, { clock: deps.clock });
   }
@@ -90,9 +97,11 @@ export class Call {
     return this.#sm.state;
   }
 
-  /** The INVITE's Call-ID. */
-  get sipCallId(): string {
-    return this.invite.request.callId;
+  /** The INVITE being answered. @throws Error once the call has ended */
+  private get invite(): IncomingInvite {
+    const invite = this.#incoming;
+    if (invite === undefined) throw new Error(`call ended [conversation:${this.conversationId}]`);
+    return invite;
   }
 
   /** The routed tenant and agent, once known. */
@@ -103,7 +112,7 @@ export class Call {
   /** Runs the call to its end. Never rejects. */
   async run(): Promise<void> {
     try {
-      this.#cdr.start(this.#initialRecord());
+      this.#cdr.start(firstCallRecord(this.conversationId, this.sipCallId, this.trunk.name, this.invite.request, this.startedAt));
       if (!this.#sessionStep()) return;
       if (!(await this.#routeStep())) return;
       if (!(await this.#mediaStep())) return;
@@ -116,6 +125,7 @@ export class Call {
       this.#failSafe(err);
     } finally {
       this.#cleanup();
+      this.#letGo();
       await this.#recorded;
       await this.#cdr.flush();
     }
@@ -131,14 +141,6 @@ export class Call {
     this.#note = note;
     this.#wake?.();
     if (this.#giveUp !== undefined) this.#tellAgent(endedBy);
-  }
-
-  #initialRecord(): CallRecord {
-    const req = this.invite.request;
-    return {
-      id: this.conversationId, sipCallId: req.callId, trunk: this.trunk.name, from: req.from.uri.toString(),
-      to: req.to.uri.toString(), direction: 'inbound', outcome: 'received', startedAt: this.startedAt,
-    };
   }
 
   /** Step 0: RFC 4028 §9, a Session-Expires below our Min-SE is refused 422 before anything else. */
@@ -300,7 +302,11 @@ export class Call {
     this.#cdr.update(this.conversationId, endedCallPatch(label, back, endedBy, final));
     this.#sm.fire('finish');
     this.#log.info({ endedBy, contained: final.contained, destination: final.destination }, 'call ended');
-    await back.answered; // media is already free; the call leaves the registry once the BYE is answered
+    // The call leaves the registry once the BYE is answered, which a loaded peer may take a
+    // second to do: meanwhile it holds nothing it no longer needs.
+    this.#cleanup();
+    this.#letGo();
+    await back.answered;
   }
 
   /** The caller's leg is presumed dead (no ACK, no session refresh): end with a BYE, never a REFER. */
@@ -368,6 +374,19 @@ export class Call {
     const { record, recorded } = leg.close();
     this.#recorded = recorded;
     this.#cdr.update(this.conversationId, { media: record });
+  }
+
+  /**
+   * Ended: the call waits only for its BYE's answer (a loaded peer may take a second) and its
+   * CDR, so it lets go of the parsed INVITE, the dialog, the agent's signal and the session timer.
+   */
+  #letGo(): void {
+    this.#incoming = undefined;
+    this.#dialog = undefined;
+    this.#abort = undefined;
+    this.#session = undefined;
+    this.#giveUp = undefined;
+    this.#wake = undefined;
   }
 
   #cleanup(): void {
