@@ -143,9 +143,10 @@ test('REFER accepted but no final NOTIFY: after the timeout, the BYE with X-head
 
 test('a call whose BYE goes unanswered frees its agent\'s concurrency slot when the BYE is sent', async () => {
   const r = await rig('bye');
-  // Everything the gateway sends from now on is lost: its BYE waits for an answer (Timer F, 32 s).
-  const first = await r.call('7003');
+  // Every request the gateway sends is lost (its responses pass): the BYE waits for an answer
+  // (Timer F, 32 s). Set before the call: the agent ends it at once.
   r.gwT.drop(1000, 'request');
+  const first = await r.call('7003');
   await until(() => r.gwT.requests('BYE').length === 1, 'the BYE');
   assert.deepEqual(r.manager.list().map((c) => c.state), ['ended'], 'still listed, waiting for the answer');
   assert.equal(first.state, 'confirmed', 'the contact center never saw the BYE');
