@@ -1,14 +1,13 @@
 /** The non-INVITE client transaction (RFC 3261 §17.1.2, Figure 6), driven by a ManualClock. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { harness, newBranch, options, parse, request, responseTo, type Harness } from '../../test/support/fake-transport.ts';
+import {
+  harness, newBranch, options, parse, request, responseTo, silentLayer, type Harness,
+} from '../../test/support/fake-transport.ts';
 import { heapAfterGc } from '../../test/support/heap.ts';
 import { serialize, type SipRequest, type SipResponse } from '../sip/index.ts';
-import type { Inbound } from '../transport/types.ts';
 import type { ClientTransaction } from './client.ts';
-import { ManualClock } from './clock.ts';
-import { TransactionLayer } from './layer.ts';
-import { DEFAULT_TIMERS, type TransactionTransport } from './types.ts';
+import { DEFAULT_TIMERS } from './types.ts';
 
 const { t1, t4 } = DEFAULT_TIMERS;
 
@@ -104,17 +103,7 @@ describe('non-INVITE client transaction', () => {
   });
 
   it('holds a fraction of the memory in Completed once released (heap, 2,000 BYEs)', () => {
-    // A transport that keeps nothing (the fake one logs every send, and with it the request).
-    let deliver: (inbound: Inbound) => void = () => {};
-    const peer = { protocol: 'udp' as const, address: '192.0.2.10', port: 5060 };
-    const local = { protocol: 'udp' as const, address: '192.0.2.1', port: 5060 };
-    const transport: TransactionTransport = {
-      onMessage(handler) { deliver = handler; },
-      sendRequest: () => Promise.resolve(peer),
-      sendResponse: () => Promise.resolve(),
-    };
-    const clock = new ManualClock();
-    const layer = new TransactionLayer(transport, { onRequest: () => {} }, { clock });
+    const { layer, clock, peer, deliver } = silentLayer();
     const n = 2000;
     const before = heapAfterGc();
     for (let i = 0; i < n; i++) {
@@ -122,7 +111,7 @@ describe('non-INVITE client transaction', () => {
       const context = { call: `call-${i}`, scratch: new Array<number>(16).fill(i) };
       layer.request(bye, peer, { onResponse: () => { context.scratch[0] = 0; } });
       // The 200 as it comes off the wire: parsed from its bytes.
-      deliver({ message: parse(serialize(responseTo(bye, 200))), source: peer, local, receivedAt: 0 });
+      deliver(parse(serialize(responseTo(bye, 200))));
     }
     const held = (heapAfterGc() - before) / n;
     clock.advance(0);

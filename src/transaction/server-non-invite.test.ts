@@ -1,13 +1,10 @@
 /** The non-INVITE server transaction (RFC 3261 §17.2.2, Figure 8), driven by a ManualClock. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { bye, harness, newBranch, options, type Harness } from '../../test/support/fake-transport.ts';
+import { bye, harness, newBranch, options, silentLayer, type Harness } from '../../test/support/fake-transport.ts';
 import { heapAfterGc } from '../../test/support/heap.ts';
-import type { Inbound } from '../transport/types.ts';
-import { ManualClock } from './clock.ts';
-import { TransactionLayer } from './layer.ts';
 import type { ServerTransaction } from './server.ts';
-import { DEFAULT_TIMERS, type TransactionTransport } from './types.ts';
+import { DEFAULT_TIMERS } from './types.ts';
 
 const { t1 } = DEFAULT_TIMERS;
 
@@ -111,21 +108,11 @@ describe('non-INVITE server transaction', () => {
   });
 
   it('holds less than half the memory once retired after the grace (heap, 2,000 BYEs)', () => {
-    // A transport that keeps nothing (the fake one logs every send, and with it the request).
-    let deliver: (inbound: Inbound) => void = () => {};
-    const peer = { protocol: 'udp' as const, address: '192.0.2.10', port: 5060 };
-    const transport: TransactionTransport = {
-      onMessage(handler) { deliver = handler; },
-      sendRequest: () => Promise.resolve(peer),
-      sendResponse: () => Promise.resolve(),
-    };
-    const clock = new ManualClock();
-    const layer = new TransactionLayer(transport, { onRequest: (tx) => void tx.reply(200) }, { clock });
-    const local = { protocol: 'udp' as const, address: '192.0.2.1', port: 5060 };
+    const { layer, clock, deliver } = silentLayer((tx) => void tx.reply(200));
     const n = 2000;
     const before = heapAfterGc();
     for (let i = 0; i < n; i++) {
-      deliver({ message: bye({ branch: newBranch(), toTag: `t${i}`, callId: `mem-${i}@cc.example.com` }), source: peer, local, receivedAt: 0 });
+      deliver(bye({ branch: newBranch(), toTag: `t${i}`, callId: `mem-${i}@cc.example.com` }));
     }
     const held = (heapAfterGc() - before) / n;
     clock.advance(2000);

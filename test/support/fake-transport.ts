@@ -302,3 +302,27 @@ export function harness(opts: HarnessOptions = {}): Harness {
   }, { clock, timers: opts.timers, onError: (err) => { h.errors.push(err); } });
   return { ...h, layer };
 }
+
+/** A layer on a transport that keeps nothing, for heap tests (the fake one logs every send, and with it the request). */
+export interface SilentLayer {
+  layer: TransactionLayer;
+  clock: ManualClock;
+  /** Hands a message to the layer as if it came from `peer` to `local`. */
+  deliver(message: AnyMessage): void;
+  peer: Endpoint;
+}
+
+/** A {@link SilentLayer} whose TU's `onRequest` is given (default: answers nothing). */
+export function silentLayer(onRequest: (tx: ServerTransaction) => void = () => {}): SilentLayer {
+  let handler: (inbound: Inbound) => void = () => {};
+  const peer: Endpoint = { protocol: 'udp', address: '192.0.2.10', port: 5060 };
+  const local: Endpoint = { protocol: 'udp', address: '192.0.2.1', port: 5060 };
+  const transport: TransactionTransport = {
+    onMessage(h) { handler = h; },
+    sendRequest: () => Promise.resolve(peer),
+    sendResponse: () => Promise.resolve(),
+  };
+  const clock = new ManualClock();
+  const layer = new TransactionLayer(transport, { onRequest }, { clock });
+  return { layer, clock, peer, deliver: (message) => handler({ message, source: peer, local, receivedAt: 0 }) };
+}
