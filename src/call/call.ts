@@ -360,7 +360,8 @@ export class Call {
   /** A bug path: answer 500 or hang up so that nothing lingers. */
   #failSafe(err: unknown): void {
     this.#log.error({ err }, 'call failed');
-    if (this.invite.state === 'pending') this.invite.reject(500);
+    const invite = this.#incoming; // undefined once the BYE left (`#letGo`): nothing to answer then
+    if (invite?.state === 'pending') invite.reject(500);
     const dialog = this.#dialog;
     if (dialog && dialog.state !== 'terminated') dialog.bye().catch(() => undefined);
     this.#cdr.update(this.conversationId, { outcome: 'failed', endedBy: 'system', endedAt: Date.now() });
