@@ -16,6 +16,14 @@ function receiveOptions(h: Harness, branch: string): ServerTransaction {
   return tx;
 }
 
+/** Injects an in-dialog BYE and returns its server transaction. */
+function receiveBye(h: Harness, branch: string, toTag: string): ServerTransaction {
+  h.transport.inject(bye({ branch, toTag }));
+  const tx = h.requests.at(-1);
+  assert.ok(tx);
+  return tx;
+}
+
 const statuses = (h: Harness): number[] => h.transport.responses().map((r) => r.status);
 
 describe('non-INVITE server transaction', () => {
@@ -57,9 +65,7 @@ describe('non-INVITE server transaction', () => {
   it('treats a non-2xx final like a 2xx (a BYE answered 481)', () => {
     const h = harness();
     const branch = newBranch();
-    h.transport.inject(bye({ branch, toTag: 'gone' }));
-    const tx = h.requests[0];
-    assert.ok(tx);
+    const tx = receiveBye(h, branch, 'gone');
     tx.reply(481);
     h.transport.inject(bye({ branch, toTag: 'gone' }));
     assert.deepEqual(statuses(h), [481, 481]);
@@ -85,9 +91,7 @@ describe('non-INVITE server transaction', () => {
   it('lets the request go 2 s into Completed, keeps resending the final, and still ends at 64*T1', () => {
     const h = harness();
     const branch = newBranch();
-    h.transport.inject(bye({ branch, toTag: 't1' }));
-    const tx = h.requests[0];
-    assert.ok(tx);
+    const tx = receiveBye(h, branch, 't1');
     tx.reply(200);
     h.clock.advance(1999);
     assert.equal(tx.request.method, 'BYE', 'the TU may still read its request just after answering');
