@@ -20,10 +20,23 @@ describe('DocumentCache', () => {
     for (let n = 1; n <= 10; n++) cache.set({ sharedId: `S${n}` }, doc(String(n), `S${n}`));
     assert.equal(cache.get('t', { id: '1' })?.id, '1'); // 1 is now the most recent
     cache.set({ sharedId: 'S11' }, doc('11', 'S11'));
-    assert.equal(cache.size, 10);
+    assert.equal(cache.size, 9, 'evicted down to 7/8 of the bound');
     assert.equal(cache.get('t', { sharedId: 'S2' }), undefined, '2 was the least recently used');
+    assert.equal(cache.get('t', { sharedId: 'S3' }), undefined, 'then 3');
     assert.equal(cache.get('t', { sharedId: 'S1' })?.id, '1');
     assert.equal(cache.get('other', { sharedId: 'S1' }), undefined, 'tenants never share entries');
+  });
+
+  it('past its bound evicts an eighth at once, oldest first, then holds again until the bound', () => {
+    // Evicting one entry per put walked the Map's holes from its front every time: quadratic.
+    const cache = new DocumentCache(16 * (256 + 12)); // sixteen entries
+    for (let n = 1; n <= 17; n++) cache.added(doc(String(n), `S${n}`), true);
+    assert.equal(cache.size, 14);
+    assert.deepEqual(['1', '2', '3', '4'].map((id) => cache.get('t', { id })?.id), [undefined, undefined, undefined, '4']);
+    cache.added(doc('18', 'S18'), true);
+    cache.added(doc('19', 'S19'), true);
+    assert.equal(cache.size, 16, 'no eviction while within the bound');
+    assert.equal(cache.get('t', { sharedId: 'S5' })?.id, '5');
   });
 
   it('a put record answers its shared id only when it is the newest; skips records too big to hold', () => {

@@ -15,6 +15,15 @@ import type { HandoffDocument, HandoffLookup } from '../types.ts';
 /** Bytes an entry costs besides its `data` text (keys, object, map slots), roughly. */
 const ENTRY_OVERHEAD = 256;
 
+/**
+ * Past its bound the cache evicts down to this share of it, not just below it. A Map keeps
+ * its deleted entries as holes at the front until it rehashes, and every eviction walks from
+ * the front: evicting one entry per put walked over every earlier eviction's hole each time
+ * (about 50-90 µs a put once 90,000 documents filled it; src/store/sqlite/document-cache.test.ts).
+ * One walk for an eighth of the entries costs a few steps per put.
+ */
+const LOW_WATER = 7 / 8;
+
 export class DocumentCache {
   /** Documents by `tenant \0 id`, least recently used first. */
   readonly #byId = new Map<string, HandoffDocument>();
@@ -76,8 +85,10 @@ export class DocumentCache {
   }
 
   #evict(): void {
+    if (this.#bytes <= this.maxBytes) return;
+    const target = this.maxBytes * LOW_WATER;
     for (const [idKey, doc] of this.#byId) {
-      if (this.#bytes <= this.maxBytes) return;
+      if (this.#bytes <= target) return;
       this.#byId.delete(idKey);
       this.#bytes -= doc.dataJson.length + ENTRY_OVERHEAD;
       if (doc.sharedId !== undefined) {
