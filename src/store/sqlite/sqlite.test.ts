@@ -76,6 +76,20 @@ describe('sqlite store specifics', () => {
     await store.close();
   });
 
+  it('under load, commits at most every flushIntervalMs: later writes share the next transaction', async () => {
+    const { path } = await tempDb();
+    const batches: BatchInfo[] = [];
+    const store = openSqliteStore({ path, onBatch: (b) => batches.push(b), flushIntervalMs: 200 });
+    await store.putHandoff(record(randomUUID()));
+    assert.deepEqual(batches, [{ size: 1, committed: true }], 'a lone write commits at once');
+    const later = [store.putHandoff(record(randomUUID())), store.putHandoff(record(randomUUID()))];
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(batches.length, 1, 'the next transaction waits for the interval');
+    await Promise.all(later);
+    assert.deepEqual(batches, [{ size: 1, committed: true }, { size: 2, committed: true }]);
+    await store.close();
+  });
+
   it('rejects the whole batch with store_unavailable when it cannot commit', async () => {
     const { path } = await tempDb();
     const store = openSqliteStore({ path, busyTimeoutMs: 0 });

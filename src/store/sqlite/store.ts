@@ -43,6 +43,8 @@ export interface SqliteStoreOptions {
   onBatch?: (info: BatchInfo) => void;
   /** Bytes of handoff documents kept in memory for repeated reads (0: none); default 32 MiB. */
   documentCacheBytes?: number;
+  /** Least time between two write transactions under load, ms; default 10 (why: `group-commit.ts`). */
+  flushIntervalMs?: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     // random; no mmap, whose I/O errors would be SIGBUS instead of an error.
     db.pragma('cache_size = -65536');
     applyMigrations(db, clock());
-    return new SqliteStore(db, clock, options.onBatch, options.documentCacheBytes);
+    return new SqliteStore(db, clock, options);
   } catch (err) {
     db?.close();
     throw toStoreError(err, `cannot open SQLite store [path:${options.path}]`);
@@ -83,15 +85,18 @@ export class SqliteStore implements Store {
   readonly #handoffs: HandoffRecords;
 
   /** Use {@link openSqliteStore}; this takes an open, migrated connection. */
-  constructor(db: Db, clock: () => number, onBatch?: (info: BatchInfo) => void, documentCacheBytes = DOCUMENT_CACHE_BYTES) {
+  constructor(db: Db, clock: () => number, options: Pick<SqliteStoreOptions, 'onBatch' | 'documentCacheBytes' | 'flushIntervalMs'> = {}) {
     this.#db = db;
     this.#clock = clock;
     this.#st = prepareStatements(db);
     this.#lists = new CallListStatements(db);
     // Synchronously after each batch, before any of its writes settles: the put documents join the cache.
     const onCommit = (committed: boolean): void => this.#handoffs.batchEnded(committed);
-    this.#io = new SqliteIo(new GroupCommit(db, onBatch ? { onBatch, onCommit } : { onCommit }));
-    this.#handoffs = new HandoffRecords(db, this.#st, clock, this.#io, documentCacheBytes);
+    const { onBatch, flushIntervalMs } = options;
+    this.#io = new SqliteIo(new GroupCommit(db, {
+      onCommit, ...(onBatch && { onBatch }), ...(flushIntervalMs !== undefined && { flushIntervalMs }),
+    }));
+    this.#handoffs = new HandoffRecords(db, this.#st, clock, this.#io, options.documentCacheBytes ?? DOCUMENT_CACHE_BYTES);
   }
 
   // ── tenants ──────────────────────────────────────────────────────────────
