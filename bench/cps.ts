@@ -16,9 +16,14 @@
  * (self bytes by function and by area, and bytes per call). `--write` puts the markdown into docs/benchmarks.md (its own
  * "## Calls per second" section only). `--node-flags` passes V8/Node flags to the gateway; with
  * a tracing one (`--trace-gc-nvp`), `--gc-log FILE` collects the lines it prints.
+ * `--baseline` runs everything above against bench/cps-baseline.ts instead of the gateway (same
+ * pinning and arguments): a bare Node UAS, `node:dgram` and string handling only, that answers,
+ * waits and sends the same BYE: this machine's floor for Node + loopback UDP + SIPp on this loop.
+ * Its report says "gateway" for the baseline UAS; it refuses `--write` (its figure goes into the
+ * docs by hand).
  * Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 100x5] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 100x5] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--baseline] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -46,7 +51,17 @@ const opts = benchArgs({
   warmup: { type: 'string', default: '100x5' },
   'node-flags': { type: 'string', default: '' },
   'gc-log': { type: 'string' },
+  baseline: { type: 'boolean', default: false },
 }, import.meta.url);
+if (opts.baseline && opts.write) {
+  process.stderr.write('--write with --baseline: the baseline figure goes into docs/benchmarks.md by hand\n');
+  process.exit(2);
+}
+/** The process under test: the gateway, or with `--baseline` the bare Node UAS. */
+const UNDER_TEST = opts.baseline ? 'bench/cps-baseline.ts' : 'bench/cps-gateway.ts';
+/** Printed first with `--baseline`, so that its figures are never taken for the gateway's. */
+const BASELINE_BANNER = '**BASELINE: bare Node UAS (bench/cps-baseline.ts: node:dgram and string handling, no gateway code);'
+  + ' read "gateway" below as this UAS.**\n\n';
 const RATES = opts.rates.split(',').map(Number);
 const STEP_SEC = Number(opts['step-sec']);
 const WAIT_MS = Number(opts['wait-ms']);
@@ -64,9 +79,10 @@ interface GatewayProc {
 }
 
 async function startGatewayProc(dir: string): Promise<GatewayProc> {
-  const node = [...NODE_FLAGS, '--import', 'tsx', join(ROOT, 'bench/cps-gateway.ts'), dir, String(WAIT_MS)];
+  const node = [...NODE_FLAGS, '--import', 'tsx', join(ROOT, UNDER_TEST), dir, String(WAIT_MS)];
   const child = spawn('taskset', ['-c', '0', process.execPath, ...node], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stderr.on('data', (d: Buffer) => process.stderr.write(`[gateway] ${d.toString()}`));
+  const tag = opts.baseline ? 'baseline' : 'gateway';
+  child.stderr.on('data', (d: Buffer) => process.stderr.write(`[${tag}] ${d.toString()}`));
   const lines = createInterface({ input: child.stdout });
   if (GC_LOG !== undefined) lines.on('line', (l) => { if (!l.startsWith('{')) appendFileSync(GC_LOG, `${l}\n`); });
   const first = await nextLine(lines);
@@ -285,6 +301,10 @@ async function withGateway<T>(fn: (g: GatewayProc) => Promise<T>): Promise<T> {
 }
 
 async function main(): Promise<void> {
+  if (opts.baseline) {
+    process.stderr.write('baseline run: bench/cps-baseline.ts (bare Node UAS), not the gateway\n');
+    process.stdout.write(BASELINE_BANNER);
+  }
   const heapOut = opts['heap-profile-out'];
   if (opts['profile-rate'] !== undefined && heapOut !== undefined) {
     process.stdout.write(heapMarkdown(await heapRun(Number(opts['profile-rate']), heapOut), STEP_SEC));
