@@ -214,8 +214,8 @@ function notes(ref: Step | undefined, areas: ProfileLine[]): string[] {
     '   the offer parse (sdp-transform).',
     `4. The store, ${share('src/store', 'better-sqlite3')} of the samples (plus the fsync thread): statement, WAL frames and`,
     '   COMMIT per batch; each CDR touches three secondary indexes (listing by start, tenant, agent). Measured alone',
-    '   (bench/store.bench.ts, "Store writes" below): about 75 µs a call at 1,600 calls/s with one transaction per',
-    '   10 ms, 110 µs with one per 2 ms (the setting before 2026-11-26).',
+    '   (bench/store.bench.ts, "Store writes" below): 55-80 µs a call at 1,600 calls/s with one transaction per',
+    '   10 ms, 110-140 µs with one per 2 ms (the setting before 2026-11-26).',
     `5. The call and media layers, ${share('src/call', 'src/media')}: the steps of a call (async functions, the agent's`,
     '   AbortController, state machine, timers) and the RTP session objects.',
   ];

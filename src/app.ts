@@ -79,7 +79,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const metrics = options.metrics ?? new Metrics();
   const clock = options.clock ?? systemClock;
-  const store = openStore(config);
+  const store = openStore(config, logger);
   const closers: Array<() => Promise<void> | void> = [() => store.close()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) await close();
@@ -206,10 +206,19 @@ function schedulePurge(store: Store, logger: Logger): NodeJS.Timeout {
   return timer;
 }
 
-/** Opens the store the config names (the CLI's admin commands use the same one as the server). */
-export function openStore(config: Config): Store {
+/**
+ * Opens the store the config names (the CLI's admin commands use the same one as the server).
+ * With `logger` (a server), SQLite's WAL checkpoints run on a worker thread whose failure is
+ * logged; without (one admin command), SQLite checkpoints inside its own commits.
+ */
+export function openStore(config: Config, logger?: Logger): Store {
   if (config.store.kind === 'sqlite') {
-    return openSqliteStore({ path: config.store.path, documentCacheBytes: config.store.documentCacheMb * 1024 * 1024 });
+    const documentCacheBytes = config.store.documentCacheMb * 1024 * 1024;
+    if (logger === undefined) return openSqliteStore({ path: config.store.path, documentCacheBytes, checkpointIntervalMs: 0 });
+    return openSqliteStore({
+      path: config.store.path, documentCacheBytes,
+      onCheckpointError: (err) => logger.error({ err }, 'WAL checkpoints are back on the event loop'),
+    });
   }
   throw errorFor('config_invalid', { setting: 'store.kind', value: 'redis (not available in this build yet)' });
 }

@@ -91,8 +91,8 @@ export const DEFAULT_SYNC_INTERVAL_MS = 5;
  * write; a durable write waits for the fsync after its COMMIT anyway, which starts at once
  * when the last one is more than {@link DEFAULT_SYNC_INTERVAL_MS} old. bench/store.bench.ts
  * at 1,600 calls a second (docs/benchmarks.md "Store writes"): 2 ms gave 4 writes a
- * transaction and about 110 µs of store CPU a call, 10 ms gives 31 and about 75 µs, for
- * 2 ms more before a handoff record is durable (p50 6.6 ms). A lone write commits at once.
+ * transaction and 110-140 µs of store CPU a call, 10 ms gives 31 and 55-80 µs, for about
+ * 2 ms more before a handoff record is durable (p50 6.3 ms). A lone write commits at once.
  */
 export const DEFAULT_FLUSH_INTERVAL_MS = 10;
 

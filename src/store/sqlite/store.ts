@@ -19,6 +19,7 @@ import type {
   Agent, AgentPatch, ApiKey, CallPage, CallPatch, CallQuery, CallRecord, HandoffDocument, HandoffListener,
   HandoffLookup, HandoffRecord, NewAgent, NewApiKey, NewTenant, Store, Tenant,
 } from '../types.ts';
+import { DEFAULT_CHECKPOINT_INTERVAL_MS, startCheckpointer, type Checkpointer, type CheckpointResult } from './checkpointer.ts';
 import { GroupCommit, toStoreError } from './group-commit.ts';
 import type { BatchInfo } from './group-commit.ts';
 import { DOCUMENT_CACHE_BYTES, HandoffRecords } from './handoffs.ts';
@@ -45,7 +46,19 @@ export interface SqliteStoreOptions {
   documentCacheBytes?: number;
   /** Least time between two write transactions under load, ms; default 10 (why: `group-commit.ts`). */
   flushIntervalMs?: number;
+  /**
+   * WAL checkpoints on a worker thread every this many ms (`checkpointer.ts`); default 1000.
+   * 0: SQLite's automatic checkpoints on the connection, inside a COMMIT (short-lived uses: the CLI).
+   */
+  checkpointIntervalMs?: number;
+  /** A checkpoint's outcome, for metrics and tests. */
+  onCheckpoint?: (result: CheckpointResult) => void;
+  /** The checkpoint worker failed and the connection is back on automatic checkpoints. */
+  onCheckpointError?: (err: Error) => void;
 }
+
+/** What {@link SqliteStore}'s constructor takes of {@link SqliteStoreOptions}. */
+type StoreTuning = Omit<SqliteStoreOptions, 'path' | 'clock' | 'busyTimeoutMs'>;
 
 /**
  * Opens (creating and migrating when needed) a SQLite store.
@@ -83,9 +96,11 @@ export class SqliteStore implements Store {
   readonly #lists: CallListStatements;
   readonly #io: SqliteIo;
   readonly #handoffs: HandoffRecords;
+  readonly #checkpointer: Checkpointer | undefined;
+  #closing: Promise<void> | undefined;
 
   /** Use {@link openSqliteStore}; this takes an open, migrated connection. */
-  constructor(db: Db, clock: () => number, options: Pick<SqliteStoreOptions, 'onBatch' | 'documentCacheBytes' | 'flushIntervalMs'> = {}) {
+  constructor(db: Db, clock: () => number, options: StoreTuning = {}) {
     this.#db = db;
     this.#clock = clock;
     this.#st = prepareStatements(db);
@@ -97,6 +112,7 @@ export class SqliteStore implements Store {
       onCommit, ...(onBatch && { onBatch }), ...(flushIntervalMs !== undefined && { flushIntervalMs }),
     }));
     this.#handoffs = new HandoffRecords(db, this.#st, clock, this.#io, options.documentCacheBytes ?? DOCUMENT_CACHE_BYTES);
+    this.#checkpointer = checkpointerFor(db, options);
   }
 
   // ── tenants ──────────────────────────────────────────────────────────────
@@ -304,14 +320,19 @@ export class SqliteStore implements Store {
 
   /** @inheritdoc */
   close(): Promise<void> {
-    if (this.#io.closed) return Promise.resolve();
-    this.#io.close();
-    this.#handoffs.close();
-    this.#db.close();
-    return Promise.resolve();
+    this.#closing ??= this.#close();
+    return this.#closing;
   }
 
   // ── internals ────────────────────────────────────────────────────────────
+
+  async #close(): Promise<void> {
+    this.#io.close(); // the last writes are committed and fsynced here
+    this.#handoffs.close();
+    // The worker's connection first: the last one to close checkpoints and removes the WAL.
+    await this.#checkpointer?.close();
+    this.#db.close();
+  }
 
   #listCalls(query: CallQuery): CallPage {
     const limit = pageLimit(query.limit);
@@ -356,4 +377,13 @@ export class SqliteStore implements Store {
   #apiKey(row: unknown): ApiKey | undefined {
     return row ? apiKeyFromRow(row as ApiKeyRow) : undefined;
   }
+}
+
+/** The checkpoint worker of a file database in WAL mode, unless the options ask for SQLite's own. */
+function checkpointerFor(db: Db, options: StoreTuning): Checkpointer | undefined {
+  const intervalMs = options.checkpointIntervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS;
+  if (intervalMs <= 0 || db.memory) return undefined;
+  if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return undefined;
+  const { onCheckpoint, onCheckpointError: onError } = options;
+  return startCheckpointer(db, { intervalMs, ...(onCheckpoint && { onCheckpoint }), ...(onError && { onError }) });
 }
