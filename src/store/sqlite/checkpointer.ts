@@ -21,9 +21,9 @@ import type { Database } from 'better-sqlite3';
 
 /** What one passive checkpoint did (`PRAGMA wal_checkpoint` row). */
 export interface CheckpointResult {
-  /** Another checkpoint was running (nothing was done). */
+  /** Another connection held what the checkpoint needed (nothing or not all was done; tried again next time). */
   busy: boolean;
-  /** Frames in the WAL. */
+  /** Frames in the WAL (-1 when a lock kept the checkpoint from reading it). */
   walFrames: number;
   /** Frames copied into the database file so far (all of them: the next write starts the WAL over). */
   checkpointed: number;
@@ -64,6 +64,11 @@ const run = () => {
     const row = checkpoint.get();
     parentPort.postMessage({ type: 'checkpoint', busy: row.busy === 1, walFrames: row.log, checkpointed: row.checkpointed });
   } catch (err) {
+    // Another connection holding a lock for a moment: try again at the next interval.
+    if (/^SQLITE_(BUSY|LOCKED)/.test(String(err && err.code))) {
+      parentPort.postMessage({ type: 'checkpoint', busy: true, walFrames: -1, checkpointed: -1 });
+      return;
+    }
     clearInterval(timer);
     parentPort.postMessage({ type: 'error', message: err instanceof Error ? err.message : String(err) });
   }
