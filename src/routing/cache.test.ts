@@ -16,6 +16,15 @@ describe('lookup cache', () => {
     assert.equal(loads, 4);
   });
 
+  it('when full, evicts the oldest eighth at once, then holds again up to maxEntries', async () => {
+    const cache = new LookupCache<number>({ maxEntries: 16, now: () => 0 });
+    for (let i = 0; i < 17; i++) await cache.get(`k${i}`, () => Promise.resolve(i));
+    assert.equal(cache.size, 15, 'k0 and k1 went together');
+    assert.equal(await cache.get('k1', () => Promise.resolve(-1)), -1, 'k1 was evicted');
+    assert.equal(await cache.get('k2', () => Promise.resolve(-1)), 2, 'k2 was kept');
+    assert.equal(cache.size, 16);
+  });
+
   it('does not cache with ttlMs 0, and forgets rejected loads', async () => {
     const off = new LookupCache<number>({ ttlMs: 0 });
     await off.get('a', () => Promise.resolve(1));

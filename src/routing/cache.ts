@@ -46,10 +46,7 @@ export class LookupCache<V> {
     if (hit) this.#entries.delete(key);
     const value = load();
     if (this.#ttlMs <= 0) return value;
-    if (this.#entries.size >= this.#max) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
+    if (this.#entries.size >= this.#max) this.#evict();
     const entry: Entry<V> = { value, expiresAt: now + this.#ttlMs };
     this.#entries.set(key, entry);
     value.catch(() => {
@@ -57,6 +54,19 @@ export class LookupCache<V> {
       if (this.#entries.get(key) === entry) this.#entries.delete(key);
     });
     return value;
+  }
+
+  /**
+   * Drops the oldest eighth at once. A Map walked from its front for one eviction at a time
+   * passes every earlier eviction's hole (about 6 µs an insert at 10,000 entries, under a
+   * flood of distinct bad tokens); see src/store/sqlite/document-cache.ts.
+   */
+  #evict(): void {
+    let n = Math.max(1, this.#max >> 3);
+    for (const key of this.#entries.keys()) {
+      this.#entries.delete(key);
+      if (--n === 0) return;
+    }
   }
 
   /** Drops one key, or everything when `key` is omitted. */
