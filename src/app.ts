@@ -79,7 +79,7 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const metrics = options.metrics ?? new Metrics();
   const clock = options.clock ?? systemClock;
-  const store = openStore(config, logger);
+  const store = openStore(config, { logger, metrics });
   const closers: Array<() => Promise<void> | void> = [() => store.close()];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) await close();
@@ -208,15 +208,17 @@ function schedulePurge(store: Store, logger: Logger): NodeJS.Timeout {
 
 /**
  * Opens the store the config names (the CLI's admin commands use the same one as the server).
- * With `logger` (a server), SQLite's WAL checkpoints run on a worker thread whose failure is
- * logged; without (one admin command), SQLite checkpoints inside its own commits.
+ * For a `server`, SQLite's WAL checkpoints run on a worker thread, counted in its metrics, a
+ * failure logged; without (one admin command), SQLite checkpoints inside its own commits.
  */
-export function openStore(config: Config, logger?: Logger): Store {
+export function openStore(config: Config, server?: { logger: Logger; metrics: Metrics }): Store {
   if (config.store.kind === 'sqlite') {
     const documentCacheBytes = config.store.documentCacheMb * 1024 * 1024;
-    if (logger === undefined) return openSqliteStore({ path: config.store.path, documentCacheBytes, checkpointIntervalMs: 0 });
+    if (server === undefined) return openSqliteStore({ path: config.store.path, documentCacheBytes, checkpointIntervalMs: 0 });
+    const { logger, metrics } = server;
     return openSqliteStore({
       path: config.store.path, documentCacheBytes,
+      onCheckpoint: (result) => metrics.checkpoint(result),
       onCheckpointError: (err) => logger.error({ err }, 'WAL checkpoints are back on the event loop'),
     });
   }

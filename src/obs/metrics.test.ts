@@ -131,6 +131,17 @@ describe('Metrics', () => {
     assert.equal(sample(text, 'agentline_errors_total{code="agent_busy"}'), 1);
     assert.equal(sample(text, 'agentline_errors_total{code="other"}'), 1);
   });
+  it('WAL checkpoints by result, and the WAL frames the last one found', async () => {
+    const m = new Metrics();
+    m.checkpoint({ busy: false, walFrames: 3000, checkpointed: 3000 });
+    m.checkpoint({ busy: false, walFrames: 4200, checkpointed: 4000 });
+    m.checkpoint({ busy: true, walFrames: -1, checkpointed: -1 });
+    const text = await m.render();
+    assert.equal(sample(text, 'agentline_store_checkpoints_total{result="full"}'), 1);
+    assert.equal(sample(text, 'agentline_store_checkpoints_total{result="partial"}'), 1);
+    assert.equal(sample(text, 'agentline_store_checkpoints_total{result="busy"}'), 1);
+    assert.equal(sample(text, 'agentline_store_wal_frames'), 4200, 'a busy checkpoint that read nothing leaves it');
+  });
   it('route labels are capped: raw URLs cannot explode the series count', async () => {
     const m = new Metrics();
     for (let i = 0; i < 500; i++) m.httpRequest(`/v1/a/p/handoff_state?shared_id=${i}`, 404, 0.001);

@@ -48,6 +48,8 @@ export class Metrics {
   readonly #httpDuration: Histogram<'route'>;
   readonly #storeOps: Histogram<'op'>;
   readonly #handoffRecords: Counter;
+  readonly #walFrames: Gauge;
+  readonly #checkpoints: Counter<'result'>;
   readonly #errors: Counter<'code'>;
 
   /** @param options see {@link MetricsOptions} */
@@ -84,6 +86,8 @@ export class Metrics {
     this.#httpDuration = new Histogram({ name: 'agentline_http_request_duration_seconds', help: 'HTTP request duration by route template, s.', labelNames: ['route'], buckets: [...HTTP_BUCKETS_S], registers });
     this.#storeOps = new Histogram({ name: 'agentline_store_op_duration_seconds', help: 'Store operation duration by operation, s.', labelNames: ['op'], buckets: [...STORE_BUCKETS_S], registers });
     this.#handoffRecords = counter('agentline_handoff_records_total', 'Handoff records written.');
+    this.#walFrames = new Gauge({ name: 'agentline_store_wal_frames', help: 'SQLite WAL frames at the last checkpoint (stays low while checkpoints keep up).', registers });
+    this.#checkpoints = counter('agentline_store_checkpoints_total', 'SQLite WAL checkpoints by result: full (the WAL can start over), partial, busy.', ['result']);
     this.#errors = counter('agentline_errors_total', 'Errors by catalogue code.', ['code']);
     this.#activeCalls.set(0);
     if (options.collectDefault === true) collectDefaultMetrics({ register: this.registry });
@@ -181,6 +185,13 @@ export class Metrics {
   /** A handoff record was written. */
   handoffRecord(): void {
     this.#handoffRecords.inc();
+  }
+
+  /** A WAL checkpoint ran (the store's checkpoint worker). */
+  checkpoint(result: { busy: boolean; walFrames: number; checkpointed: number }): void {
+    if (result.walFrames >= 0) this.#walFrames.set(result.walFrames);
+    const full = !result.busy && result.checkpointed === result.walFrames;
+    this.#checkpoints.inc({ result: result.busy ? 'busy' : full ? 'full' : 'partial' });
   }
 
   /** An error by its catalogue code (the metric label of STYLE.md principle 4); unknown codes count as `other`. */
