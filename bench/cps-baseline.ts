@@ -13,14 +13,13 @@
  *
  * Speaks bench/cps-gateway.ts's line protocol (bench/gateway-process.ts): `{"sipPort":…}` once
  * ready; stdin `stats` answered with `{"calls":…,"atMs":…,"cpuMs":…,"rssMb":…,"loopP99Ms":…,"loopMaxMs":…}`;
- * `prof-start`, `prof-stop <file>`, `heap-start`, `heap-stop <file>` answered `{"ok":true}`;
+ * the profiling commands of bench/profile-commands.ts, answered `{"ok":true}`;
  * SIGTERM exits 0. argv[2] (the gateway's scratch directory) is accepted and unused.
  */
 import { createSocket, type RemoteInfo } from 'node:dgram';
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import { profileCommands } from './profile-commands.ts';
 
 const WAIT_MS = Number(process.argv[3] ?? 100);
 const HOST = '127.0.0.1';
@@ -247,34 +246,8 @@ socket.on('message', (data: Buffer, src: RemoteInfo) => {
   else if (m.status !== 0 && m.cseq.slice(m.cseq.lastIndexOf(' ') + 1) === 'BYE') onByeResponse(m);
 });
 
-const inspector = new Session();
-inspector.connect();
-
-/** `prof-start` / `prof-stop <file>`: a CPU profile of the steady state (as bench/cps-gateway.ts). */
-async function profile(command: 'prof-start' | 'prof-stop', file: string | undefined): Promise<void> {
-  if (command === 'prof-start') {
-    await inspector.post('Profiler.enable');
-    await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
-    await inspector.post('Profiler.start');
-  } else if (file !== undefined) {
-    const { profile: p } = await inspector.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(p));
-  }
-  process.stdout.write('{"ok":true}\n');
-}
-
-/** `heap-start` / `heap-stop <file>`: a sampling heap profile, garbage included (as bench/cps-gateway.ts). */
-async function heapProfile(command: 'heap-start' | 'heap-stop', file: string | undefined): Promise<void> {
-  if (command === 'heap-start') {
-    await inspector.post('HeapProfiler.enable');
-    const params = { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
-    await inspector.post('HeapProfiler.startSampling', params);
-  } else if (file !== undefined) {
-    const { profile: p } = await inspector.post('HeapProfiler.stopSampling');
-    writeFileSync(file, JSON.stringify(p));
-  }
-  process.stdout.write('{"ok":true}\n');
-}
+/** Connected now, as the gateway's: profiles start from a warm session. */
+const commands = profileCommands();
 
 /** The stdin protocol of the module comment, with the gateway's event-loop sampling (5 ms resolution). */
 function serveControl(): void {
@@ -283,8 +256,7 @@ function serveControl(): void {
   loop.enable();
   createInterface({ input: process.stdin }).on('line', (line) => {
     const [command, arg] = line.trim().split(' ');
-    if (command === 'prof-start' || command === 'prof-stop') return void profile(command, arg);
-    if (command === 'heap-start' || command === 'heap-stop') return void heapProfile(command, arg);
+    if (command !== undefined && Object.hasOwn(commands, command)) return commands[command as keyof typeof commands](arg);
     if (command !== 'stats') return;
     const u = process.cpuUsage();
     const stats = {

@@ -1,0 +1,53 @@
+/**
+ * The profiling commands of the cps bench's processes (bench/cps-gateway.ts and
+ * bench/cps-baseline.ts), each answered `{"ok":true}` on stdout:
+ * - `prof-start` / `prof-stop <file>`: a CPU profile (inspector) of the steady state only;
+ * - `heap-start` / `heap-stop <file>`: a sampling heap profile (`HeapProfiler.startSampling`,
+ *   one sample per 8 KiB allocated on average). Objects already collected stay in
+ *   (`includeObjectsCollectedByMajorGC`/`MinorGC`), so it counts every byte allocated over the
+ *   step, not just what survived it.
+ * Node built-ins only, so that the baseline stays free of gateway code.
+ */
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+
+/** Mean bytes between two heap samples (V8's default is 32 KiB; finer for per-call figures). */
+const HEAP_SAMPLING_BYTES = 8192;
+
+/** A command's handler, given the word after it. */
+export type ProfileCommand = (arg: string | undefined) => void;
+
+/** Connects an inspector session now and returns the four commands by name. */
+export function profileCommands(): Record<'prof-start' | 'prof-stop' | 'heap-start' | 'heap-stop', ProfileCommand> {
+  const inspector = new Session();
+  inspector.connect();
+  const done = (): void => void process.stdout.write('{"ok":true}\n');
+  const save = (file: string | undefined, profile: object): void => {
+    if (file !== undefined) writeFileSync(file, JSON.stringify(profile));
+  };
+  return {
+    'prof-start': () => void (async () => {
+      await inspector.post('Profiler.enable');
+      await inspector.post('Profiler.setSamplingInterval', { interval: 200 });
+      await inspector.post('Profiler.start');
+      done();
+    })(),
+    'prof-stop': (file) => void (async () => {
+      save(file, (await inspector.post('Profiler.stop')).profile);
+      done();
+    })(),
+    'heap-start': () => void (async () => {
+      await inspector.post('HeapProfiler.enable');
+      // The two include… flags are in Node 20's V8 but not yet in @types/node's protocol types.
+      const params = {
+        samplingInterval: HEAP_SAMPLING_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
+      };
+      await inspector.post('HeapProfiler.startSampling', params);
+      done();
+    })(),
+    'heap-stop': (file) => void (async () => {
+      save(file, (await inspector.post('HeapProfiler.stopSampling')).profile);
+      done();
+    })(),
+  };
+}
