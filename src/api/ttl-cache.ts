@@ -5,6 +5,7 @@
  * cached too (a flood of one bad key stays cheap); failed loads are not. Concurrent
  * loads of one key share one store read.
  */
+import { evictOldest } from '../routing/index.ts';
 
 /** Options of {@link TtlCache}. */
 export interface TtlCacheOptions {
@@ -74,16 +75,7 @@ export class TtlCache<V> {
   }
 
   #set(key: string, value: V): void {
-    if (this.#entries.size >= this.#max && !this.#entries.has(key)) this.#evict();
+    if (this.#entries.size >= this.#max && !this.#entries.has(key)) evictOldest(this.#entries, this.#max);
     this.#entries.set(key, { value, expiresAt: this.#now() + this.#ttlMs });
-  }
-
-  /** Drops the oldest eighth at once (why: src/routing/cache.ts, the same walk over a Map's holes). */
-  #evict(): void {
-    let n = Math.max(1, this.#max >> 3);
-    for (const key of this.#entries.keys()) {
-      this.#entries.delete(key);
-      if (--n === 0) return;
-    }
   }
 }
