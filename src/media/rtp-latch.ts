@@ -50,6 +50,11 @@ export class PeerLatch {
 
   constructor(private readonly options: PeerLatchOptions) {}
 
+  /** When the latched source's last accepted packet arrived, monotonic ms (0 before any). */
+  get lastHeardMs(): number {
+    return this.lastFromPeerMs;
+  }
+
   /** The peer's SDP address (new offer/answer); forgets any latch. `undefined`: no target. */
   setRemote(remote: RtpEndpoint | undefined): void {
     this.latched = false;

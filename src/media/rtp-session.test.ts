@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import type { Socket } from 'node:dgram';
 import { ManualMediaClock } from './clock.ts';
+import { LINK_IDLE_MS } from './rtp-link.ts';
 import { RtpSession } from './rtp-session.ts';
 import type { RtpSessionOptions } from './rtp-session-types.ts';
-import { ephemeralPorts } from './ports.ts';
+import { ephemeralPorts, PortAllocator } from './ports.ts';
 import type { PortSource } from './ports.ts';
 import type { RtcpPacket } from './rtcp.ts';
 import { RtpHeader, parseRtpHeader, writeRtpHeader } from './rtp.ts';
@@ -69,6 +70,16 @@ async function pair(r: Rig, extra: Partial<RtpSessionOptions> = {}): Promise<[Rt
   const b = await r.open({ ...extra, remote: { address: hostOf(a), port: a.port, rtcpPort: a.rtcpPort } });
   a.setRemote({ address: hostOf(b), port: b.port, rtcpPort: b.rtcpPort });
   return [a, b];
+}
+
+/**
+ * Ports from a range, as the gateway binds them (the sockets may then be connected, see
+ * rtp-link.ts): below Linux's ephemeral range, at a random offset so that parallel test
+ * files rarely meet (a taken port moves on to the next one).
+ */
+function fixedPorts(): PortAllocator {
+  const min = 20000 + 2 * Math.floor(Math.random() * 5000);
+  return new PortAllocator(min, min + 200);
 }
 
 const hosts = new WeakMap<RtpSession, string>();
@@ -150,16 +161,26 @@ test('after latching, a stranger cannot steal the stream; the same SSRC from a n
   const r = rig();
   const stranger = await udp('127.0.0.1');
   try {
-    const [a, b] = await pair(r, { rtcpMux: true });
+    const [a, b] = await pair(r, { rtcpMux: true, ports: fixedPorts() });
     await r.run(3, [a, b]);
     const h = new RtpHeader();
     const pkt = Buffer.alloc(172);
     writeRtpHeader(pkt, 0, { payloadType: 0, sequenceNumber: 1, timestamp: 1, ssrc: 0xbad });
     const ignoredBefore = b.stats.packetsIgnored;
+    // While A sends, B's socket is connected to A: the kernel drops the stranger's datagram
+    // (A's next packets queue up behind where it would have been).
+    stranger.send(pkt, b.port, '127.0.0.1');
+    await r.run(2, [a, b]);
+    assert.equal(b.stats.packetsIgnored, ignoredBefore, 'never reached the session');
+    assert.equal(b.remote?.port, a.port);
+    // A falls silent: once LINK_IDLE_MS have passed, every source reaches B's latch again,
+    // which still refuses a foreign SSRC (relatchAfterMs)…
+    a.setSending(false);
+    await r.run(LINK_IDLE_MS / r.clock.periodMs + 1, [a, b]);
     stranger.send(pkt, b.port, '127.0.0.1');
     await until(() => b.stats.packetsIgnored > ignoredBefore, 'stranger ignored');
     assert.equal(b.remote?.port, a.port);
-    // Same SSRC as A's stream, from the stranger's port: taken as a NAT rebinding.
+    // …but takes A's SSRC from the stranger's port as a NAT rebinding.
     let got: Buffer | undefined;
     stranger.on('message', (m: Buffer) => (got = m));
     parseRtpHeader(pkt, pkt.length, h);
@@ -169,6 +190,37 @@ test('after latching, a stranger cannot steal the stream; the same SSRC from a n
     r.clock.tick();
     await until(() => got !== undefined, 'B sends to the new source');
     assert.ok(parseRtpHeader(got!, got!.length, h) && h.ssrc === b.ssrc);
+  } finally {
+    r.close();
+    stranger.close();
+  }
+});
+
+test('a latched peer whose port closes: no error per packet, and every source is heard again', async () => {
+  const r = rig();
+  const stranger = await udp('127.0.0.1');
+  try {
+    const [a, b] = await pair(r, { rtcpMux: true, ports: fixedPorts() });
+    const errors: unknown[] = [];
+    b.on('error', (e) => errors.push(e));
+    await r.run(3, [a, b]);
+    a.close();
+    // B's next packets hit a closed port: ICMP port unreachable, which only a connected
+    // socket hears (ECONNREFUSED). Fewer ticks than LINK_IDLE_MS: not the silence rule.
+    for (let i = 0; i < 2; i++) {
+      r.clock.tick();
+      for (let j = 0; j < 50; j++) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    assert.ok(2 * r.clock.periodMs < LINK_IDLE_MS);
+    const pkt = Buffer.alloc(172);
+    writeRtpHeader(pkt, 0, { payloadType: 0, sequenceNumber: 1, timestamp: 1, ssrc: 0xbad });
+    const ignoredBefore = b.stats.packetsIgnored;
+    stranger.send(pkt, b.port, '127.0.0.1');
+    await until(() => b.stats.packetsIgnored > ignoredBefore, 'the stranger reaches the latch (socket unconnected)');
+    assert.deepEqual(errors, []);
+    const sent = b.stats.packetsSent;
+    r.clock.tick();
+    assert.equal(b.stats.packetsSent, sent + 1, 'B goes on sending');
   } finally {
     r.close();
     stranger.close();

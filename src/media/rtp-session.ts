@@ -3,7 +3,8 @@
  * from the allocator, paced by the shared media clock.
  *
  * - Symmetric RTP (RFC 4961 practice, for NAT), see `rtp-latch.ts`: outbound goes to the
- *   SDP address until the first valid packet arrives, then to where the peer sends from.
+ *   SDP address until the first valid packet arrives, then to where the peer sends from; the
+ *   RTP socket is connected to that source while it keeps sending (`rtp-link.ts`).
  * - Each tick runs in the clock's two phases (`clock.ts`). `send`: one frame from the
  *   playback queue (or a DTMF packet) is encoded and sent, for every session before any
  *   other work, so each packet leaves at the same offset into the tick (issue #4). `work`:
@@ -29,6 +30,7 @@ import { parseRtcp } from './rtcp.ts';
 import { isRtcpPacket } from './rtp.ts';
 import { RtpInbound } from './rtp-inbound.ts';
 import { PeerLatch } from './rtp-latch.ts';
+import { isPortUnreachable, LINK_IDLE_MS, RtpLink } from './rtp-link.ts';
 import { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
 import { sessionStats } from './rtp-session-stats.ts';
@@ -61,11 +63,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private nextRtcpTick = -1;
   /** A report was handed to the socket and its send has not completed: its region is busy. */
   private reportInFlight = false;
-  /** The {@link PeerLatch.generation} whose target got its first packet (with a callback). */
-  private checkedGeneration = -1;
   private ignored = 0;
   private dtmfIn = 0;
   private readonly rtpSocket: Socket;
+  /** The RTP socket's connection to the latched peer. */
+  private readonly link: RtpLink;
   private readonly rtcpSocket: Socket | undefined;
   // Listeners whose identity must hold until `close()` removes them: prototype methods bound
   // once (tsx's keepNames wraps each named arrow field in `__name`, about 250 bytes a call).
@@ -82,6 +84,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     super();
     this.options = options;
     this.rtpSocket = hold.rtp;
+    this.onSocketErrorBound = this.onSocketError.bind(this);
+    this.link = new RtpLink(hold.rtp, hold.pinnedPort, this.onSocketErrorBound);
     this.rtcpSocket = hold.rtcp;
     this.port = hold.port;
     this.rtcpPort = hold.rtcpPort;
@@ -116,7 +120,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.onSendBound = this.onSend.bind(this);
     this.onWorkBound = this.onWork.bind(this);
     this.onRtpBound = this.onRtp.bind(this);
-    this.onSocketErrorBound = this.onSocketError.bind(this);
     this.rtpSocket.on('message', this.onRtpBound);
     this.rtpSocket.on('error', this.onSocketErrorBound);
     if (this.rtcpSocket !== undefined) {
@@ -168,6 +171,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    */
   setRemote(remote: RtpEndpoint | undefined): void {
     this.latch.setRemote(remote);
+    // Whoever sends first from now on may latch: every source must reach us again.
+    this.link.disconnect();
   }
 
   /** Stops or resumes sending (hold); the clock keeps consuming the playback queue. */
@@ -280,6 +285,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.rtcpSocket.off('message', this.onRtcpBound!);
       this.rtcpSocket.off('error', this.onSocketErrorBound);
     }
+    // Pooled sockets go back unconnected (the next call's peer is another).
+    this.link.disconnect();
     this.hold.release(this.latch.rtp);
   }
 
@@ -289,7 +296,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   }
 
   private onSocketError(error: Error): void {
-    this.emit('error', error);
+    // Only a connected socket hears the peer's closed port: go back to unconnected sends (no
+    // error per packet); the call goes on until SIP ends it, and a packet from the peer reconnects.
+    if (isPortUnreachable(error)) this.link.disconnect();
+    else this.emit('error', error);
   }
 
   /** Send phase: this tick's packet, built from what was queued before the tick. */
@@ -301,19 +311,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.outbound.discard();
       return;
     }
-    if (this.latch.generation === this.checkedGeneration) {
-      // No callback: Node would queue a nextTick per packet for it (issue #3).
-      this.rtpSocket.send(this.outbound.packet, target.port, target.address);
-    } else {
-      // Node 20's dgram drops a failed send silently when given no callback (only a failed
-      // address lookup becomes an 'error' event): the first packet to each new target
-      // carries one, so a target we cannot send to (EACCES, ENETUNREACH…) is reported once.
-      // An unnamed callback, made once per target.
-      this.checkedGeneration = this.latch.generation;
-      this.rtpSocket.send(this.outbound.packet, target.port, target.address, (error) => {
-        if (error !== null) this.emit('error', error);
-      });
-    }
+    this.link.send(this.outbound.packet, target, this.latch.generation);
     this.outbound.markSent();
   }
 
@@ -321,6 +319,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private onWork(tick: number): void {
     if (this.closed) return;
     const now = this.now();
+    if (this.link.connected && now - this.latch.lastHeardMs >= LINK_IDLE_MS) this.link.disconnect();
     const kind = this.inbound.tick(now);
     if (kind !== undefined) this.emit2('audio', this.inbound.output, kind);
     // An `audio` listener may have closed the session: no report after the BYE.
@@ -342,6 +341,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.ignored++;
       return;
     }
+    // The peer's source is known (and just sent): sends go without an address from now on.
+    if (verdict === 'latched' || !this.link.connected) this.link.connect(this.latch.rtp!);
     if (verdict === 'latched') this.emit('latched', { address: rinfo.address, port: rinfo.port });
     inbound.accept(msg, now);
   }
@@ -387,9 +388,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    */
   private sendRtcp(buf: Buffer, length: number, bye: boolean): void {
     const t = this.latch.rtcp!;
-    const socket = this.rtcpSocket ?? this.rtpSocket;
-    socket.send(buf, 0, length, t.port, t.address, (error) => {
-      if (error !== null && !this.closed) this.emit('error', error);
+    this.link.sendRegion(buf, length, t, this.rtcpSocket, (error) => {
+      if (error !== null && !this.closed) this.onSocketError(error);
       if (bye) this.releaseSockets();
       else this.reportInFlight = false;
     });

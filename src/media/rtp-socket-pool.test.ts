@@ -94,32 +94,40 @@ test('drops what reaches an idle pair, and a straggler from the previous peer ca
   const clock = new ManualMediaClock();
   const oldPeer = await peer();
   const newPeer = await peer();
-  const lease = await p.acquire();
-  const first = await RtpSession.open({
-    clock, ports, sockets: lease, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
-    remote: { address: '127.0.0.1', port: oldPeer.address().port },
-  });
-  first.close();
-  oldPeer.send(rtpPacket(1, 1), lease.port, '127.0.0.1');
-  await new Promise((resolve) => setTimeout(resolve, 20)); // read and dropped while idle
-  advance(500);
-  const reused = await p.acquire();
-  assert.equal(reused.port, lease.port);
-  const second = await RtpSession.open({
-    clock, ports, sockets: reused, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
-    remote: { address: '127.0.0.1', port: newPeer.address().port },
-  });
-  oldPeer.send(rtpPacket(1, 2), reused.port, '127.0.0.1');
-  await until(() => second.stats.packetsIgnored === 1, 'the straggler');
-  assert.equal(second.latched, false);
-  newPeer.send(rtpPacket(2, 1), reused.port, '127.0.0.1');
-  await until(() => second.stats.packetsReceived === 1, 'the new peer');
-  assert.equal(second.latched, true);
-  assert.equal(second.remote?.port, newPeer.address().port);
-  second.close();
-  p.close();
-  oldPeer.close();
-  newPeer.close();
+  const sessions: RtpSession[] = [];
+  try {
+    const lease = await p.acquire();
+    const first = await RtpSession.open({
+      clock, ports, sockets: lease, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
+      remote: { address: '127.0.0.1', port: oldPeer.address().port },
+    });
+    sessions.push(first);
+    oldPeer.send(rtpPacket(1, 0), lease.port, '127.0.0.1');
+    await until(() => first.latched, 'the first call latches: its socket connects to the old peer');
+    first.close(); // and the pair goes back unconnected, or the new peer below would never be heard
+    oldPeer.send(rtpPacket(1, 1), lease.port, '127.0.0.1');
+    await new Promise((resolve) => setTimeout(resolve, 20)); // read and dropped while idle
+    advance(500);
+    const reused = await p.acquire();
+    assert.equal(reused.port, lease.port);
+    const second = await RtpSession.open({
+      clock, ports, sockets: reused, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
+      remote: { address: '127.0.0.1', port: newPeer.address().port },
+    });
+    sessions.push(second);
+    oldPeer.send(rtpPacket(1, 2), reused.port, '127.0.0.1');
+    await until(() => second.stats.packetsIgnored === 1, 'the straggler');
+    assert.equal(second.latched, false);
+    newPeer.send(rtpPacket(2, 1), reused.port, '127.0.0.1');
+    await until(() => second.stats.packetsReceived === 1, 'the new peer');
+    assert.equal(second.latched, true);
+    assert.equal(second.remote?.port, newPeer.address().port);
+  } finally {
+    for (const s of sessions) s.close();
+    p.close();
+    oldPeer.close();
+    newPeer.close();
+  }
 });
 
 test('sends to IP literals at once and still resolves a host name', async () => {

@@ -51,6 +51,8 @@ interface Idle {
 
 interface Pair {
   port: number;
+  /** Bound on a port from the range, not one the kernel picked (see `SocketHold.pinnedPort`). */
+  pinnedPort: boolean;
   rtcpPort: number;
   rtp: Socket;
   rtcp: Socket;
@@ -79,6 +81,7 @@ class Lease implements RtpSocketLease {
   readonly rtcpPort: number;
   readonly rtp: Socket;
   readonly rtcp: Socket;
+  readonly pinnedPort: boolean;
   #released = false;
 
   constructor(
@@ -90,6 +93,7 @@ class Lease implements RtpSocketLease {
     this.rtcpPort = pair.rtcpPort;
     this.rtp = pair.rtp;
     this.rtcp = pair.rtcp;
+    this.pinnedPort = pair.pinnedPort;
   }
 
   release(lastPeer?: PeerAddress): void {
@@ -151,7 +155,7 @@ export class RtpSocketPool {
     }
     this.#bound++;
     const rtcp = bound.rtcp as Socket;
-    const pair: Pair = { port: bound.rtp.address().port, rtcpPort: rtcp.address().port, rtp: bound.rtp, rtcp };
+    const pair: Pair = { port: bound.rtp.address().port, pinnedPort: bound.port !== 0, rtcpPort: rtcp.address().port, rtp: bound.rtp, rtcp };
     return this.#lease(pair, undefined);
   }
 

@@ -25,6 +25,8 @@ export interface RtpSocketLease {
   readonly rtcp: Socket;
   /** Where the previous session on these sockets sent its RTP, if any. */
   readonly stalePeer: PeerAddress | undefined;
+  /** The RTP port was asked for by number (see {@link SocketHold.pinnedPort}); default false. */
+  readonly pinnedPort?: boolean;
   /**
    * Gives the sockets back (once; later calls do nothing). The holder has removed its own
    * listeners. `lastPeer`: where this session's RTP went, for the next holder.
@@ -41,6 +43,12 @@ export interface SocketHold {
   rtcp: Socket | undefined;
   /** The previous peer of pooled sockets (its late packets must not latch). */
   stalePeer: PeerAddress | undefined;
+  /**
+   * The RTP port was asked for by number, not picked by the kernel (port 0): only then may the
+   * socket be connected, since Linux takes a kernel-picked port back when a UDP socket
+   * disconnects (`__udp_disconnect` unhashes a socket without SOCK_BINDPORT_LOCK).
+   */
+  pinnedPort: boolean;
   release(lastPeer: PeerAddress | undefined): void;
 }
 
@@ -59,12 +67,14 @@ class OwnedHold implements SocketHold {
   readonly port: number;
   readonly rtcpPort: number;
   readonly stalePeer = undefined;
+  readonly pinnedPort: boolean;
 
   constructor(
     private readonly allocated: number, readonly rtp: Socket, readonly rtcp: Socket | undefined, private readonly ports: PortSource,
   ) {
     this.port = rtp.address().port;
     this.rtcpPort = rtcp === undefined ? this.port : rtcp.address().port;
+    this.pinnedPort = allocated !== 0;
   }
 
   release(): void {
@@ -80,6 +90,7 @@ class LeasedHold implements SocketHold {
   readonly rtp: Socket;
   readonly rtcp: Socket | undefined;
   readonly stalePeer: PeerAddress | undefined;
+  readonly pinnedPort: boolean;
 
   constructor(private readonly lease: RtpSocketLease, mux: boolean) {
     this.port = lease.port;
@@ -87,6 +98,7 @@ class LeasedHold implements SocketHold {
     this.rtp = lease.rtp;
     this.rtcp = mux ? undefined : lease.rtcp;
     this.stalePeer = lease.stalePeer;
+    this.pinnedPort = lease.pinnedPort === true;
   }
 
   release(lastPeer: PeerAddress | undefined): void {
