@@ -63,6 +63,14 @@ export interface BenchControlOptions {
   extraStats?: () => Record<string, unknown>;
 }
 
+/**
+ * The extra command named `name`, if the bench added one: an own property only, so that a
+ * line such as `constructor` or `toString` does not reach Object.prototype.
+ */
+export function commandFor(commands: Record<string, BenchCommand> | undefined, name: string): BenchCommand | undefined {
+  return commands !== undefined && Object.hasOwn(commands, name) ? commands[name] : undefined;
+}
+
 /** Announces the SIP port and serves the stdin protocol of the module comment. */
 export function serveBenchControl(gw: Gateway, options: BenchControlOptions): void {
   process.stdout.write(`${JSON.stringify({ sipPort: gw.sipPort })}\n`);
@@ -72,7 +80,7 @@ export function serveBenchControl(gw: Gateway, options: BenchControlOptions): vo
   createInterface({ input: process.stdin }).on('line', (line) => {
     const [command, arg] = line.trim().split(' ');
     if (command === undefined) return;
-    const extra = options.commands?.[command];
+    const extra = commandFor(options.commands, command);
     if (extra !== undefined) {
       extra(arg);
       return;
