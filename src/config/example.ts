@@ -22,7 +22,7 @@ sip:
   #   key: /etc/agentline/tls/key.pem
 
 rtp:
-  host: 127.0.0.1
+  host: 127.0.0.1          # bind address; a specific one (not 0.0.0.0) lets each call's socket connect to its peer
   # publicAddress: 203.0.113.10   # advertised in SDP
   portMin: 20000           # one UDP port per call from this range
   portMax: 29999

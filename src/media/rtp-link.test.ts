@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
-import { RtpLink } from './rtp-link.ts';
+import { isWildcard, RtpLink } from './rtp-link.ts';
 import { bindRtpSockets } from './rtp-sockets.ts';
 import { ephemeralPorts, PortAllocator } from './ports.ts';
 
@@ -85,4 +85,9 @@ test('the first packet to a new target reports a failed send once', async () => 
   } finally {
     close();
   }
+});
+
+test('wildcard binds are told apart (their sockets are never connected)', () => {
+  for (const a of ['0.0.0.0', '::', '0:0:0:0:0:0:0:0', '::0']) assert.equal(isWildcard(a), true, a);
+  for (const a of ['127.0.0.1', '10.0.0.5', '::1', '2001:db8::1', '0.0.0.1']) assert.equal(isWildcard(a), false, a);
 });

@@ -14,8 +14,13 @@
  * the peer's port is closed (ICMP port unreachable: a connected UDP socket reports it as
  * ECONNREFUSED on the next send or receive, an unconnected one never does), and before pooled
  * sockets go back to their pool. Before latching the socket stays unconnected: the SDP address
- * may be a private one behind NAT. A socket on a port the kernel picked (port 0: tests, the
- * emulator without a range) is never connected: Linux would take that port back on disconnect.
+ * may be a private one behind NAT. Never connected:
+ * - a socket on a port the kernel picked (port 0: tests, the emulator without a range): Linux
+ *   would take that port back on disconnect;
+ * - a socket bound to the wildcard address (0.0.0.0, ::): connecting pins its local address to
+ *   the source address of the route to the peer (`__ip4_datagram_connect`), so on a host with
+ *   several addresses a peer sending to another one of them (the advertised media address on
+ *   another interface) would no longer be heard.
  */
 import type { Socket } from 'node:dgram';
 import type { Target } from './rtp-latch.ts';
@@ -28,6 +33,11 @@ export const LINK_IDLE_MS = 100;
 
 /** A send's completion callback (Node's dgram). */
 type SendCallback = (error: Error | null) => void;
+
+/** True for the wildcard address of either family (`0.0.0.0`, `::`, `0:0::0`…). */
+export function isWildcard(address: string): boolean {
+  return address === '0.0.0.0' || /^[0:]+$/.test(address);
+}
 
 /** True for the error a connected UDP socket reports after ICMP port unreachable. */
 export function isPortUnreachable(error: unknown): boolean {
@@ -43,7 +53,7 @@ export class RtpLink {
 
   /**
    * @param socket the session's RTP socket
-   * @param canConnect false leaves it unconnected for good (a kernel-picked port: `SocketHold.pinnedPort`)
+   * @param canConnect false leaves it unconnected for good (a kernel-picked port, a wildcard bind: see the module comment)
    * @param onError told of a failed first send to a target (see {@link send})
    */
   constructor(

@@ -30,7 +30,7 @@ import { parseRtcp } from './rtcp.ts';
 import { isRtcpPacket } from './rtp.ts';
 import { RtpInbound } from './rtp-inbound.ts';
 import { PeerLatch } from './rtp-latch.ts';
-import { isPortUnreachable, LINK_IDLE_MS, RtpLink } from './rtp-link.ts';
+import { isPortUnreachable, isWildcard, LINK_IDLE_MS, RtpLink } from './rtp-link.ts';
 import { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
 import { sessionStats } from './rtp-session-stats.ts';
@@ -85,7 +85,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.options = options;
     this.rtpSocket = hold.rtp;
     this.onSocketErrorBound = this.onSocketError.bind(this);
-    this.link = new RtpLink(hold.rtp, hold.pinnedPort, this.onSocketErrorBound);
+    this.link = new RtpLink(hold.rtp, hold.pinnedPort && !isWildcard(options.localAddress), this.onSocketErrorBound);
     this.rtcpSocket = hold.rtcp;
     this.port = hold.port;
     this.rtcpPort = hold.rtcpPort;
