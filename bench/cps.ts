@@ -16,6 +16,8 @@
  * (self bytes by function and by area, and bytes per call). `--write` puts the markdown into docs/benchmarks.md (its own
  * "## Calls per second" section only). `--node-flags` passes V8/Node flags to the gateway; with
  * a tracing one (`--trace-gc-nvp`), `--gc-log FILE` collects the lines it prints.
+ * `--log-level info` has the gateway log as a production one does (two lines a call at info, written
+ * synchronously to a file in its scratch directory; default silent).
  * `--baseline` runs everything above against bench/cps-baseline.ts instead of the gateway (same
  * pinning and arguments): a bare Node UAS, `node:dgram` and string handling only, that answers,
  * waits and sends the same BYE: this machine's floor for Node + loopback UDP + SIPp on this loop.
@@ -23,7 +25,7 @@
  * docs by hand).
  * Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 100x5] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--baseline] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 100x5] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -52,6 +54,7 @@ const opts = benchArgs({
   'node-flags': { type: 'string', default: '' },
   'gc-log': { type: 'string' },
   baseline: { type: 'boolean', default: false },
+  'log-level': { type: 'string', default: 'silent' },
 }, import.meta.url);
 if (opts.baseline && opts.write) {
   process.stderr.write('--write with --baseline: the baseline figure goes into docs/benchmarks.md by hand\n');
@@ -79,7 +82,7 @@ interface GatewayProc {
 }
 
 async function startGatewayProc(dir: string): Promise<GatewayProc> {
-  const node = [...NODE_FLAGS, '--import', 'tsx', join(ROOT, UNDER_TEST), dir, String(WAIT_MS)];
+  const node = [...NODE_FLAGS, '--import', 'tsx', join(ROOT, UNDER_TEST), dir, String(WAIT_MS), opts['log-level']];
   const child = spawn('taskset', ['-c', '0', process.execPath, ...node], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const tag = opts.baseline ? 'baseline' : 'gateway';
   child.stderr.on('data', (d: Buffer) => process.stderr.write(`[${tag}] ${d.toString()}`));

@@ -1,6 +1,6 @@
 /**
  * What the benches' gateway processes share (bench/cps-gateway.ts, bench/media-gateway.ts):
- * a real `startGateway` on 127.0.0.1 (UDP SIP, silent logs, a SQLite database in a scratch
+ * a real `startGateway` on 127.0.0.1 (UDP SIP, silent logs unless a level is asked for, a SQLite database in a scratch
  * directory, the demo tenant) with one built-in bench agent, and the line protocol the
  * bench parent drives it with:
  * - stdout, once ready: `{"sipPort":…}`;
@@ -15,9 +15,10 @@
 import { join } from 'node:path';
 import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
+import pino from 'pino';
 import { startGateway, type Gateway } from '../src/app.ts';
 import { parseConfig } from '../src/config/index.ts';
-import { createLogger } from '../src/obs/index.ts';
+import { createLogger, type LoggerOptions } from '../src/obs/index.ts';
 import type { NewAgent } from '../src/store/types.ts';
 
 /** Options of {@link startBenchGateway}. */
@@ -29,19 +30,28 @@ export interface BenchGatewayOptions {
   rtpPortMax: number;
   /** The bench agent, created in the demo tenant. */
   agent: Omit<NewAgent, 'tenantId'>;
+  /**
+   * Log level (default `silent`). Any other level writes the lines to `gateway.log` in `dir`,
+   * synchronously, as pino writes to stdout by default: what a production gateway pays.
+   */
+  logLevel?: LoggerOptions['level'];
 }
 
 /** Starts the gateway under test and creates its bench agent. */
 export async function startBenchGateway(options: BenchGatewayOptions): Promise<Gateway> {
+  const level = options.logLevel ?? 'silent';
+  const logger = level === 'silent'
+    ? createLogger({ level })
+    : createLogger({ level, destination: pino.destination({ dest: join(options.dir, 'gateway.log'), sync: true }) });
   const gw = await startGateway(parseConfig({
     sip: { host: '127.0.0.1', port: 0, tcp: false },
     http: { host: '127.0.0.1', port: 0 },
     rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax },
     store: { path: join(options.dir, 'bench.db') },
     limits: { maxCalls: 100_000 },
-    log: { level: 'silent' },
+    log: { level },
     demo: { enabled: true },
-  }), { logger: createLogger({ level: 'silent' }) });
+  }), { logger });
   const tenant = await gw.store.getTenantBySlug('demo');
   if (!tenant) throw new Error('demo tenant missing');
   await gw.store.createAgent({ ...options.agent, tenantId: tenant.id });
