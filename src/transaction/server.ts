@@ -49,6 +49,11 @@ const startConfirmed: Action = (tx) => {
   tx.timers.stop('G');
   tx.timers.stop('H');
   tx.timers.start('I', tx.reliable ? 0 : tx.ctx.timers.t4, () => tx.fire('I'));
+  // §17.2.1: Confirmed only absorbs ACK and INVITE retransmissions until Timer I (T4, 5 s on
+  // UDP): the parsed INVITE and the final response (about 7 KB) need not wait with it. At
+  // thousands of refused INVITEs a second (an overload's 503s, a flood of bad tokens) they
+  // were what such a call left in memory for those seconds.
+  tx.shed();
 };
 const startAccepted: Action = (tx, res) => {
   tx.transmit(res as SipResponse);
@@ -199,9 +204,7 @@ export class ServerTransaction {
   release(): void {
     const releasable = this.isInvite ? this.state === 'accepted' : this.state === 'completed';
     if (!releasable || this.released) return;
-    this.released = true;
-    const { source, local, receivedAt, connectionId } = this.arrival;
-    this.arrival = { message: RELEASED, source, local, receivedAt, ...(connectionId === undefined ? {} : { connectionId }) };
+    this.dropRequest();
     if (!this.isInvite) {
       if (this.lastResponse === undefined) return;
       this.ctx.retire(this.key, this.completedUntil, { kind: 'answered', response: this.lastResponse, arrival: this.arrival });
@@ -210,6 +213,23 @@ export class ServerTransaction {
       this.ctx.retire(this.key, this.acceptedUntil, { kind: 'accepted', tag: this.tag });
     }
     this.terminate();
+  }
+
+  /**
+   * Lets go of the request and the last response once nothing can need them again (an INVITE
+   * in Confirmed): `request` throws from then on, and no response is sent any more.
+   */
+  shed(): void {
+    if (this.released) return;
+    this.dropRequest();
+    this.lastResponse = undefined;
+  }
+
+  /** Keeps only where the request came from (responses go there); `request` throws from now on. */
+  private dropRequest(): void {
+    this.released = true;
+    const { source, local, receivedAt, connectionId } = this.arrival;
+    this.arrival = { message: RELEASED, source, local, receivedAt, ...(connectionId === undefined ? {} : { connectionId }) };
   }
 
   /** The To tag used by `reply` when none is given, and by the 487 sent on CANCEL. */
@@ -248,12 +268,13 @@ export class ServerTransaction {
   }
 
   /**
-   * Builds a response to the request (RFC 3261 §8.2.6) and sends it. A non-INVITE
-   * transaction whose request was released (Completed) ignores it, as it ignores any TU
-   * response after the final one, and returns that final response.
+   * Builds a response to the request (RFC 3261 §8.2.6) and sends it. A transaction whose
+   * request was released (a non-INVITE in Completed, an INVITE in Accepted or Confirmed)
+   * ignores it, as it ignores any TU response after the final one, and returns that final
+   * response (a placeholder once that is gone too: an INVITE in Confirmed).
    */
   reply(status: number, options: ReplyOptions = {}): SipResponse {
-    if (this.released && !this.isInvite && this.lastResponse !== undefined) return this.lastResponse;
+    if (this.released) return this.lastResponse ?? RELEASED;
     const res = createResponse(this.request, status, options.reason, status === 100 ? undefined : (options.toTag ?? this.localTag));
     for (const [name, value] of options.headers ?? []) res.append(name, value);
     if (options.body !== undefined) {

@@ -87,6 +87,8 @@ for (const protocol of ['udp', 'tcp'] as const satisfies readonly Protocol[]) {
     const servedFor = async (req: SipRequest): Promise<ServerTransaction> => {
       for (;;) {
         const tx = await uas.served.next(req.method);
+        // An INVITE refused by an earlier test and ACKed since has let go of its request.
+        if (tx.state === 'confirmed' || tx.state === 'terminated') continue;
         if (tx.request.callId === req.callId && tx.request.method === req.method) return tx;
       }
     };
