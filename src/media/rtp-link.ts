@@ -70,7 +70,7 @@ export class RtpLink {
    * the socket unconnected: sends then carry the address, as before.
    */
   connect(target: Target): void {
-    if (this.to === target || !this.canConnect) return;
+    if (!this.canConnect || this.to === target) return;
     this.disconnect();
     try {
       // Our sockets resolve IP literals synchronously (`literalLookup`), so Node connects at once;
