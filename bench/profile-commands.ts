@@ -2,10 +2,12 @@
  * The profiling commands of the cps bench's processes (bench/cps-gateway.ts and
  * bench/cps-baseline.ts), each answered `{"ok":true}` on stdout:
  * - `prof-start` / `prof-stop <file>`: a CPU profile (inspector) of the steady state only;
- * - `heap-start` / `heap-stop <file>`: a sampling heap profile (`HeapProfiler.startSampling`,
+ * - `heap-start [old]` / `heap-stop <file>`: a sampling heap profile (`HeapProfiler.startSampling`,
  *   one sample per 8 KiB allocated on average). Objects already collected stay in
  *   (`includeObjectsCollectedByMajorGC`/`MinorGC`), so it counts every byte allocated over the
- *   step, not just what survived it.
+ *   step, not just what survived it. With `old`, objects that a scavenge collected drop out:
+ *   what is left survived every scavenge, i.e. was promoted (or is still live), and is found by
+ *   its allocation stack (the bytes behind the scavenger's promotion rate).
  * Node built-ins only, so that the baseline stays free of gateway code.
  */
 import { writeFileSync } from 'node:fs';
@@ -13,6 +15,19 @@ import { Session } from 'node:inspector/promises';
 
 /** Mean bytes between two heap samples (V8's default is 32 KiB; finer for per-call figures). */
 const HEAP_SAMPLING_BYTES = 8192;
+
+/**
+ * `HeapProfiler.startSampling`'s parameters for `heap-start [mode]`: no mode counts every
+ * sampled allocation, `old` only those that no scavenge collected.
+ * @throws Error for another mode
+ */
+export function heapSamplingParams(mode: string | undefined): {
+  samplingInterval: number; includeObjectsCollectedByMajorGC: boolean; includeObjectsCollectedByMinorGC: boolean;
+} {
+  if (mode !== undefined && mode !== 'old') throw new Error(`unknown heap-start mode [${mode}] (none, or old)`);
+  // The two include… flags are in Node 20's V8 but not yet in @types/node's protocol types.
+  return { samplingInterval: HEAP_SAMPLING_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: mode !== 'old' };
+}
 
 /** A command's handler, given the word after it. */
 export type ProfileCommand = (arg: string | undefined) => void;
@@ -36,12 +51,15 @@ export function profileCommands(): Record<'prof-start' | 'prof-stop' | 'heap-sta
       save(file, (await inspector.post('Profiler.stop')).profile);
       done();
     })(),
-    'heap-start': () => void (async () => {
+    'heap-start': (mode) => void (async () => {
+      let params;
+      try {
+        params = heapSamplingParams(mode);
+      } catch (err) {
+        process.stdout.write(`${JSON.stringify({ ok: false, error: (err as Error).message })}\n`);
+        return;
+      }
       await inspector.post('HeapProfiler.enable');
-      // The two include… flags are in Node 20's V8 but not yet in @types/node's protocol types.
-      const params = {
-        samplingInterval: HEAP_SAMPLING_BYTES, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true,
-      };
       await inspector.post('HeapProfiler.startSampling', params);
       done();
     })(),
