@@ -16,6 +16,7 @@ const SRC = dirname(new URL(import.meta.url).pathname);
  * one service layer but names no folder for it).
  */
 const ARROWS: Record<string, string[]> = {
+  lib: [],
   sip: [],
   sdp: [],
   media: [],
@@ -23,7 +24,7 @@ const ARROWS: Record<string, string[]> = {
   obs: [],
   config: [],
   transport: ['sip'],
-  transaction: ['sip', 'transport'],
+  transaction: ['sip', 'transport', 'lib'],
   dialog: ['transaction', 'sip', 'sdp', 'transport'],
   agents: ['media', 'obs'],
   routing: ['sip', 'store'],

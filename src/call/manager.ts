@@ -3,6 +3,7 @@
  * `Call` exists, the live-call registry, and draining on shutdown.
  */
 import type { IncomingInvite } from '../dialog/index.ts';
+import { SlotMap } from '../lib/slot-map.ts';
 import { PromptCache } from '../media/prompts.ts';
 import { RtpSocketPool } from '../media/rtp-socket-pool.ts';
 import { errorFor } from '../obs/index.ts';
@@ -32,7 +33,8 @@ export interface LiveCall {
 
 /** Holds the live calls. One per process. */
 export class CallManager {
-  readonly #calls = new Map<string, Call>();
+  /** A SlotMap, not a Map: see src/lib/slot-map.ts. */
+  readonly #calls = new SlotMap<Call>();
   readonly #idle = new Set<() => void>();
   #draining = false;
   /** The RTP socket pool made here (when `deps` had none). */

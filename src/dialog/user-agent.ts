@@ -10,6 +10,7 @@ import {
   TransactionLayer, systemClock, DEFAULT_TIMERS,
   type Clock, type ServerTransaction, type TimerConfig,
 } from '../transaction/index.ts';
+import { SlotMap } from '../lib/slot-map.ts';
 import type { Endpoint, Inbound, Protocol, Transport } from '../transport/types.ts';
 import { viaFor } from './addressing.ts';
 import { Dialog, dialogKey } from './dialog.ts';
@@ -49,7 +50,8 @@ export class UserAgent implements DialogHost {
   readonly userAgent: string | undefined;
   readonly allow: string[];
   readonly supported: string[];
-  private readonly dialogs = new Map<string, Dialog>();
+  /** A SlotMap, not a Map: see src/lib/slot-map.ts (a dialog leaves by the thousand a second). */
+  private readonly dialogs = new SlotMap<Dialog>();
   private readonly onError: (err: unknown) => void;
 
   constructor(private readonly options: UserAgentOptions) {

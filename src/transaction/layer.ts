@@ -3,6 +3,7 @@
  * creates server transactions for new requests, answers CANCEL (§9.2) and hands the
  * rest to the transaction user.
  */
+import { SlotMap } from '../lib/slot-map.ts';
 import { SipRequest, type SipResponse } from '../sip/index.ts';
 import type { Endpoint, Inbound } from '../transport/types.ts';
 import { ClientTransaction } from './client.ts';
@@ -37,8 +38,9 @@ export interface TransactionLayerOptions {
 
 /** Owns every transaction of one SIP endpoint. */
 export class TransactionLayer {
-  private readonly servers = new Map<string, ServerTransaction>();
-  private readonly clients = new Map<string, ClientTransaction>();
+  // SlotMaps, not Maps: see src/lib/slot-map.ts (transactions come and go by the thousand a second).
+  private readonly servers = new SlotMap<ServerTransaction>();
+  private readonly clients = new SlotMap<ClientTransaction>();
   /** Accepted INVITE server transactions whose TU let go (Timer L). */
   private readonly retiredInvites: RetiredKeys<Retired>;
   /** Completed non-INVITE server transactions past their grace (Timer J). */
