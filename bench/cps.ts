@@ -34,6 +34,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../src/lib/node-flags.ts';
 import { summarizeAreas, summarizeHeap, summarizeProfile, type CpuProfile, type HeapProfile } from './cps-profile.ts';
 import { benchArgs } from './args.ts';
 import { clean, heapMarkdown, markdown, row, writeDoc, type HeapRun, type ProfileRun, type RunSettings, type Step } from './cps-report.ts';
@@ -82,7 +83,9 @@ interface GatewayProc {
 }
 
 async function startGatewayProc(dir: string): Promise<GatewayProc> {
-  const node = [...NODE_FLAGS, '--import', 'tsx', join(ROOT, UNDER_TEST), dir, String(WAIT_MS), opts['log-level']];
+  // The gateway runs as users run it (GATEWAY_NODE_FLAGS, e.g. its young generation); the baseline UAS with Node's defaults.
+  const flags = opts.baseline ? NODE_FLAGS : [...GATEWAY_NODE_FLAGS, ...NODE_FLAGS];
+  const node = [...flags, '--import', 'tsx', join(ROOT, UNDER_TEST), dir, String(WAIT_MS), opts['log-level']];
   const child = spawn('taskset', ['-c', '0', process.execPath, ...node], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   const tag = opts.baseline ? 'baseline' : 'gateway';
   child.stderr.on('data', (d: Buffer) => process.stderr.write(`[${tag}] ${d.toString()}`));

@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { GATEWAY_NODE_FLAGS } from '../src/lib/node-flags.ts';
 import {
   ContactCenter, formatProgress, formatSummary, parseDuration, parseTarget, runLoad, type CallOptions, type LoadSummary,
 } from '../src/ccsim/index.ts';
@@ -69,7 +70,7 @@ interface Running {
 /** Spawns the gateway process and waits for its ports. */
 async function spawnGateway(): Promise<Running> {
   const dir = mkdtempSync(join(tmpdir(), 'agentline-bench-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--serve-gateway', dir], {
+  const child = spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve-gateway', dir], {
     cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'],
   });
   const lines = createInterface({ input: child.stdout! });

@@ -46,6 +46,7 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { UserAgent, type Dialog } from '../src/dialog/index.ts';
+import { GATEWAY_NODE_FLAGS } from '../src/lib/node-flags.ts';
 import { TimerMediaClock } from '../src/media/clock.ts';
 import { encodeUlaw } from '../src/media/g711.ts';
 import { writeRtpHeader } from '../src/media/rtp.ts';
@@ -140,7 +141,7 @@ class GatewayChild {
   static async start(dir: string, pin: boolean, agent: MediaAgentKind): Promise<GatewayChild> {
     // MEDIA_BENCH_NODE_ARGS: extra node flags for the gateway, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`.
     const extra = (process.env['MEDIA_BENCH_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== '');
-    const node = [process.execPath, ...extra, '--import', 'tsx', join(ROOT, 'bench/media-gateway.ts'), dir, agent];
+    const node = [process.execPath, ...GATEWAY_NODE_FLAGS, ...extra, '--import', 'tsx', join(ROOT, 'bench/media-gateway.ts'), dir, agent];
     const env = process.env;
     const child = pin ? spawn('taskset', ['-c', String(GATEWAY_CORE), ...node], { cwd: ROOT, env }) : spawn(node[0]!, node.slice(1), { cwd: ROOT, env });
     // The child inherits this process's priority (set in main before it starts).

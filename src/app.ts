@@ -14,6 +14,7 @@ import { createApiServer, liveCallRegistry, type ApiServer, type ReadinessCheck 
 import { CallManager, HandoffSpool, type CallDeps } from './call/index.ts';
 import type { Config } from './config/index.ts';
 import { UserAgent } from './dialog/index.ts';
+import { setGatewayV8Flags } from './lib/node-flags.ts';
 import { TimerMediaClock } from './media/clock.ts';
 import { PortAllocator } from './media/ports.ts';
 import { createLogger, errorFor, Metrics, type Logger } from './obs/index.ts';
@@ -70,12 +71,13 @@ export interface Gateway {
 }
 
 /**
- * Starts the gateway.
+ * Starts the gateway (and sets the process's V8 flags: `setGatewayV8Flags`).
  * @throws StoreError `store_unavailable`, TransportError when a SIP port cannot be bound,
  *   an `EADDRINUSE` error when the HTTP port cannot, AgentlineError `config_invalid` for a
  *   store kind this build cannot open
  */
 export async function startGateway(config: Config, options: GatewayOptions = {}): Promise<Gateway> {
+  setGatewayV8Flags();
   const logger = options.logger ?? createLogger({ level: config.log.level });
   const metrics = options.metrics ?? new Metrics();
   const clock = options.clock ?? systemClock;
