@@ -9,14 +9,16 @@ import { setFlagsFromString } from 'node:v8';
  * the process starts, so they must be on its command line (`npm start`, bin/agentline.mjs and
  * the benchmarks pass them; src/lib/node-flags.test.ts checks that they do).
  *
- * `--max-semi-space-size=64`: a young generation that may grow to 2 × 64 MB. A call lives
+ * `--max-semi-space-size=32`: a young generation that may grow to 2 × 32 MB. A call lives
  * about 120 ms and allocates about 90 KB; with V8's default (16 MB semi-spaces) a scavenge
  * comes every 80 ms at 1,600 calls a second, so every call in flight is copied once and
- * again, then promoted, and mark-compact collects it later. At 64 MB a scavenge comes every
- * 0.4 s and finds only the calls in flight. Measured at 1,600 calls/s: 300 ms of GC a second
- * (pause and helper threads) with the defaults, 70-90 ms at 64 MB (32 MB: ~95, 128 MB: ~55).
+ * again, then promoted, and mark-compact collects it later. At 32 MB a scavenge comes about
+ * every 0.2 s and finds mostly the calls in flight. Measured at 1,600 calls/s: about 300 ms of
+ * GC a second (pause and helper threads) with the defaults, ~95 ms at 32 MB, 70-90 at 64 MB,
+ * ~55 at 128 MB; the media bench's 600 flow calls kept RTP spacing within ±2 ms at p99 in 4
+ * runs of 4 at 32 MB, 3 of 6 at 64 MB, 1 of 3 at 16 MB (2026-11-26): 32 MB is the choice.
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64'];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 
 /**
  * V8 flags the gateway sets for its own process when it starts (before its first call).
