@@ -15,8 +15,9 @@ import { setFlagsFromString } from 'node:v8';
  * again, then promoted, and mark-compact collects it later. At 32 MB a scavenge comes about
  * every 0.2 s and finds mostly the calls in flight. Measured at 1,600 calls/s: about 300 ms of
  * GC a second (pause and helper threads) with the defaults, ~95 ms at 32 MB, 70-90 at 64 MB,
- * ~55 at 128 MB; the media bench's 600 flow calls kept RTP spacing within ±2 ms at p99 in 4
- * runs of 4 at 32 MB, 3 of 6 at 64 MB, 1 of 3 at 16 MB (2026-11-26): 32 MB is the choice.
+ * ~55 at 128 MB: 32 MB has most of the gain for half the memory of 64. The media bench's RTP
+ * spacing at 600 flow calls showed no difference between 16, 32 and 64 MB beyond its run-to-run
+ * spread (2026-11-26, within ±2 ms at p99: 5 runs of 10 at 32 MB, 3 of 6 at 64, 1 of 3 at 16).
  */
 export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
 
