@@ -11,9 +11,10 @@ import assert from 'node:assert/strict';
 const SRC = dirname(new URL(import.meta.url).pathname);
 
 /**
- * Declared arrows, as in ARCHITECTURE.md (plus obs, which every non-leaf may log through,
- * and admin/, the service layer the CLI and the admin API share: ARCHITECTURE.md asks for
- * one service layer but names no folder for it).
+ * Declared arrows, as in ARCHITECTURE.md (plus obs, which every non-leaf may log through;
+ * admin/, the service layer the CLI and the admin API share: ARCHITECTURE.md asks for one
+ * service layer but names no folder for it; and lib/, a leaf of plain data structures and
+ * process settings that know nothing of SIP, media, tenants or HTTP).
  */
 const ARROWS: Record<string, string[]> = {
   lib: [],
