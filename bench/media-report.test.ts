@@ -5,7 +5,7 @@ import { clockTable, mediaSection } from './media-report.ts';
 import type { TickProbeStats } from './tick-probe.ts';
 
 const none = { p50: NaN, p99: NaN, max: NaN };
-const spacing = { calls: 100, pairs: 19_900, pps: 50, p50Ms: 0.1, p99Ms: 1.2, maxMs: 3, seqGaps: 0 };
+const spacing = { calls: 100, pairs: 19_900, pps: 50, p50Ms: 0.1, p99Ms: 1.2, maxMs: 3, overBudgetPct: 0.4, seqGaps: 0 };
 
 function step(clock: TickProbeStats, agentSteps?: number): MediaStep {
   return {

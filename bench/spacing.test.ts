@@ -15,9 +15,18 @@ test('spacing: |Δ − 20| over consecutive sequence numbers; a gap is counted, 
   assert.equal(s.pairs, 4);
   assert.equal(s.seqGaps, 1);
   assert.equal(s.maxMs, 1);
+  assert.equal(s.overBudgetPct, 0);
   assert.equal(s.calls, 2);
   // a: 4 intervals over 100 ms = 40 pps; b: 1 over 19 ms.
   assert.equal(round(s.pps), round((40 + 1000 / 19) / 2));
+});
+
+test('spacing: the share of pairs beyond ±2 ms', () => {
+  const a = new CallTrace(10);
+  // Intervals 20, 23 (late), 17 (early by as much), 22, 20: two of five beyond 2 ms; 2 exactly is within.
+  for (const [t, seq] of [[0, 1], [20, 2], [43, 3], [60, 4], [82, 5], [102, 6]] as const) a.push(t, seq);
+  assert.equal(spacingOf([a]).overBudgetPct, 40);
+  assert.ok(Number.isNaN(spacingOf([]).overBudgetPct));
 });
 
 test('a trace keeps at most its capacity and counts the rest', () => {

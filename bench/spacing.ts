@@ -37,6 +37,9 @@ export class CallTrace {
   }
 }
 
+/** The spacing target: |Δ − period| within this at the 99th percentile, ms (issue #4). */
+export const SPACING_BUDGET_MS = 2;
+
 /** Percentiles of |Δ − period| over the consecutive packets of every call. */
 export interface SpacingStats {
   /** Calls with at least one packet. */
@@ -46,6 +49,8 @@ export interface SpacingStats {
   p50Ms: number;
   p99Ms: number;
   maxMs: number;
+  /** Share of the pairs beyond ±{@link SPACING_BUDGET_MS}, % (the target allows 1). */
+  overBudgetPct: number;
   /** Breaks in a call's sequence numbers (packets missing from the trace). */
   seqGaps: number;
   /** Packets per second per call (first to last packet of each call; a call with fewer than 2 counts 0), mean over calls. */
@@ -109,8 +114,10 @@ export function spacingOf(traces: readonly CallTrace[], periodMs = 20): SpacingS
     }
   }
   const p = percentiles(devs);
+  const over = devs.reduce((n, d) => (d > SPACING_BUDGET_MS ? n + 1 : n), 0);
   return {
     calls, pairs: devs.length, p50Ms: p.p50, p99Ms: p.p99, maxMs: p.max, seqGaps,
+    overBudgetPct: devs.length === 0 ? NaN : (100 * over) / devs.length,
     pps: traces.length === 0 ? NaN : rates / traces.length,
   };
 }

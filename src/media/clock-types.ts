@@ -87,6 +87,15 @@ export interface TimerMediaClockOptions extends MediaClockOptions {
    * time); above 0.9 it does not sleep at all and the timer is set for the due time.
    */
   maxBusy?: number;
+  /**
+   * Largest lateness, ms behind the grid, that moves the schedule instead of leaving the next
+   * tick due early (default and at most a period: a longer stall has missed a tick, and
+   * `maxCatchUp` applies; 0 never slews). See
+   * `TimerMediaClock`.
+   */
+  maxSlewMs?: number;
+  /** How much less than a period apart ticks are due while the schedule slews back, ms (default 0.5). */
+  slewStepMs?: number;
   /** Timer functions (default: real time). */
   timers?: ClockTimers;
 }
@@ -106,6 +115,8 @@ export interface TimerClockStats {
   polled: number;
   /** Moving average of the event loop's busy share, the clock's sleeps not counted (0 without `busyMs`). */
   busy: number;
+  /** Late ticks the schedule followed, to slew back after. */
+  slews: number;
 }
 
 /**
@@ -114,7 +125,7 @@ export interface TimerClockStats {
  */
 export interface TickTiming {
   tick: number;
-  /** When the tick was due. */
+  /** When the tick was due on the clock's grid (a slewing schedule starts it later: see `TimerMediaClock`). */
   dueMs: number;
   /** When its listeners started (≥ due). */
   startMs: number;

@@ -96,7 +96,8 @@ test('listeners may remove themselves during a tick', () => {
 
 test('timer clock schedules against the absolute start: lateness does not drift', () => {
   const timers = new FakeTimers();
-  const clock = new TimerMediaClock({ timers });
+  // Without the slew: the grid alone (the slew has its own tests below).
+  const clock = new TimerMediaClock({ timers, maxSlewMs: 0 });
   const ticks: number[] = [];
   clock.add((t) => ticks.push(t));
   // Each timer fires 3 ms late; after 1 s there are still 50 ticks, not 1000/23.
@@ -121,6 +122,94 @@ test('timer clock catches up at most maxCatchUp ticks after a stall and skips th
   assert.equal(clock.stats.skipped, 8);
   timers.advanceTo(1280);
   assert.equal(ticks.at(-1), 14);
+});
+
+/** Differences between consecutive entries. */
+function gaps(at: readonly number[]): number[] {
+  return at.slice(1).map((t, i) => Math.round((t - at[i]!) * 1e6) / 1e6);
+}
+
+test('a late tick moves the schedule, which slews back: one long spacing and no short one', () => {
+  for (const maxSlewMs of [20, 0]) {
+    const timers = new SleepingFakeTimers();
+    const clock = new TimerMediaClock({ timers, leadMs: 2, maxSlewMs });
+    const at = dispatchTimes(clock, timers);
+    const ticks: number[] = [];
+    clock.add((t) => ticks.push(t));
+    timers.advanceTo(1040); // ticks 0-2 on time
+    timers.advanceTo(1066, 8); // tick 3's timer (set for 1058) runs 8 ms late: the tick starts 6 ms late
+    timers.advanceTo(1400);
+    if (maxSlewMs === 0) {
+      // The grid: tick 4 comes 6 ms early, a second spacing off by as much.
+      assert.deepEqual(gaps(at).slice(2, 5), [26, 14, 20]);
+      assert.equal(clock.stats.slews, 0);
+      continue;
+    }
+    // 26 ms, then 19.5 ms apart until the schedule is back on its grid (tick 15 at 1300).
+    assert.deepEqual(gaps(at).slice(2, 16), [26, ...Array<number>(12).fill(19.5), 20]);
+    assert.equal(at[15], 1300);
+    assert.deepEqual(ticks, Array.from({ length: 21 }, (_, i) => i), 'no tick skipped or repeated');
+    assert.equal(clock.stats.slews, 1);
+    assert.equal(clock.stats.skipped, 0);
+    assert.equal(clock.stats.maxLateMs, 6, 'lateness is still counted against the grid');
+  }
+});
+
+test('a tick less than 1 ms late, or later than maxSlewMs, leaves the schedule on its grid', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2, maxSlewMs: 10 });
+  const at = dispatchTimes(clock, timers);
+  timers.advanceTo(1020);
+  timers.advanceTo(1040.8, 2.8); // tick 2 starts 0.8 ms late
+  timers.advanceTo(1080, 17); // tick 3's timer (set at 1040.8 for 18 ms) runs at 1075.8: 15.8 ms late, beyond maxSlewMs
+  timers.advanceTo(1120);
+  assert.deepEqual(gaps(at), [20, 20.8, 35, 4.2, 20, 20]);
+  assert.equal(clock.stats.slews, 0);
+});
+
+test('a stall inside a send phase moves the schedule when most streams went out after it', () => {
+  for (const stallAt of [10, 50]) {
+    const timers = new SleepingFakeTimers();
+    const clock = new TimerMediaClock({ timers, leadMs: 2 });
+    // 64 streams, 10 µs each; on tick 3, the CPU is taken for 5 ms after stream `stallAt`.
+    const sent: number[][] = Array.from({ length: 64 }, () => []);
+    for (let i = 0; i < 64; i++) {
+      clock.add((tick) => {
+        sent[i]!.push(timers.time);
+        timers.time += 0.01;
+        if (i === stallAt && tick === 3) timers.time += 5;
+      }, 'send');
+    }
+    timers.advanceTo(1200);
+    const early = gaps(sent[5]!).slice(2, 4);
+    const late = gaps(sent[60]!).slice(2, 4);
+    if (stallAt === 10) {
+      // 54 streams were delayed: the schedule follows them (19.5 ms, slewing back); the 10
+      // before the stall take the one long spacing.
+      assert.deepEqual(late, [25, 19.5]);
+      assert.deepEqual(early, [20, 24.5]);
+      assert.equal(clock.stats.slews, 1);
+    } else {
+      // 14 streams were delayed: the schedule stays on its grid, they take both spacings.
+      assert.deepEqual(late, [25, 15]);
+      assert.deepEqual(early, [20, 20]);
+      assert.equal(clock.stats.slews, 0);
+    }
+  }
+});
+
+test('timer clock under constant lateness: no skipped tick, schedule at most maxSlewMs behind', () => {
+  const timers = new FakeTimers();
+  const clock = new TimerMediaClock({ timers, maxSlewMs: 10 });
+  const at = dispatchTimes(clock, timers);
+  // Every timer fires 3 ms after what it was set for: each tick is late against its due
+  // time, and each following moves the schedule further back, up to maxSlewMs.
+  timers.advanceTo(3000, 3);
+  const ticks = at.length;
+  assert.ok(ticks >= 99 && ticks <= 100, `ticks ${ticks}`);
+  assert.equal(clock.stats.skipped, 0);
+  assert.ok(clock.stats.maxLateMs <= 10 + 3 + 1, `maxLateMs ${clock.stats.maxLateMs}`);
+  for (const gap of gaps(at)) assert.ok(gap >= 19 - 1e-9 && gap <= 24, `gap ${gap}`);
 });
 
 test('timer clock stops with its last listener and keeps tick numbers monotonic', () => {
@@ -164,7 +253,7 @@ test('timer clock wakes leadMs early and sleeps the rest: ticks start exactly wh
   // Each timer is set for 20 - 2 = 18 ms; the 0.5 ms left after its lateness is slept.
   assert.deepEqual(timers.sets, [0, 18, 18, 18, 18, 18, 18]);
   assert.deepEqual(timers.sleeps, [0.5, 0.5, 0.5, 0.5, 0.5]);
-  assert.deepEqual(clock.stats, { ticks: 6, skipped: 0, maxLateMs: 0, sleeps: 5, sleptMs: 2.5, polled: 0, busy: 0 });
+  assert.deepEqual(clock.stats, { ticks: 6, skipped: 0, maxLateMs: 0, sleeps: 5, sleptMs: 2.5, polled: 0, busy: 0, slews: 0 });
 });
 
 test('timer clock sets whole-millisecond timers and sleeps the fraction', () => {

@@ -7,6 +7,7 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
+import { Slew, STALL_CHUNK, type SendStall } from './clock-slew.ts';
 import type {
   ClockTimers, MediaClock, MediaClockOptions, TickListener, TickPhase, TickTiming, TimerClockStats, TimerMediaClockOptions,
 } from './clock-types.ts';
@@ -68,13 +69,19 @@ abstract class BaseClock implements MediaClock {
   /** Hook for subclasses: every `send` listener of the tick has run. */
   protected onSendPhaseEnd(): void {}
 
+  /** Set by a subclass that wants {@link lastStall} measured in each send phase. */
+  protected watchSends = false;
+  /** The longest pause of the last send phase beyond its pace (ms 0 when not watched). */
+  protected readonly lastStall: SendStall = { ms: 0, before: 0, of: 0 };
+
   abstract now(): number;
 
   protected dispatch(tick: number): void {
     this.lastTick = tick;
     this.depth++;
     try {
-      this.runPhase(this.sendListeners, tick);
+      if (this.watchSends) this.runWatchedSends(this.sendListeners, tick);
+      else this.runPhase(this.sendListeners, tick);
       this.onSendPhaseEnd();
       this.runPhase(this.workListeners, tick);
     } finally {
@@ -90,6 +97,42 @@ abstract class BaseClock implements MediaClock {
         this.onError(error);
       }
     }
+  }
+
+  /**
+   * {@link runPhase}, reading the time every {@link STALL_CHUNK} listeners: the longest chunk,
+   * less the others' average, is the pass's stall (the event loop does not run during a pass,
+   * so that is the CPU taken from it: a VM's stall, a garbage collection, a page fault).
+   */
+  private runWatchedSends(list: readonly TickListener[], tick: number): void {
+    const stall = this.lastStall;
+    stall.ms = 0;
+    stall.of = list.length;
+    if (list.length < 2 * STALL_CHUNK) {
+      this.runPhase(list, tick);
+      return;
+    }
+    const first = this.now();
+    let last = first;
+    let longest = 0;
+    let chunks = 0;
+    for (let i = 0; i < list.length; i++) {
+      try {
+        list[i]!(tick);
+      } catch (error) {
+        this.onError(error);
+      }
+      if ((i + 1) % STALL_CHUNK !== 0 && i + 1 < list.length) continue;
+      const t = this.now();
+      chunks++;
+      if (t - last > longest) {
+        longest = t - last;
+        // Somewhere in this chunk: say its middle.
+        stall.before = i + 1 - (((i % STALL_CHUNK) + 1) >> 1);
+      }
+      last = t;
+    }
+    stall.ms = longest - (last - first - longest) / (chunks - 1);
   }
 }
 
@@ -147,6 +190,14 @@ const realTimers: ClockTimers = {
  * timer's rounding (1 ms), and to nothing when the loop is saturated.
  * After a stall it catches up at most `maxCatchUp` ticks at once and skips the rest, so
  * that streams jump forward in time instead of bursting.
+ *
+ * A tick that starts more than 1 ms late, by up to `maxSlewMs` behind its grid, moves the
+ * schedule instead, and so does a stall inside a send phase that delayed most of its streams
+ * (the time is read every 16 listeners): the next ticks are due `slewStepMs` less than a
+ * period after the one before, until the schedule is back on its grid (clock-slew.ts). A
+ * stall then stretches one spacing of the streams it delayed, not two: on the absolute grid,
+ * the tick after a late one comes early by as much. RTP timestamps follow tick numbers,
+ * never send times; packets go out at most `maxSlewMs` late for a while.
  */
 export class TimerMediaClock extends BaseClock {
   private readonly timers: ClockTimers;
@@ -156,7 +207,10 @@ export class TimerMediaClock extends BaseClock {
   private running = false;
   private startMs = 0;
   private nextTick = 0;
-  private readonly counters: TimerClockStats = { ticks: 0, skipped: 0, maxLateMs: 0, sleeps: 0, sleptMs: 0, polled: 0, busy: 0 };
+  private readonly slew: Slew;
+  /** When the tick being dispatched started, ms behind its grid. */
+  private startLate = 0;
+  private readonly counters: Omit<TimerClockStats, 'slews'> = { ticks: 0, skipped: 0, maxLateMs: 0, sleeps: 0, sleptMs: 0, polled: 0, busy: 0 };
   private sendEndMs = 0;
   /** True while `run` dispatches: a listener's I/O must not start the next tick from `poll`. */
   private dispatching = false;
@@ -173,6 +227,9 @@ export class TimerMediaClock extends BaseClock {
     // A lead past a quarter period would keep the loop blocked most of the time.
     this.leadMs = this.timers.sleep === undefined ? 0 : Math.min(this.periodMs / 4, Math.max(0, options.leadMs ?? 2));
     this.maxBusy = options.maxBusy ?? 0.7;
+    const maxSlew = Math.min(this.periodMs, Math.max(0, options.maxSlewMs ?? this.periodMs));
+    this.slew = new Slew(maxSlew, Math.min(this.periodMs / 2, Math.max(0.05, options.slewStepMs ?? 0.5)));
+    this.watchSends = maxSlew > 0;
   }
 
   /**
@@ -203,7 +260,7 @@ export class TimerMediaClock extends BaseClock {
 
   /** A snapshot of the scheduling stats. */
   get stats(): TimerClockStats {
-    return { ...this.counters };
+    return { ...this.counters, slews: this.slew.follows };
   }
 
   /** Monotonic time from the clock's timers, ms. */
@@ -226,12 +283,14 @@ export class TimerMediaClock extends BaseClock {
 
   protected override onSendPhaseEnd(): void {
     if (tickChannel.hasSubscribers) this.sendEndMs = this.timers.now();
+    this.slew.afterSends(this.startLate, this.lastStall);
   }
 
   private start(): void {
     this.running = true;
     // Keep tick numbers monotonic across restarts.
     this.startMs = this.timers.now() - this.nextTick * this.periodMs;
+    this.slew.reset();
     this.schedule();
   }
 
@@ -241,7 +300,12 @@ export class TimerMediaClock extends BaseClock {
     this.handle = undefined;
   }
 
+  /** When `tick` is due: its place on the grid, plus the slew in force. */
   private dueMs(tick: number): number {
+    return this.gridMs(tick) + this.slew.ms;
+  }
+
+  private gridMs(tick: number): number {
     return this.startMs + tick * this.periodMs;
   }
 
@@ -281,15 +345,20 @@ export class TimerMediaClock extends BaseClock {
     if (this.running) this.schedule();
   }
 
-  /** Dispatches the ticks due at `now`, at most `maxCatchUp`, and skips the rest. */
+  /**
+   * Dispatches the ticks due at `now`, at most `maxCatchUp`, and skips the rest. A late
+   * first tick may move the schedule (see the class note); after the pass, it slews back.
+   */
   private dispatchDue(now: number): void {
-    const due = Math.floor((now - this.startMs) / this.periodMs);
+    this.slew.follow(now - this.gridMs(this.nextTick));
+    const due = Math.floor((now - this.startMs - this.slew.ms) / this.periodMs);
     let burst = 0;
     while (this.running && this.nextTick <= due && burst < this.maxCatchUp) {
       const tick = this.nextTick++;
-      const dueMs = this.dueMs(tick);
+      const dueMs = this.gridMs(tick);
       const startMs = burst === 0 ? now : this.timers.now();
       const late = startMs - dueMs;
+      this.startLate = late;
       if (late > this.counters.maxLateMs) this.counters.maxLateMs = late;
       this.counters.ticks++;
       burst++;
@@ -303,5 +372,6 @@ export class TimerMediaClock extends BaseClock {
       this.counters.skipped += due - this.nextTick + 1;
       this.nextTick = due + 1;
     }
+    this.slew.decay();
   }
 }

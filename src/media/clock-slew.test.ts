@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { FOLLOW_MS, Slew } from './clock-slew.ts';
+
+test('slew follows a lateness more than FOLLOW_MS past the slew in force, up to max', () => {
+  const slew = new Slew(20, 0.5);
+  slew.follow(FOLLOW_MS);
+  assert.equal(slew.ms, 0, 'at the threshold: left as it is');
+  slew.follow(6);
+  assert.equal(slew.ms, 6);
+  slew.follow(6.8);
+  assert.equal(slew.ms, 6, 'within FOLLOW_MS of the slew in force');
+  slew.follow(25);
+  assert.equal(slew.ms, 6, 'beyond max: a missed tick, not a slew');
+  assert.equal(slew.follows, 1);
+});
+
+test('slew decays by its step to zero, and a clock restart resets it', () => {
+  const slew = new Slew(20, 0.5);
+  slew.follow(1.2 + FOLLOW_MS);
+  for (let i = 0; i < 4; i++) slew.decay();
+  assert.ok(Math.abs(slew.ms - 0.2) < 1e-9, String(slew.ms));
+  slew.decay();
+  assert.equal(slew.ms, 0);
+  slew.follow(10);
+  slew.reset();
+  assert.equal(slew.ms, 0);
+});
+
+test('a stall in a send phase is followed when most streams went out after it', () => {
+  const slew = new Slew(20, 0.5);
+  slew.afterSends(0.5, { ms: 4, before: 300, of: 600 });
+  assert.equal(slew.ms, 0, 'half before, half after: stays');
+  slew.afterSends(0.5, { ms: 4, before: 100, of: 600 });
+  assert.equal(slew.ms, 4.5, 'start lateness plus the stall');
+  slew.afterSends(0, { ms: FOLLOW_MS, before: 0, of: 600 });
+  assert.equal(slew.ms, 4.5, 'a pause within FOLLOW_MS is no stall');
+  assert.equal(new Slew(0, 0.5).follows, 0);
+  const off = new Slew(0, 0.5);
+  off.afterSends(0, { ms: 5, before: 0, of: 600 });
+  assert.equal(off.ms, 0, 'max 0: never slews');
+});

@@ -1,0 +1,69 @@
+/**
+ * How far the media clock's schedule runs behind its grid after a stall, and how it gets
+ * back (see `TimerMediaClock` in clock.ts). After a stall of d ms, an absolute schedule sends
+ * the next tick on its grid, d ms early against the late one: two spacings of every delayed
+ * stream are off by d. Following the stall instead, and returning to the grid a little each
+ * tick (a slew, as NTP corrects a clock, rather than a step), leaves one. RTP timestamps
+ * follow tick numbers, never send times, so the media timeline is the same either way.
+ */
+
+/** Lateness behind its due time, ms, past which the schedule follows a tick. */
+export const FOLLOW_MS = 1;
+
+/** Send listeners between two reads of the time during a send phase (see `SendStall`). */
+export const STALL_CHUNK = 16;
+
+/**
+ * The longest pause of a send phase beyond its pace: measured by reading the time every
+ * {@link STALL_CHUNK} listeners; `before` listeners had sent before it, of `of`.
+ */
+export interface SendStall {
+  ms: number;
+  before: number;
+  of: number;
+}
+
+export class Slew {
+  /** How far behind its grid the schedule runs, ms (0 ≤ ms ≤ max). */
+  ms = 0;
+  /** Times the schedule followed a late tick. */
+  follows = 0;
+
+  /**
+   * @param max largest lateness behind the grid the schedule follows, ms (0: never)
+   * @param step how much less than a period apart ticks are due while slewing back, ms
+   */
+  constructor(readonly max: number, readonly step: number) {}
+
+  /**
+   * A tick (or the streams after a stall in its send phase) went out `late` ms behind the
+   * grid: the schedule follows when that is more than {@link FOLLOW_MS} behind it, and no
+   * more than `max`. A smaller lateness is left as it is: its two spacings stay within the
+   * ±2 ms RTP pacing aims at, and following a timer that is always a little late (Node's
+   * millisecond timers on a busy loop) would push the schedule back tick after tick.
+   */
+  follow(late: number): void {
+    if (late - this.ms <= FOLLOW_MS || late > this.max) return;
+    this.follows++;
+    this.ms = late;
+  }
+
+  /**
+   * After a send phase that started `startLate` ms behind the grid: a stall in it delayed
+   * every stream after it. When those are the majority, the schedule follows them, and the
+   * streams before the stall take the one long spacing instead; otherwise the streams after
+   * it do, as on the grid.
+   */
+  afterSends(startLate: number, stall: SendStall): void {
+    if (stall.ms > FOLLOW_MS && stall.before < stall.of / 2) this.follow(startLate + stall.ms);
+  }
+
+  /** After a tick: the next one is due `step` ms closer to the grid. */
+  decay(): void {
+    this.ms = Math.max(0, this.ms - this.step);
+  }
+
+  reset(): void {
+    this.ms = 0;
+  }
+}
