@@ -25,7 +25,7 @@
  * docs by hand).
  * Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 100x5] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -51,7 +51,7 @@ const opts = benchArgs({
   'profile-out': { type: 'string' },
   'profile-rate': { type: 'string' },
   'heap-profile-out': { type: 'string' },
-  warmup: { type: 'string', default: '100x5' },
+  warmup: { type: 'string', default: '400x10' },
   'node-flags': { type: 'string', default: '' },
   'gc-log': { type: 'string' },
   baseline: { type: 'boolean', default: false },
@@ -223,9 +223,11 @@ async function waitIdle(g: GatewayProc, maxMs = 40_000): Promise<void> {
 }
 
 /**
- * A fresh gateway, warmed up (modules loaded, code optimised) by a short unreported step:
- * `--warmup RATExSEC` (default 100x5: without enough calls V8 still compiles during the
- * measured steps, about a tenth of the CPU).
+ * A fresh gateway, warmed up (modules loaded, code optimised) by an unreported step:
+ * `--warmup RATExSEC`. The default, 400x10, is 4,000 calls: after 500 (100x5, the default
+ * before 2026-11-26) V8 was still optimising, and a first step at 1,600 cps took 445-507 µs
+ * a call and queued INVITEs for up to half a second over its first 3 s (p99 350-520 ms),
+ * against 360-400 µs and a p99 of 10-60 ms one step later or after 4,000 calls at 100 cps.
  */
 async function freshGateway(dir: string): Promise<GatewayProc> {
   const g = await startGatewayProc(dir);
