@@ -6,12 +6,15 @@
 export type TickListener = (tick: number) => void;
 
 /**
- * When a listener runs within a tick: the `send` listeners of every stream first, then the
- * `work` ones. A stream that sends from a `send` listener and does the rest of its tick
- * (inbound jitter buffer, audio events, RTCP) from a `work` listener puts its packet on the
- * wire at the same offset into the tick every time, whatever the other streams' work costs.
+ * When a listener runs within a tick: the `prepare` listeners of every stream first, then the
+ * `send` ones, then the `work` ones. A stream that builds its packet from a `prepare`
+ * listener, sends it from a `send` listener and does the rest of its tick (inbound jitter
+ * buffer, audio events, RTCP) from a `work` listener puts its packet on the wire at the same
+ * offset into the tick every time, whatever the other streams' work costs, and the send
+ * pass is only system calls: the shorter it is, the less a call's place in it moves from one
+ * tick to the next, and the fewer packets a stall inside it delays.
  */
-export type TickPhase = 'send' | 'work';
+export type TickPhase = 'prepare' | 'send' | 'work';
 
 /** What media sessions need from a clock. */
 export interface MediaClock {
@@ -24,8 +27,11 @@ export interface MediaClock {
    * @param phase when it runs within a tick (default `work`)
    */
   add(listener: TickListener, phase?: TickPhase): void;
-  /** Unregisters a listener; unknown listeners are ignored. */
-  remove(listener: TickListener): void;
+  /**
+   * Unregisters a listener; unknown listeners are ignored. `phase`, when the caller knows it,
+   * spares a search of the other phases' lists (hundreds of listeners each at scale).
+   */
+  remove(listener: TickListener, phase?: TickPhase): void;
   /** Monotonic time on this clock's time base, ms (media sessions stamp arrivals with it). */
   now(): number;
   /**

@@ -29,26 +29,34 @@ test('manual clock dispatches ticks to every listener', () => {
   assert.equal(clock.now(), 60);
 });
 
-test('send listeners of every stream run before any work listener, each phase in order of registration', () => {
+test('prepare listeners of every stream run first, then send, then work, each phase in order of registration', () => {
   const clock = new ManualMediaClock();
   const seen: string[] = [];
   const work = (name: string) => (t: number): void => void seen.push(`${name}${t}`);
   const a = work('a');
   const aSend = work('A');
+  const aPrepare = work('pa');
   const b = work('b');
   const bSend = work('B');
+  const bPrepare = work('pb');
   clock.add(a);
   clock.add(aSend, 'send');
   clock.add(b, 'work');
+  clock.add(bPrepare, 'prepare');
   clock.add(bSend, 'send');
+  clock.add(aPrepare, 'prepare');
   clock.add(bSend); // already registered (as send): no effect
-  assert.equal(clock.size, 4);
+  clock.add(bPrepare, 'work'); // already registered (as prepare): no effect
+  assert.equal(clock.size, 6);
   clock.tick();
-  assert.deepEqual(seen, ['A0', 'B0', 'a0', 'b0']);
-  clock.remove(aSend);
-  clock.remove(b);
+  assert.deepEqual(seen, ['pb0', 'pa0', 'A0', 'B0', 'a0', 'b0']);
+  clock.remove(aSend, 'send');
+  clock.remove(b, 'prepare'); // a wrong phase: found where it is
+  clock.remove(bPrepare);
+  clock.remove(bPrepare, 'prepare'); // gone already: no effect
+  assert.equal(clock.size, 3);
   clock.tick();
-  assert.deepEqual(seen.slice(4), ['B1', 'a1']);
+  assert.deepEqual(seen.slice(6), ['pa1', 'B1', 'a1']);
 });
 
 test('timer clock reports the end of the send phase on its diagnostics channel', () => {

@@ -23,8 +23,7 @@ abstract class BaseClock implements MediaClock {
   // Changed in place between ticks (no copy of a 600-entry list per call set up or torn
   // down), copied on write during a tick so that the dispatch loop keeps its snapshot and
   // listeners may add or remove during a tick.
-  private sendListeners: TickListener[] = [];
-  private workListeners: TickListener[] = [];
+  private lists: Record<TickPhase, TickListener[]> = { prepare: [], send: [], work: [] };
   private lastTick = -1;
   /** Dispatches in progress (a listener may run a manual clock's tick). */
   private depth = 0;
@@ -40,27 +39,34 @@ abstract class BaseClock implements MediaClock {
 
   /** Number of registered listeners. */
   get size(): number {
-    return this.sendListeners.length + this.workListeners.length;
+    return this.lists.prepare.length + this.lists.send.length + this.lists.work.length;
   }
 
   add(listener: TickListener, phase: TickPhase = 'work'): void {
-    if (this.sendListeners.includes(listener) || this.workListeners.includes(listener)) return;
+    if (this.phaseOf(listener) !== undefined) return;
     this.writable(phase).push(listener);
     this.onListenersChanged();
   }
 
-  remove(listener: TickListener): void {
-    const phase: TickPhase = this.sendListeners.includes(listener) ? 'send' : 'work';
-    const index = (phase === 'send' ? this.sendListeners : this.workListeners).indexOf(listener);
-    if (index < 0) return;
-    this.writable(phase).splice(index, 1);
+  remove(listener: TickListener, phase?: TickPhase): void {
+    const found = phase !== undefined && this.lists[phase].includes(listener) ? phase : this.phaseOf(listener);
+    if (found === undefined) return;
+    const list = this.writable(found);
+    list.splice(list.indexOf(listener), 1);
     this.onListenersChanged();
+  }
+
+  private phaseOf(listener: TickListener): TickPhase | undefined {
+    const { prepare, send, work } = this.lists;
+    if (send.includes(listener)) return 'send';
+    if (work.includes(listener)) return 'work';
+    return prepare.includes(listener) ? 'prepare' : undefined;
   }
 
   /** A phase's list, ready to change: a copy while a tick iterates over it. */
   private writable(phase: TickPhase): TickListener[] {
-    if (phase === 'send') return this.depth === 0 ? this.sendListeners : (this.sendListeners = this.sendListeners.slice());
-    return this.depth === 0 ? this.workListeners : (this.workListeners = this.workListeners.slice());
+    const list = this.lists[phase];
+    return this.depth === 0 ? list : (this.lists[phase] = list.slice());
   }
 
   /** Hook for subclasses: the listener set changed. */
@@ -80,10 +86,11 @@ abstract class BaseClock implements MediaClock {
     this.lastTick = tick;
     this.depth++;
     try {
-      if (this.watchSends) this.runWatchedSends(this.sendListeners, tick);
-      else this.runPhase(this.sendListeners, tick);
+      this.runPhase(this.lists.prepare, tick);
+      if (this.watchSends) this.runWatchedSends(this.lists.send, tick);
+      else this.runPhase(this.lists.send, tick);
       this.onSendPhaseEnd();
-      this.runPhase(this.workListeners, tick);
+      this.runPhase(this.lists.work, tick);
     } finally {
       this.depth--;
     }

@@ -267,10 +267,10 @@ test('close is idempotent, returns the port once, says BYE and stops the clock l
     await until(() => byes.flat().some((p) => p.type === 'bye'), 'BYE');
     await until(() => released.length > 0, 'port returned');
     assert.deepEqual(released, [0]);
-    assert.equal(r.clock.size, 2, "only B's send and work listeners are left");
+    assert.equal(r.clock.size, 3, "only B's prepare, send and work listeners are left");
     assert.equal(await a.play(new Int16Array(10)), false);
     b.close();
-    assert.equal(r.clock.size, 0, 'close leaves both phases');
+    assert.equal(r.clock.size, 0, 'close leaves every phase');
   } finally {
     r.close();
   }

@@ -5,9 +5,10 @@
  * - Symmetric RTP (RFC 4961 practice, for NAT), see `rtp-latch.ts`: outbound goes to the
  *   SDP address until the first valid packet arrives, then to where the peer sends from; the
  *   RTP socket is connected to that source while it keeps sending (`rtp-link.ts`).
- * - Each tick runs in the clock's two phases (`clock.ts`). `send`: one frame from the
- *   playback queue (or a DTMF packet) is encoded and sent, for every session before any
- *   other work, so each packet leaves at the same offset into the tick (issue #4). `work`:
+ * - Each tick runs in the clock's three phases (`clock.ts`). `prepare`: one frame from the
+ *   playback queue (or a DTMF packet) is encoded; `send`: it is sent, for every session
+ *   before any other work, so each packet leaves at the same offset into the tick and the
+ *   send pass is only system calls (issue #4). `work`:
  *   one received frame is decoded and emitted as `audio`, and RTCP SR/RR go out about
  *   every 5 s. Audio queued in answer to a tick's `audio` event therefore leaves in the
  *   next tick's send phase: 20 ms later than when the send followed the inbound work, a
@@ -71,8 +72,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly rtcpSocket: Socket | undefined;
   // Listeners whose identity must hold until `close()` removes them: prototype methods bound
   // once (tsx's keepNames wraps each named arrow field in `__name`, about 250 bytes a call).
+  private readonly onPrepareBound: (tick: number) => void;
   private readonly onSendBound: (tick: number) => void;
   private readonly onWorkBound: (tick: number) => void;
+  /** Set by the prepare phase when this tick's packet is to be sent, cleared by the send phase. */
+  private prepared = false;
   private readonly onRtpBound: (msg: Buffer, rinfo: RemoteInfo) => void;
   private readonly onRtcpBound: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
   private readonly onSocketErrorBound: (error: Error) => void;
@@ -117,6 +121,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       openedAtMs: this.now(),
     });
     this.latch.setRemote(options.remote);
+    this.onPrepareBound = this.onPrepare.bind(this);
     this.onSendBound = this.onSend.bind(this);
     this.onWorkBound = this.onWork.bind(this);
     this.onRtpBound = this.onRtp.bind(this);
@@ -127,6 +132,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.rtcpSocket.on('message', this.onRtcpBound);
       this.rtcpSocket.on('error', this.onSocketErrorBound);
     }
+    options.clock.add(this.onPrepareBound, 'prepare');
     options.clock.add(this.onSendBound, 'send');
     options.clock.add(this.onWorkBound, 'work');
   }
@@ -255,8 +261,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.options.clock.remove(this.onSendBound);
-    this.options.clock.remove(this.onWorkBound);
+    this.options.clock.remove(this.onPrepareBound, 'prepare');
+    this.options.clock.remove(this.onSendBound, 'send');
+    this.options.clock.remove(this.onWorkBound, 'work');
     this.outbound.playback.clear();
     // The BYE must leave before the socket closes: release in its send callback.
     if (this.reporter !== undefined && this.latch.rtcp !== undefined) {
@@ -302,12 +309,20 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     else this.emit('error', error);
   }
 
-  /** Send phase: this tick's packet, built from what was queued before the tick. */
-  private onSend(tick: number): void {
+  /** Prepare phase: this tick's packet, built from what was queued before the tick. */
+  private onPrepare(tick: number): void {
     if (this.closed) return;
     this.outbound.build(tick);
+    this.prepared = this.sending && this.latch.rtp !== undefined;
+    if (!this.prepared) this.outbound.discard();
+  }
+
+  /** Send phase: the packet the prepare phase built. */
+  private onSend(): void {
+    if (!this.prepared || this.closed) return;
+    this.prepared = false;
     const target = this.latch.rtp;
-    if (!this.sending || target === undefined) {
+    if (target === undefined) {
       this.outbound.discard();
       return;
     }
