@@ -250,6 +250,7 @@ function callDeps(
   config: Config, store: Store, spool: HandoffSpool, router: Router, logger: Logger, metrics: Metrics, clock: Clock,
 ): CallDeps {
   const mediaClock = new TimerMediaClock({ onError: (err) => logger.warn({ err }, 'media clock listener failed') });
+  metrics.watchMediaClock(() => mediaClock.stats);
   return {
     store, spool, logger, metrics, mediaClock, createAgent, router,
     limiter: new LocalConcurrencyLimiter(),

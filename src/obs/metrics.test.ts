@@ -131,6 +131,25 @@ describe('Metrics', () => {
     assert.equal(sample(text, 'agentline_errors_total{code="agent_busy"}'), 1);
     assert.equal(sample(text, 'agentline_errors_total{code="other"}'), 1);
   });
+  it('media clock: counters follow its running totals at each scrape, the busy share is a gauge', async () => {
+    const m = new Metrics();
+    const before = await m.render();
+    assert.equal(sample(before, 'agentline_media_clock_ticks_total'), 0, 'no clock watched: zero');
+    assert.equal(sample(before, 'agentline_media_clock_busy_ratio'), 0);
+    const counts = { ticks: 50, skipped: 0, slews: 1, busy: 0.4 };
+    m.watchMediaClock(() => counts);
+    let text = await m.render();
+    assert.equal(sample(text, 'agentline_media_clock_ticks_total'), 50);
+    assert.equal(sample(text, 'agentline_media_clock_slews_total'), 1);
+    assert.equal(sample(text, 'agentline_media_clock_busy_ratio'), 0.4);
+    Object.assign(counts, { ticks: 120, skipped: 3, busy: 0.95 });
+    text = await m.render();
+    assert.equal(sample(text, 'agentline_media_clock_ticks_total'), 120);
+    assert.equal(sample(text, 'agentline_media_clock_skipped_ticks_total'), 3);
+    assert.equal(sample(text, 'agentline_media_clock_slews_total'), 1, 'counted once');
+    assert.equal(sample(text, 'agentline_media_clock_busy_ratio'), 0.95);
+  });
+
   it('WAL checkpoints by result, and the WAL frames the last one found', async () => {
     const m = new Metrics();
     m.checkpoint({ busy: false, walFrames: 3000, checkpointed: 3000 });

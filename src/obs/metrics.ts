@@ -16,6 +16,18 @@ export interface MetricsOptions {
   defaultLabels?: Record<string, string>;
 }
 
+/** The media clock's running totals, as {@link Metrics.watchMediaClock} reads them at each scrape. */
+export interface MediaClockCounts {
+  /** Ticks dispatched. */
+  ticks: number;
+  /** Ticks skipped after a stall longer than the clock catches up (no stream sent those packets). */
+  skipped: number;
+  /** Stalls the schedule followed, to slew back to its grid after. */
+  slews: number;
+  /** The event loop's busy share as the clock sees it (0-1, moving average). */
+  busy: number;
+}
+
 /** Direction of media or signalling relative to Agentline. */
 export type Direction = 'in' | 'out';
 
@@ -51,6 +63,7 @@ export class Metrics {
   readonly #walFrames: Gauge;
   readonly #checkpoints: Counter<'result'>;
   readonly #errors: Counter<'code'>;
+  #mediaClock: (() => MediaClockCounts) | undefined;
 
   /** @param options see {@link MetricsOptions} */
   constructor(options: MetricsOptions = {}) {
@@ -89,6 +102,15 @@ export class Metrics {
     this.#walFrames = new Gauge({ name: 'agentline_store_wal_frames', help: 'SQLite WAL frames at the last checkpoint (stays low while checkpoints keep up).', registers });
     this.#checkpoints = counter('agentline_store_checkpoints_total', 'SQLite WAL checkpoints by result: full (the WAL can start over), partial, busy.', ['result']);
     this.#errors = counter('agentline_errors_total', 'Errors by catalogue code.', ['code']);
+    this.#clockCounter('agentline_media_clock_ticks_total', 'Media clock ticks (each sends every live stream\'s packet).', 'ticks');
+    this.#clockCounter('agentline_media_clock_skipped_ticks_total', 'Media clock ticks skipped after a stall too long to catch up: packets never sent (the host took the CPU, or the loop is saturated).', 'skipped');
+    this.#clockCounter('agentline_media_clock_slews_total', 'Stalls the media clock followed and slewed back from (a tick over 1 ms late, or a pause inside a send pass).', 'slews');
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside prom-client's collect, where `this` is the gauge
+    const self = this;
+    new Gauge({
+      name: 'agentline_media_clock_busy_ratio', help: 'Event-loop busy share as the media clock sees it (moving average; above 0.9 it stops its precise sleeps).', registers,
+      collect() { const c = self.#mediaClock?.(); if (c !== undefined) this.set(c.busy); },
+    });
     this.#activeCalls.set(0);
     if (options.collectDefault === true) collectDefaultMetrics({ register: this.registry });
   }
@@ -192,6 +214,27 @@ export class Metrics {
     if (result.walFrames >= 0) this.#walFrames.set(result.walFrames);
     const full = !result.busy && result.checkpointed === result.walFrames;
     this.#checkpoints.inc({ result: result.busy ? 'busy' : full ? 'full' : 'partial' });
+  }
+
+  /** Reads the media clock's totals at each scrape (the gateway's one clock). */
+  watchMediaClock(read: () => MediaClockCounts): void {
+    this.#mediaClock = read;
+  }
+
+  /** A counter that follows one of the media clock's running totals. */
+  #clockCounter(name: string, help: string, key: 'ticks' | 'skipped' | 'slews'): void {
+    let seen = 0;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside prom-client's collect, where `this` is the counter
+    const self = this;
+    new Counter({
+      name, help, registers: [this.registry],
+      collect() {
+        const total = self.#mediaClock?.()[key];
+        if (total === undefined || total <= seen) return;
+        this.inc(total - seen);
+        seen = total;
+      },
+    });
   }
 
   /** An error by its catalogue code (the metric label of STYLE.md principle 4); unknown codes count as `other`. */

@@ -172,6 +172,13 @@ describe('gateway media: RTP both ways, tones and digits', () => {
       assert.equal(digits.info + digits.rtp, 5);
       assert.equal(digits.duplicate, 1);
       assert.deepEqual((media['playback'] as JsonObject)['bargeIns'], 1, 'the first digit cut the greeting');
+
+      // The media clock that paced it shows in /metrics (operators watch skipped ticks and slews).
+      const metrics = await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text();
+      const ticks = /^agentline_media_clock_ticks_total (\d+)$/m.exec(metrics);
+      assert.ok(ticks !== null && Number(ticks[1]) >= 50, `clock ticks in /metrics: ${ticks?.[1]}`);
+      assert.match(metrics, /^agentline_media_clock_skipped_ticks_total \d+$/m);
+      assert.match(metrics, /^agentline_media_clock_busy_ratio [\d.e-]+$/m);
     } finally {
       caller.close();
     }
