@@ -29,14 +29,37 @@ test('slew decays by its step to zero, and a clock restart resets it', () => {
 
 test('a stall in a send phase is followed when most streams went out after it', () => {
   const slew = new Slew(20, 0.5);
-  slew.afterSends(0.5, { ms: 4, before: 300, of: 600 });
+  slew.afterSends(0.5, { ms: 4, before: 300, of: 600, prepareMs: 1 });
   assert.equal(slew.ms, 0, 'half before, half after: stays');
-  slew.afterSends(0.5, { ms: 4, before: 100, of: 600 });
+  slew.afterSends(0.5, { ms: 4, before: 100, of: 600, prepareMs: 1 });
   assert.equal(slew.ms, 4.5, 'start lateness plus the stall');
-  slew.afterSends(0, { ms: FOLLOW_MS, before: 0, of: 600 });
+  slew.afterSends(0, { ms: FOLLOW_MS, before: 0, of: 600, prepareMs: 1 });
   assert.equal(slew.ms, 4.5, 'a pause within FOLLOW_MS is no stall');
   assert.equal(new Slew(0, 0.5).follows, 0);
   const off = new Slew(0, 0.5);
-  off.afterSends(0, { ms: 5, before: 0, of: 600 });
+  off.afterSends(0, { ms: 5, before: 0, of: 600, prepareMs: 1 });
   assert.equal(off.ms, 0, 'max 0: never slews');
+});
+
+test('a prepare phase longer than usual counts as a late start; the usual follows load, not a stall', () => {
+  const slew = new Slew(20, 0.5);
+  const sends = { ms: 0, before: 0, of: 600 };
+  for (let i = 0; i < 20; i++) slew.afterSends(0, { ...sends, prepareMs: 1.5 });
+  assert.equal(slew.ms, 0, 'a steady prepare phase');
+  slew.afterSends(0, { ...sends, prepareMs: 5.5 });
+  assert.equal(slew.ms, 4, 'every send came 4 ms late: followed');
+  slew.reset();
+  // The stall moved the usual by at most a tenth of FOLLOW_MS: the same phase is still steady.
+  slew.afterSends(0, { ...sends, prepareMs: 1.5 });
+  assert.equal(slew.ms, 0);
+  // Load doubles for good: a few follows at first, then the usual catches up and none.
+  let follows = slew.follows;
+  for (let i = 0; i < 60; i++) {
+    slew.afterSends(0, { ...sends, prepareMs: 3 });
+    slew.decay();
+  }
+  assert.ok(slew.follows - follows <= 3, `follows while tracking the load: ${slew.follows - follows}`);
+  follows = slew.follows;
+  slew.afterSends(0, { ...sends, prepareMs: 3 });
+  assert.equal(slew.follows, follows);
 });

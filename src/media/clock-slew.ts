@@ -15,12 +15,14 @@ export const STALL_CHUNK = 16;
 
 /**
  * The longest pause of a send phase beyond its pace: measured by reading the time every
- * {@link STALL_CHUNK} listeners; `before` listeners had sent before it, of `of`.
+ * {@link STALL_CHUNK} listeners; `before` listeners had sent before it, of `of`. And how long
+ * the prepare phase before it took, ms: a stall there delays every send.
  */
 export interface SendStall {
   ms: number;
   before: number;
   of: number;
+  prepareMs: number;
 }
 
 export class Slew {
@@ -28,6 +30,8 @@ export class Slew {
   ms = 0;
   /** Times the schedule followed a late tick. */
   follows = 0;
+  /** What a prepare phase usually takes, ms (a moving average that a stall moves little). */
+  private prepareMs = -1;
 
   /**
    * @param max largest lateness behind the grid the schedule follows, ms (0: never)
@@ -49,13 +53,33 @@ export class Slew {
   }
 
   /**
-   * After a send phase that started `startLate` ms behind the grid: a stall in it delayed
-   * every stream after it. When those are the majority, the schedule follows them, and the
-   * streams before the stall take the one long spacing instead; otherwise the streams after
-   * it do, as on the grid.
+   * After the send phase of a tick that started `startLate` ms behind the grid. A prepare
+   * phase longer than usual by more than {@link FOLLOW_MS} delayed every send: followed as a
+   * late start. A stall in the send phase delayed every stream after it: when those are the
+   * majority, the schedule follows them, and the streams before the stall take the one long
+   * spacing instead; otherwise the streams after it do, as on the grid.
    */
   afterSends(startLate: number, stall: SendStall): void {
-    if (stall.ms > FOLLOW_MS && stall.before < stall.of / 2) this.follow(startLate + stall.ms);
+    let late = startLate;
+    const excess = this.prepareExcess(stall.prepareMs);
+    if (excess > FOLLOW_MS) late += excess;
+    if (stall.ms > FOLLOW_MS && stall.before < stall.of / 2) late += stall.ms;
+    this.follow(late);
+  }
+
+  /**
+   * How much longer than usual a prepare phase took, ms. The usual is a moving average of
+   * samples capped at {@link FOLLOW_MS} above it, so that a stall moves it by a tenth of that
+   * at most while a real change of load (streams added, heavier audio) is tracked in tens of ticks.
+   */
+  private prepareExcess(ms: number): number {
+    if (this.prepareMs < 0) {
+      this.prepareMs = ms;
+      return 0;
+    }
+    const excess = ms - this.prepareMs;
+    this.prepareMs += (Math.min(ms, this.prepareMs + FOLLOW_MS) - this.prepareMs) * 0.1;
+    return excess;
   }
 
   /** After a tick: the next one is due `step` ms closer to the grid. */

@@ -206,6 +206,26 @@ test('a stall inside a send phase moves the schedule when most streams went out 
   }
 });
 
+test('a stall in the prepare phase delays every send: followed like a late start', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const sent: number[][] = Array.from({ length: 64 }, () => []);
+  for (let i = 0; i < 64; i++) {
+    clock.add((tick) => {
+      timers.time += 0.005;
+      if (i === 3 && tick === 6) timers.time += 5;
+    }, 'prepare');
+    clock.add(() => {
+      sent[i]!.push(timers.time);
+      timers.time += 0.01;
+    }, 'send');
+  }
+  timers.advanceTo(1300);
+  // Ticks 0-5 teach the clock what a prepare phase takes; tick 6's took 5 ms more.
+  for (const i of [0, 63]) assert.deepEqual(gaps(sent[i]!).slice(5, 7), [25, 19.5], `stream ${i}`);
+  assert.equal(clock.stats.slews, 1);
+});
+
 test('timer clock under constant lateness: no skipped tick, schedule at most maxSlewMs behind', () => {
   const timers = new FakeTimers();
   const clock = new TimerMediaClock({ timers, maxSlewMs: 10 });

@@ -78,7 +78,7 @@ abstract class BaseClock implements MediaClock {
   /** Set by a subclass that wants {@link lastStall} measured in each send phase. */
   protected watchSends = false;
   /** The longest pause of the last send phase beyond its pace (ms 0 when not watched). */
-  protected readonly lastStall: SendStall = { ms: 0, before: 0, of: 0 };
+  protected readonly lastStall: SendStall = { ms: 0, before: 0, of: 0, prepareMs: 0 };
 
   abstract now(): number;
 
@@ -86,9 +86,15 @@ abstract class BaseClock implements MediaClock {
     this.lastTick = tick;
     this.depth++;
     try {
-      this.runPhase(this.lists.prepare, tick);
-      if (this.watchSends) this.runWatchedSends(this.lists.send, tick);
-      else this.runPhase(this.lists.send, tick);
+      if (this.watchSends) {
+        const prepareStart = this.now();
+        this.runPhase(this.lists.prepare, tick);
+        this.lastStall.prepareMs = this.now() - prepareStart;
+        this.runWatchedSends(this.lists.send, tick);
+      } else {
+        this.runPhase(this.lists.prepare, tick);
+        this.runPhase(this.lists.send, tick);
+      }
       this.onSendPhaseEnd();
       this.runPhase(this.lists.work, tick);
     } finally {
@@ -199,12 +205,13 @@ const realTimers: ClockTimers = {
  * that streams jump forward in time instead of bursting.
  *
  * A tick that starts more than 1 ms late, by up to `maxSlewMs` behind its grid, moves the
- * schedule instead, and so does a stall inside a send phase that delayed most of its streams
- * (the time is read every 16 listeners): the next ticks are due `slewStepMs` less than a
- * period after the one before, until the schedule is back on its grid (clock-slew.ts). A
- * stall then stretches one spacing of the streams it delayed, not two: on the absolute grid,
- * the tick after a late one comes early by as much. RTP timestamps follow tick numbers,
- * never send times; packets go out at most `maxSlewMs` late for a while.
+ * schedule instead, and so do a prepare phase over 1 ms longer than usual and a stall inside
+ * a send phase that delayed most of its streams (the time is read every 16 listeners): the
+ * next ticks are due `slewStepMs` less than a period after the one before, until the
+ * schedule is back on its grid (clock-slew.ts). A stall then stretches one spacing of the
+ * streams it delayed, not two: on the absolute grid, the tick after a late one comes early
+ * by as much. RTP timestamps follow tick numbers, never send times; packets go out at most
+ * `maxSlewMs` late for a while.
  */
 export class TimerMediaClock extends BaseClock {
   private readonly timers: ClockTimers;
