@@ -1,9 +1,10 @@
 /**
  * The counters snapshot of an RTP session (`RtpSession.stats`, for the call record),
  * assembled from the session's halves: outbound, inbound with its jitter buffer, the RTCP
- * reporter's view of the peer, and the session's own counts.
+ * reporter's view of the peer, and the session's own counts. Also what an RTCP report of the
+ * session says ({@link reportInput}).
  */
-import type { RtcpReporter } from './rtcp-reporter.ts';
+import type { RtcpReporter, ReportInput } from './rtcp-reporter.ts';
 import type { RtpInbound } from './rtp-inbound.ts';
 import type { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpSessionStats } from './rtp-session-types.ts';
@@ -41,5 +42,21 @@ export function sessionStats(p: SessionParts): RtpSessionStats {
     dtmfReceived: p.dtmfIn,
     latches: p.latches,
     ...(remote === undefined ? {} : { remote: { ...remote } }),
+  };
+}
+
+/**
+ * What the session's next RTCP report says: the sender part while we send (RFC 3550 §6.4.1),
+ * a reception block once the peer has sent anything (§6.4: none before).
+ */
+export function reportInput(outbound: RtpOutbound, inbound: RtpInbound, sending: boolean, tick: number, wallMs: number, monoMs: number): ReportInput {
+  const ssrc = inbound.remoteSsrc;
+  return {
+    wallMs,
+    monoMs,
+    ...(outbound.packets > 0 && sending
+      ? { sender: { rtpTimestamp: outbound.timestampAt(tick), packetCount: outbound.packets, octetCount: outbound.octets } }
+      : {}),
+    ...(ssrc === undefined ? {} : { reception: { ssrc, snapshot: inbound.reception.snapshot(), jitter: inbound.jitterTimestampUnits } }),
   };
 }

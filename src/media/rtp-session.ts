@@ -34,7 +34,7 @@ import { PeerLatch } from './rtp-latch.ts';
 import { isPortUnreachable, isWildcard, LINK_IDLE_MS, RtpLink } from './rtp-link.ts';
 import { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
-import { sessionStats } from './rtp-session-stats.ts';
+import { reportInput, sessionStats } from './rtp-session-stats.ts';
 import { bindRtpSockets, leasedHold, ownedHold, type SocketHold } from './rtp-sockets.ts';
 
 /**
@@ -380,18 +380,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     const first = this.nextRtcpTick < 0;
     this.nextRtcpTick = tick + Math.max(1, Math.round(intervalTicks * (first ? 0.5 : 0.5 + Math.random())));
     if (first || this.latch.rtcp === undefined || this.reportInFlight) return;
-    const ssrc = this.inbound.remoteSsrc;
-    // RFC 3550 §6.4: no reception report block before anything was received.
-    const n = this.reporter!.write(this.rtcpBuf, {
-      wallMs: this.wallClock(),
-      monoMs: now,
-      ...(this.outbound.packets > 0 && this.sending
-        ? { sender: { rtpTimestamp: this.outbound.timestampAt(tick), packetCount: this.outbound.packets, octetCount: this.outbound.octets } }
-        : {}),
-      ...(ssrc === undefined
-        ? {}
-        : { reception: { ssrc, snapshot: this.inbound.reception.snapshot(), jitter: this.inbound.jitterTimestampUnits } }),
-    });
+    const n = this.reporter!.write(this.rtcpBuf, reportInput(this.outbound, this.inbound, this.sending, tick, this.wallClock(), now));
     this.reportInFlight = true;
     this.sendRtcp(this.rtcpBuf, n, false);
   }
