@@ -25,6 +25,7 @@ export interface SendStall {
   prepareMs: number;
 }
 
+/** The schedule's offset behind its grid: what it follows, and how it returns (see the module comment). */
 export class Slew {
   /** How far behind its grid the schedule runs, ms (0 ≤ ms ≤ max). */
   ms = 0;

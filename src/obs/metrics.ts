@@ -104,7 +104,7 @@ export class Metrics {
     this.#errors = counter('agentline_errors_total', 'Errors by catalogue code.', ['code']);
     this.#clockCounter('agentline_media_clock_ticks_total', 'Media clock ticks (each sends every live stream\'s packet).', 'ticks');
     this.#clockCounter('agentline_media_clock_skipped_ticks_total', 'Media clock ticks skipped after a stall too long to catch up: packets never sent (the host took the CPU, or the loop is saturated).', 'skipped');
-    this.#clockCounter('agentline_media_clock_slews_total', 'Stalls the media clock followed and slewed back from (a tick over 1 ms late, or a pause inside a send pass).', 'slews');
+    this.#clockCounter('agentline_media_clock_slews_total', 'Stalls the media clock followed and slewed back from (a tick over 1 ms late, or a pause in its prepare or send pass).', 'slews');
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside prom-client's collect, where `this` is the gauge
     const self = this;
     new Gauge({
