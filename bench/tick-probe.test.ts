@@ -9,7 +9,7 @@ describe('tick probe', () => {
     assert.deepEqual(tickSpans(t), { lateMs: 0.25, sendPhaseMs: 1.5, passMs: 4, workMs: 2.5 });
   });
 
-  it('reports figures of a real clock\'s ticks within one period (no mixed time bases)', async () => {
+  it('reports figures of a real clock\'s ticks within two periods (no mixed time bases)', async () => {
     const probe = watchTicks();
     const clock = new TimerMediaClock();
     const busy = (ms: number) => () => { const end = performance.now() + ms; while (performance.now() < end); };
@@ -27,8 +27,11 @@ describe('tick probe', () => {
     probe.stop();
     assert.ok(stats.ticks >= 3, `ticks: ${stats.ticks}`);
     const spans: Record<string, ProbePercentiles> = { late: stats.late, sendPhase: stats.sendPhase, pass: stats.pass, work: stats.work };
+    // Spans count from the tick's place on the grid, and after a late tick the clock's schedule
+    // runs up to a period behind it (src/media/clock-slew.ts): within two periods, where a mixed
+    // time base (epoch against monotonic ms) would be off by years.
     for (const [name, p] of Object.entries(spans)) {
-      for (const [q, ms] of Object.entries(p)) assert.ok(ms >= 0 && ms < 20, `${name}.${q} = ${ms} ms, not within a 20 ms tick`);
+      for (const [q, ms] of Object.entries(p)) assert.ok(ms >= 0 && ms < 40, `${name}.${q} = ${ms} ms, not within two 20 ms periods`);
     }
     assert.ok(stats.sendPhase.p50 >= 0.3, `the send phase includes the send listener: ${stats.sendPhase.p50} ms`);
     assert.ok(stats.work.p50 >= 0.5, `the work phase includes the work listener: ${stats.work.p50} ms`);

@@ -63,3 +63,19 @@ test('a prepare phase longer than usual counts as a late start; the usual follow
   slew.afterSends(0, { ...sends, prepareMs: 3 });
   assert.equal(slew.follows, follows);
 });
+
+test('ticks that always start a little late are not followed once that is the usual', () => {
+  const slew = new Slew(20, 0.5);
+  let follows = 0;
+  for (let i = 0; i < 200; i++) {
+    if (i === 100) follows = slew.follows;
+    slew.onStart(slew.ms + 3); // every tick 3 ms behind the schedule, whatever the schedule
+    slew.decay();
+  }
+  assert.equal(slew.follows, follows, 'no follow in the last 100 ticks');
+  assert.ok(slew.ms < 1, `back near the grid: ${slew.ms}`);
+  // A stall on top of that is still followed, less the usual lateness.
+  slew.onStart(slew.ms + 3 + 6);
+  assert.equal(slew.follows, follows + 1);
+  assert.ok(Math.abs(slew.ms - 6) < 0.5, `${slew.ms}`);
+});

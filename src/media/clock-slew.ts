@@ -33,6 +33,8 @@ export class Slew {
   follows = 0;
   /** What a prepare phase usually takes, ms (a moving average that a stall moves little). */
   private prepareMs = -1;
+  /** How late ticks usually start behind the schedule, ms (the same kind of average). */
+  private usualLate = 0;
 
   /**
    * @param max largest lateness behind the grid the schedule follows, ms (0: never)
@@ -41,16 +43,29 @@ export class Slew {
   constructor(readonly max: number, readonly step: number) {}
 
   /**
-   * A tick (or the streams after a stall in its send phase) went out `late` ms behind the
-   * grid: the schedule follows when that is more than {@link FOLLOW_MS} behind it, and no
-   * more than `max`. A smaller lateness is left as it is: its two spacings stay within the
-   * ±2 ms RTP pacing aims at, and following a timer that is always a little late (Node's
-   * millisecond timers on a busy loop) would push the schedule back tick after tick.
+   * A tick starts `late` ms behind its grid: followed when that is out of the ordinary (see
+   * {@link follow}); then the ordinary lateness learns from it.
+   */
+  onStart(late: number): void {
+    const behind = Math.max(0, late - this.ms);
+    this.follow(late);
+    this.usualLate += (Math.min(behind, this.usualLate + FOLLOW_MS) - this.usualLate) * 0.1;
+  }
+
+  /**
+   * A tick (or the streams after a stall in its pass) went out `late` ms behind the grid:
+   * the schedule follows when that is more than {@link FOLLOW_MS} behind where it should have
+   * been (the schedule plus the usual lateness), and no more than `max`. A smaller lateness
+   * is left as it is: its two spacings stay within the ±2 ms RTP pacing aims at. The usual
+   * lateness stays out of the slew: ticks that always start a little late (Node's millisecond
+   * timers on a busy loop) are evenly spaced as they are, and following them would push the
+   * schedule back tick after tick.
    */
   follow(late: number): void {
-    if (late - this.ms <= FOLLOW_MS || late > this.max) return;
+    const ms = late - this.usualLate;
+    if (ms - this.ms <= FOLLOW_MS || late > this.max) return;
     this.follows++;
-    this.ms = late;
+    this.ms = ms;
   }
 
   /**

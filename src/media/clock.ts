@@ -204,9 +204,9 @@ const realTimers: ClockTimers = {
  * After a stall it catches up at most `maxCatchUp` ticks at once and skips the rest, so
  * that streams jump forward in time instead of bursting.
  *
- * A tick that starts more than 1 ms late, by up to `maxSlewMs` behind its grid, moves the
- * schedule instead, and so do a prepare phase over 1 ms longer than usual and a stall inside
- * a send phase that delayed most of its streams (the time is read every 16 listeners): the
+ * A tick that starts over 1 ms later than ticks usually do, by up to `maxSlewMs` behind its
+ * grid, moves the schedule instead, and so do a prepare phase over 1 ms longer than usual and
+ * a stall inside a send phase that delayed most of its streams (time read every 16 listeners): the
  * next ticks are due `slewStepMs` less than a period after the one before, until the
  * schedule is back on its grid (clock-slew.ts). A stall then stretches one spacing of the
  * streams it delayed, not two: on the absolute grid, the tick after a late one comes early
@@ -364,7 +364,7 @@ export class TimerMediaClock extends BaseClock {
    * first tick may move the schedule (see the class note); after the pass, it slews back.
    */
   private dispatchDue(now: number): void {
-    this.slew.follow(now - this.gridMs(this.nextTick));
+    this.slew.onStart(now - this.gridMs(this.nextTick));
     const due = Math.floor((now - this.startMs - this.slew.ms) / this.periodMs);
     let burst = 0;
     while (this.running && this.nextTick <= due && burst < this.maxCatchUp) {
