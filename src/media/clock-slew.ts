@@ -25,6 +25,15 @@ export interface SendStall {
   prepareMs: number;
 }
 
+/**
+ * A moving average that learns `sample`, capped at {@link FOLLOW_MS} above it: a stall moves
+ * it by a tenth of that at most, while a real change (streams added, heavier audio, a busier
+ * loop) is tracked in tens of ticks.
+ */
+function usual(average: number, sample: number): number {
+  return average + (Math.min(sample, average + FOLLOW_MS) - average) * 0.1;
+}
+
 /** The schedule's offset behind its grid: what it follows, and how it returns (see the module comment). */
 export class Slew {
   /** How far behind its grid the schedule runs, ms (0 ≤ ms ≤ max). */
@@ -49,7 +58,7 @@ export class Slew {
   onStart(late: number): void {
     const behind = Math.max(0, late - this.ms);
     this.follow(late);
-    this.usualLate += (Math.min(behind, this.usualLate + FOLLOW_MS) - this.usualLate) * 0.1;
+    this.usualLate = usual(this.usualLate, behind);
   }
 
   /**
@@ -83,18 +92,14 @@ export class Slew {
     this.follow(late);
   }
 
-  /**
-   * How much longer than usual a prepare phase took, ms. The usual is a moving average of
-   * samples capped at {@link FOLLOW_MS} above it, so that a stall moves it by a tenth of that
-   * at most while a real change of load (streams added, heavier audio) is tracked in tens of ticks.
-   */
+  /** How much longer than usual a prepare phase took, ms. */
   private prepareExcess(ms: number): number {
     if (this.prepareMs < 0) {
       this.prepareMs = ms;
       return 0;
     }
     const excess = ms - this.prepareMs;
-    this.prepareMs += (Math.min(ms, this.prepareMs + FOLLOW_MS) - this.prepareMs) * 0.1;
+    this.prepareMs = usual(this.prepareMs, ms);
     return excess;
   }
 
