@@ -5,7 +5,7 @@ import { tickSpans, watchTicks, type ProbePercentiles } from './tick-probe.ts';
 
 describe('tick probe', () => {
   it('takes every span of a tick on the clock\'s own time base', () => {
-    const t: TickTiming = { tick: 7, dueMs: 1000, startMs: 1000.25, sendEndMs: 1001.5, endMs: 1004 };
+    const t: TickTiming = { tick: 7, dueMs: 1000, startMs: 998.5, sendStartMs: 1000.25, sendEndMs: 1001.5, endMs: 1004 };
     assert.deepEqual(tickSpans(t), { lateMs: 0.25, sendPhaseMs: 1.5, passMs: 4, workMs: 2.5 });
   });
 

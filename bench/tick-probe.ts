@@ -25,7 +25,7 @@ export interface ProbePercentiles {
 /** What the probe saw since its previous `take()`. */
 export interface TickProbeStats {
   ticks: number;
-  /** Listeners' start behind the due time. */
+  /** The send phase's start behind the due time (the prepare phase may run ahead of it). */
   late: ProbePercentiles;
   /** Due time to the end of the clock's `send` phase (= late when no stream uses it). */
   sendPhase: ProbePercentiles;
@@ -49,7 +49,7 @@ export interface TickSpans {
 
 /** The spans of one tick (all differences of times on the clock's own base). */
 export function tickSpans(t: TickTiming): TickSpans {
-  return { lateMs: t.startMs - t.dueMs, sendPhaseMs: t.sendEndMs - t.dueMs, passMs: t.endMs - t.dueMs, workMs: t.endMs - t.sendEndMs };
+  return { lateMs: t.sendStartMs - t.dueMs, sendPhaseMs: t.sendEndMs - t.dueMs, passMs: t.endMs - t.dueMs, workMs: t.endMs - t.sendEndMs };
 }
 
 /** Recent tick windows, to find the garbage-collection pauses that fell into one. */

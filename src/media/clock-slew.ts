@@ -15,14 +15,12 @@ export const STALL_CHUNK = 16;
 
 /**
  * The longest pause of a send phase beyond its pace: measured by reading the time every
- * {@link STALL_CHUNK} listeners; `before` listeners had sent before it, of `of`. And how long
- * the prepare phase before it took, ms: a stall there delays every send.
+ * {@link STALL_CHUNK} listeners; `before` listeners had sent before it, of `of`.
  */
 export interface SendStall {
   ms: number;
   before: number;
   of: number;
-  prepareMs: number;
 }
 
 /**
@@ -30,7 +28,7 @@ export interface SendStall {
  * it by a tenth of that at most, while a real change (streams added, heavier audio, a busier
  * loop) is tracked in tens of ticks.
  */
-function usual(average: number, sample: number): number {
+export function usual(average: number, sample: number): number {
   return average + (Math.min(sample, average + FOLLOW_MS) - average) * 0.1;
 }
 
@@ -40,9 +38,7 @@ export class Slew {
   ms = 0;
   /** Times the schedule followed a late tick. */
   follows = 0;
-  /** What a prepare phase usually takes, ms (a moving average that a stall moves little). */
-  private prepareMs = -1;
-  /** How late ticks usually start behind the schedule, ms (the same kind of average). */
+  /** How late send phases usually start behind the schedule, ms (a moving average that a stall moves little). */
   private usualLate = 0;
 
   /**
@@ -52,55 +48,35 @@ export class Slew {
   constructor(readonly max: number, readonly step: number) {}
 
   /**
-   * A tick starts `late` ms behind its grid: followed when that is out of the ordinary (see
-   * {@link follow}); then the ordinary lateness learns from it.
+   * After the send phase of a tick whose first packet went out `sendLate` ms behind the
+   * grid (whatever held it: a late timer, a prepare phase run in the tick, a stall in one run
+   * ahead that lasted past the due time). A stall inside the send phase delayed every stream
+   * after it: when those are the majority, the schedule follows them, and the streams before
+   * the stall take the one long spacing instead; otherwise the streams after it do, as on
+   * the grid. Then the usual lateness learns from the tick.
    */
-  onStart(late: number): void {
-    const behind = Math.max(0, late - this.ms);
+  afterSends(sendLate: number, stall: SendStall): void {
+    const behind = Math.max(0, sendLate - this.ms);
+    let late = sendLate;
+    if (stall.ms > FOLLOW_MS && stall.before < stall.of / 2) late += stall.ms;
     this.follow(late);
     this.usualLate = usual(this.usualLate, behind);
   }
 
   /**
-   * A tick (or the streams after a stall in its pass) went out `late` ms behind the grid:
-   * the schedule follows when that is more than {@link FOLLOW_MS} behind where it should have
-   * been (the schedule plus the usual lateness), and no more than `max`. A smaller lateness
-   * is left as it is: its two spacings stay within the ±2 ms RTP pacing aims at. The usual
-   * lateness stays out of the slew: ticks that always start a little late (Node's millisecond
-   * timers on a busy loop) are evenly spaced as they are, and following them would push the
-   * schedule back tick after tick.
+   * Packets went out `late` ms behind the grid: the schedule follows when that is more than
+   * {@link FOLLOW_MS} behind where they should have been (the schedule plus the usual
+   * lateness), and no more than `max`. A smaller lateness is left as it is: its two spacings
+   * stay within the ±2 ms RTP pacing aims at. The usual lateness stays out of the slew: ticks
+   * that always start a little late (Node's millisecond timers on a busy loop, a prepare phase
+   * that always runs in the tick) are evenly spaced as they are, and following them would
+   * push the schedule back tick after tick.
    */
   follow(late: number): void {
     const ms = late - this.usualLate;
     if (ms - this.ms <= FOLLOW_MS || late > this.max) return;
     this.follows++;
     this.ms = ms;
-  }
-
-  /**
-   * After the send phase of a tick that started `startLate` ms behind the grid. A prepare
-   * phase longer than usual by more than {@link FOLLOW_MS} delayed every send: followed as a
-   * late start. A stall in the send phase delayed every stream after it: when those are the
-   * majority, the schedule follows them, and the streams before the stall take the one long
-   * spacing instead; otherwise the streams after it do, as on the grid.
-   */
-  afterSends(startLate: number, stall: SendStall): void {
-    let late = startLate;
-    const excess = this.prepareExcess(stall.prepareMs);
-    if (excess > FOLLOW_MS) late += excess;
-    if (stall.ms > FOLLOW_MS && stall.before < stall.of / 2) late += stall.ms;
-    this.follow(late);
-  }
-
-  /** How much longer than usual a prepare phase took, ms. */
-  private prepareExcess(ms: number): number {
-    if (this.prepareMs < 0) {
-      this.prepareMs = ms;
-      return 0;
-    }
-    const excess = ms - this.prepareMs;
-    this.prepareMs = usual(this.prepareMs, ms);
-    return excess;
   }
 
   /** After a tick: the next one is due `step` ms closer to the grid. */

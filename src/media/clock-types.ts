@@ -20,7 +20,10 @@ export type TickPhase = 'prepare' | 'send' | 'work';
 export interface MediaClock {
   /** Tick period, ms (20). */
   readonly periodMs: number;
-  /** Number of the last tick dispatched (-1 before the first). */
+  /**
+   * Number of the last tick dispatched (-1 before the first); from the start of its prepare
+   * phase, which may run ahead of its due time (`TimerMediaClock`).
+   */
   readonly currentTick: number;
   /**
    * Registers a listener; adding one twice (in either phase) has no effect.
@@ -35,8 +38,9 @@ export interface MediaClock {
   /** Monotonic time on this clock's time base, ms (media sessions stamp arrivals with it). */
   now(): number;
   /**
-   * Dispatches the next tick at once if it is due (a no-op otherwise, and on clocks that
-   * are not driven by real time). For the I/O callbacks of a busy event loop, e.g. each
+   * Dispatches the next tick at once if it is due, or starts it (its prepare phase runs ahead
+   * of the due time) if the clock would wake for it by now (a no-op otherwise, and on clocks
+   * that are not driven by real time). For the I/O callbacks of a busy event loop, e.g. each
    * inbound RTP packet: a tick then waits for one callback, not for the rest of a long
    * poll phase of them. Costs one time read when nothing is due.
    */
@@ -77,12 +81,13 @@ export interface TimerMediaClockOptions extends MediaClockOptions {
   /** Most ticks dispatched back to back after a stall; the rest are skipped (default 3). */
   maxCatchUp?: number;
   /**
-   * How early the timer wakes before a tick is due, ms; the rest of the wait is a blocking
-   * `sleep` of at most `leadMs + 1` (the timer's rounding). Default 2. The event loop is
-   * blocked during that sleep, so that the tick is not held up by whatever I/O callbacks
-   * would otherwise run past its due time (a poll phase of inbound RTP lasts 1–3 ms under
-   * load, and Node's timers fire on a whole-millisecond clock). 0 dispatches when the timer
-   * fires; at most a quarter of the period.
+   * How early the timer wakes before a tick is due, ms, besides what the tick's prepare phase
+   * usually takes (it runs first); the rest of the wait is a blocking `sleep` of at most
+   * `leadMs + 1` (the timer's rounding). Default 2. The event loop is blocked during that
+   * sleep, so that the tick is not held up by whatever I/O callbacks would otherwise run past
+   * its due time (a poll phase of inbound RTP lasts 1–3 ms under load, and Node's timers fire
+   * on a whole-millisecond clock). 0 dispatches when the timer fires, the prepare phase
+   * included; at most a quarter of the period.
    */
   leadMs?: number;
   /**
@@ -133,8 +138,13 @@ export interface TickTiming {
   tick: number;
   /** When the tick was due on the clock's grid (a slewing schedule starts it later: see `TimerMediaClock`). */
   dueMs: number;
-  /** When its listeners started (≥ due). */
+  /**
+   * When its listeners started: its prepare phase, which may run ahead of the due time (up to
+   * the clock's lead plus what the phase usually takes) when the clock sleeps before ticks.
+   */
   startMs: number;
+  /** When its `send` phase started (≥ due). */
+  sendStartMs: number;
   /** When the last `send` listener returned (= startMs without any). */
   sendEndMs: number;
   /** When the last listener returned: the pass over every stream. */

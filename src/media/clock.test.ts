@@ -72,7 +72,7 @@ test('timer clock reports the end of the send phase on its diagnostics channel',
   } finally {
     unsubscribe(TICK_CHANNEL, onTick);
   }
-  assert.deepEqual(seen, [{ tick: 0, dueMs: 1000, startMs: 1000, sendEndMs: 1000.125, endMs: 1000.625 }]);
+  assert.deepEqual(seen, [{ tick: 0, dueMs: 1000, startMs: 1000, sendStartMs: 1000, sendEndMs: 1000.125, endMs: 1000.625 }]);
   assert.equal(clock.size, 2);
 });
 
@@ -206,14 +206,14 @@ test('a stall inside a send phase moves the schedule when most streams went out 
   }
 });
 
-test('a stall in the prepare phase delays every send: followed like a late start', () => {
-  const timers = new SleepingFakeTimers();
+/** 64 streams, each 5 µs to prepare and 10 µs to send; stream 3's prepare phase of tick 6 stalls `stallMs`. */
+function prepareStall(timers: FakeTimers, stallMs: number): { clock: TimerMediaClock; sent: number[][] } {
   const clock = new TimerMediaClock({ timers, leadMs: 2 });
   const sent: number[][] = Array.from({ length: 64 }, () => []);
   for (let i = 0; i < 64; i++) {
     clock.add((tick) => {
       timers.time += 0.005;
-      if (i === 3 && tick === 6) timers.time += 5;
+      if (i === 3 && tick === 6) timers.time += stallMs;
     }, 'prepare');
     clock.add(() => {
       sent[i]!.push(timers.time);
@@ -221,8 +221,59 @@ test('a stall in the prepare phase delays every send: followed like a late start
     }, 'send');
   }
   timers.advanceTo(1300);
-  // Ticks 0-5 teach the clock what a prepare phase takes; tick 6's took 5 ms more.
-  for (const i of [0, 63]) assert.deepEqual(gaps(sent[i]!).slice(5, 7), [25, 19.5], `stream ${i}`);
+  return { clock, sent };
+}
+
+test('a stall in a prepare phase run in the tick delays every send: followed like a late start', () => {
+  // No blocking sleep: the clock cannot wake early, so each tick prepares, then sends.
+  const { clock, sent } = prepareStall(new FakeTimers(), 5);
+  // Ticks 0-5 teach the clock what a prepare phase takes; tick 6's took 5 ms more. The next
+  // tick follows (on the grid it would come 5 ms early: a spacing of 15).
+  for (const i of [0, 63]) {
+    const [long, next] = gaps(sent[i]!).slice(5, 7);
+    assert.ok(long! > 24.5 && long! < 25.5, `stream ${i}: ${long}`);
+    assert.ok(next! > 19 && next! < 20.5, `stream ${i}: ${next}`);
+  }
+  // (Node's whole-millisecond timers, without the sleep, make ticks up to 1 ms late: one more may be followed.)
+  assert.ok(clock.stats.slews >= 1);
+});
+
+test('the prepare phase runs ahead of the due time: a stall there within the margin delays no send', () => {
+  const timers = new SleepingFakeTimers();
+  const { clock, sent } = prepareStall(timers, 1);
+  // The timer wakes 2 ms (the lead) plus the usual 0.32 ms of preparing before the due time,
+  // up to 1 ms later on whole-millisecond timers: a 1 ms stall still ends before it.
+  // (Tick 0 is due when the clock starts: it prepares in the tick.)
+  for (const i of [0, 3, 63]) {
+    const later = gaps(sent[i]!).slice(1);
+    assert.equal(later.length, 14);
+    assert.deepEqual(later, Array(14).fill(20), `stream ${i}`);
+  }
+  assert.equal(clock.stats.slews, 0);
+  assert.equal(timers.sleeps.length, 15);
+});
+
+test('a prepare phase run ahead sees its own tick as the current one (a recording files frames under it)', () => {
+  const timers = new SleepingFakeTimers();
+  const clock = new TimerMediaClock({ timers, leadMs: 2 });
+  const seen: string[] = [];
+  clock.add((tick) => void seen.push(`prepare ${tick} at ${clock.currentTick}`), 'prepare');
+  clock.add((tick) => void seen.push(`work ${tick} at ${clock.currentTick}`));
+  timers.advanceTo(1040);
+  assert.deepEqual(seen, ['prepare 0 at 0', 'work 0 at 0', 'prepare 1 at 1', 'work 1 at 1', 'prepare 2 at 2', 'work 2 at 2']);
+  assert.equal(timers.sleeps.length, 2, 'ticks 1 and 2 prepared ahead');
+});
+
+test('a stall in a prepare phase run ahead delays the sends by what ran past the due time, followed', () => {
+  const { clock, sent } = prepareStall(new SleepingFakeTimers(), 5);
+  for (const i of [0, 63]) {
+    const [long, next] = gaps(sent[i]!).slice(5, 7);
+    // 5 ms stalled, of which the margin (1.32-2.32 ms) absorbed some: one long spacing, then the slew back.
+    assert.ok(long! > 22.5 && long! < 24, `stream ${i}: ${long}`);
+    assert.ok(Math.abs(next! - 19.5) < 0.05, `stream ${i}: ${next}`);
+  }
+  // And 0.5 ms closer a tick until the grid (a due time met exactly is due: no tick left for a later turn).
+  assert.deepEqual(gaps(sent[0]!).slice(7, 12), [19.5, 19.5, 19.5, 19.5, 19.5]);
   assert.equal(clock.stats.slews, 1);
 });
 
@@ -374,31 +425,39 @@ test('timer clock publishes each tick timing on its diagnostics channel', () => 
     unsubscribe(TICK_CHANNEL, onTick);
   }
   assert.deepEqual(seen, [
-    { tick: 0, dueMs: 1000, startMs: 1000, sendEndMs: 1000, endMs: 1000.25 },
-    { tick: 1, dueMs: 1020, startMs: 1021.25, sendEndMs: 1021.25, endMs: 1021.5 },
+    { tick: 0, dueMs: 1000, startMs: 1000, sendStartMs: 1000, sendEndMs: 1000, endMs: 1000.25 },
+    { tick: 1, dueMs: 1020, startMs: 1021.25, sendStartMs: 1021.25, sendEndMs: 1021.25, endMs: 1021.5 },
   ]);
 });
 
-test('poll dispatches a due tick at once and resets the timer; before the due time it does nothing', () => {
+test('poll starts a tick from its wake-up time and resets the timer; before that it does nothing', () => {
   const timers = new SleepingFakeTimers();
   const clock = new TimerMediaClock({ timers, leadMs: 2 });
   const at = dispatchTimes(clock, timers);
+  const prepared: number[] = [];
+  clock.add(() => void prepared.push(timers.time), 'prepare');
   timers.advanceTo(1000);
-  // The loop is busy in I/O callbacks from 1015 to 1030: its timer (due at 1018) cannot fire.
+  // The loop is busy in I/O callbacks from 1015 to 1030: its timer (set for 1018) cannot fire.
+  timers.time = 1017.5;
+  clock.poll();
+  assert.deepEqual(at, [1000], 'before the wake-up time');
   timers.time = 1019.5;
   clock.poll();
-  assert.deepEqual(at, [1000], 'not due yet');
-  timers.time = 1020.25;
-  clock.poll();
-  assert.deepEqual(at, [1000, 1020.25]);
+  // Prepared ahead, then slept to the due time: the tick starts on time.
+  assert.deepEqual(prepared, [1000, 1019.5]);
+  assert.deepEqual(at, [1000, 1020]);
   timers.time = 1021;
   clock.poll();
-  assert.deepEqual(at, [1000, 1020.25], 'one tick per due time');
+  assert.deepEqual(at, [1000, 1020], 'one tick per due time');
   assert.equal(clock.stats.polled, 1);
-  // The timer was reset for tick 2: wake at 1040 - 2 - 1020.25 = 17.75 ms, rounded up to 18.
-  assert.equal(timers.pending!.at, 1038.25);
-  timers.advanceTo(1041);
-  assert.deepEqual(at, [1000, 1020.25, 1040]);
+  // The timer was reset for tick 2: wake at 1040 - 2 - 1020 = 18 ms.
+  assert.equal(timers.pending!.at, 1038);
+  // Busy again past tick 2's due time: a poll dispatches it at once, prepare phase and all.
+  timers.time = 1040.25;
+  clock.poll();
+  assert.deepEqual(at, [1000, 1020, 1040.25]);
+  assert.deepEqual(prepared, [1000, 1019.5, 1040.25]);
+  assert.equal(clock.stats.polled, 2);
 });
 
 test('a listener that polls (its I/O during the tick) does not start the next tick', () => {

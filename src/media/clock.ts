@@ -7,147 +7,13 @@
  */
 import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
-import { Slew, STALL_CHUNK, type SendStall } from './clock-slew.ts';
-import type {
-  ClockTimers, MediaClock, MediaClockOptions, TickListener, TickPhase, TickTiming, TimerClockStats, TimerMediaClockOptions,
-} from './clock-types.ts';
+import { BaseClock } from './clock-base.ts';
+import { Slew, usual } from './clock-slew.ts';
+import type { ClockTimers, MediaClockOptions, TickTiming, TimerClockStats, TimerMediaClockOptions } from './clock-types.ts';
 
 export type {
   ClockTimers, MediaClock, MediaClockOptions, TickListener, TickPhase, TickTiming, TimerClockStats, TimerMediaClockOptions,
 } from './clock-types.ts';
-
-/** Listener bookkeeping and isolated dispatch. */
-abstract class BaseClock implements MediaClock {
-  readonly periodMs: number;
-  private readonly onError: (error: unknown) => void;
-  // Changed in place between ticks (no copy of a 600-entry list per call set up or torn
-  // down), copied on write during a tick so that the dispatch loop keeps its snapshot and
-  // listeners may add or remove during a tick.
-  private lists: Record<TickPhase, TickListener[]> = { prepare: [], send: [], work: [] };
-  private lastTick = -1;
-  /** Dispatches in progress (a listener may run a manual clock's tick). */
-  private depth = 0;
-
-  constructor(options: MediaClockOptions) {
-    this.periodMs = options.periodMs ?? 20;
-    this.onError = options.onError ?? (() => undefined);
-  }
-
-  get currentTick(): number {
-    return this.lastTick;
-  }
-
-  /** Number of registered listeners. */
-  get size(): number {
-    return this.lists.prepare.length + this.lists.send.length + this.lists.work.length;
-  }
-
-  add(listener: TickListener, phase: TickPhase = 'work'): void {
-    if (this.phaseOf(listener) !== undefined) return;
-    this.writable(phase).push(listener);
-    this.onListenersChanged();
-  }
-
-  remove(listener: TickListener, phase?: TickPhase): void {
-    const found = phase !== undefined && this.lists[phase].includes(listener) ? phase : this.phaseOf(listener);
-    if (found === undefined) return;
-    const list = this.writable(found);
-    list.splice(list.indexOf(listener), 1);
-    this.onListenersChanged();
-  }
-
-  private phaseOf(listener: TickListener): TickPhase | undefined {
-    const { prepare, send, work } = this.lists;
-    if (send.includes(listener)) return 'send';
-    if (work.includes(listener)) return 'work';
-    return prepare.includes(listener) ? 'prepare' : undefined;
-  }
-
-  /** A phase's list, ready to change: a copy while a tick iterates over it. */
-  private writable(phase: TickPhase): TickListener[] {
-    const list = this.lists[phase];
-    return this.depth === 0 ? list : (this.lists[phase] = list.slice());
-  }
-
-  /** Hook for subclasses: the listener set changed. */
-  protected onListenersChanged(): void {}
-
-  /** Hook for subclasses: every `send` listener of the tick has run. */
-  protected onSendPhaseEnd(): void {}
-
-  /** Set by a subclass that wants {@link lastStall} measured in each send phase. */
-  protected watchSends = false;
-  /** The longest pause of the last send phase beyond its pace (ms 0 when not watched). */
-  protected readonly lastStall: SendStall = { ms: 0, before: 0, of: 0, prepareMs: 0 };
-
-  abstract now(): number;
-
-  protected dispatch(tick: number): void {
-    this.lastTick = tick;
-    this.depth++;
-    try {
-      if (this.watchSends) {
-        const prepareStart = this.now();
-        this.runPhase(this.lists.prepare, tick);
-        this.lastStall.prepareMs = this.now() - prepareStart;
-        this.runWatchedSends(this.lists.send, tick);
-      } else {
-        this.runPhase(this.lists.prepare, tick);
-        this.runPhase(this.lists.send, tick);
-      }
-      this.onSendPhaseEnd();
-      this.runPhase(this.lists.work, tick);
-    } finally {
-      this.depth--;
-    }
-  }
-
-  private runPhase(list: readonly TickListener[], tick: number): void {
-    for (let i = 0; i < list.length; i++) {
-      try {
-        list[i]!(tick);
-      } catch (error) {
-        this.onError(error);
-      }
-    }
-  }
-
-  /**
-   * {@link runPhase}, reading the time every {@link STALL_CHUNK} listeners: the longest chunk,
-   * less the others' average, is the pass's stall (the event loop does not run during a pass,
-   * so that is the CPU taken from it: a VM's stall, a garbage collection, a page fault).
-   */
-  private runWatchedSends(list: readonly TickListener[], tick: number): void {
-    const stall = this.lastStall;
-    stall.ms = 0;
-    stall.of = list.length;
-    if (list.length < 2 * STALL_CHUNK) {
-      this.runPhase(list, tick);
-      return;
-    }
-    const first = this.now();
-    let last = first;
-    let longest = 0;
-    let chunks = 0;
-    for (let i = 0; i < list.length; i++) {
-      try {
-        list[i]!(tick);
-      } catch (error) {
-        this.onError(error);
-      }
-      if ((i + 1) % STALL_CHUNK !== 0 && i + 1 < list.length) continue;
-      const t = this.now();
-      chunks++;
-      if (t - last > longest) {
-        longest = t - last;
-        // Somewhere in this chunk: say its middle.
-        stall.before = i + 1 - (((i % STALL_CHUNK) + 1) >> 1);
-      }
-      last = t;
-    }
-    stall.ms = longest - (last - first - longest) / (chunks - 1);
-  }
-}
 
 /** A clock advanced by hand, for tests. */
 export class ManualMediaClock extends BaseClock {
@@ -178,6 +44,9 @@ export class ManualMediaClock extends BaseClock {
 export const TICK_CHANNEL = 'agentline:media-clock:tick';
 const tickChannel = channel(TICK_CHANNEL);
 
+/** Fraction of a period by which a time may fall short of a due time and still count as it (float rounding). */
+const DUE_EPSILON = 1e-6;
+
 /** Busy share past which the clock sleeps no more at all (see `TimerMediaClock.lead`). */
 const SATURATED_BUSY = 0.9;
 
@@ -197,21 +66,23 @@ const realTimers: ClockTimers = {
 /**
  * The production clock. Runs while it has listeners. Tick k is due at start + k × period
  * (absolute schedule, so timer lateness never accumulates into drift). The timer is set to
- * wake `leadMs` before the due time, and a short blocking sleep covers the rest, so that
- * the tick starts on time to within the sleep's precision unless the event loop was busy
- * past the due time; while the loop is busier than `maxBusy`, the lead shrinks to the
- * timer's rounding (1 ms), and to nothing when the loop is saturated.
- * After a stall it catches up at most `maxCatchUp` ticks at once and skips the rest, so
- * that streams jump forward in time instead of bursting.
+ * wake `leadMs` plus what the prepare phase usually takes before the due time; the tick's
+ * prepare phase then runs at once, and a short blocking sleep covers the rest, so that its
+ * send phase starts on time to within the sleep's precision unless the event loop was busy
+ * past the due time: neither the prepare phase's length nor a stall while it ran (within the
+ * margin) moves a packet. While the loop is busier than `maxBusy`, the lead shrinks to the
+ * timer's rounding (1 ms), and to nothing when the loop is saturated (the prepare phase then
+ * runs in the tick, just before the sends). After a stall it catches up at most `maxCatchUp`
+ * ticks at once and skips the rest, so that streams jump forward in time instead of bursting.
  *
- * A tick that starts over 1 ms later than ticks usually do, by up to `maxSlewMs` behind its
- * grid, moves the schedule instead, and so do a prepare phase over 1 ms longer than usual and
- * a stall inside a send phase that delayed most of its streams (time read every 16 listeners): the
- * next ticks are due `slewStepMs` less than a period after the one before, until the
- * schedule is back on its grid (clock-slew.ts). A stall then stretches one spacing of the
- * streams it delayed, not two: on the absolute grid, the tick after a late one comes early
- * by as much. RTP timestamps follow tick numbers, never send times; packets go out at most
- * `maxSlewMs` late for a while.
+ * A send phase that starts over 1 ms later than send phases usually do, by up to `maxSlewMs`
+ * behind its grid, moves the schedule instead, and so does a stall inside a send phase that
+ * delayed most of its streams (time read every 16 listeners): the next ticks are due
+ * `slewStepMs` less than a period after the one before, until the schedule is back on its
+ * grid (clock-slew.ts). A stall then stretches one spacing of the streams it delayed, not
+ * two: on the absolute grid, the tick after a late one comes early by as much. RTP
+ * timestamps follow tick numbers, never send times; packets go out at most `maxSlewMs` late
+ * for a while.
  */
 export class TimerMediaClock extends BaseClock {
   private readonly timers: ClockTimers;
@@ -222,10 +93,16 @@ export class TimerMediaClock extends BaseClock {
   private startMs = 0;
   private nextTick = 0;
   private readonly slew: Slew;
-  /** When the tick being dispatched started, ms behind its grid. */
-  private startLate = 0;
+  /** Where the tick being dispatched is on the grid (its send phase's lateness is measured from it). */
+  private tickGridMs = 0;
+  /** What a prepare phase usually takes, ms (a moving average that a stall moves little; -1 before the first). */
+  private usualPrepareMs = -1;
   private readonly counters: Omit<TimerClockStats, 'slews'> = { ticks: 0, skipped: 0, maxLateMs: 0, sleeps: 0, sleptMs: 0, polled: 0, busy: 0 };
   private sendEndMs = 0;
+  /** When the timer is set to fire for the next tick (see {@link wakeEarly}). */
+  private wakeAtMs = 0;
+  /** When the last prepare phase run ahead of its tick started. */
+  private preparedAtMs = 0;
   /** True while `run` dispatches: a listener's I/O must not start the next tick from `poll`. */
   private dispatching = false;
   private readonly maxBusy: number;
@@ -259,6 +136,16 @@ export class TimerMediaClock extends BaseClock {
     return busy > SATURATED_BUSY ? 0 : Math.min(1, this.leadMs);
   }
 
+  /**
+   * How long before a tick is due the timer wakes: the {@link lead} plus what the prepare
+   * phase usually takes, which then runs ahead (see `run`); at most half a period. None
+   * when the lead is none: the loop has no time to spare, and the tick runs when it can.
+   */
+  private get wakeEarly(): number {
+    const lead = this.lead;
+    return lead === 0 ? 0 : Math.min(this.periodMs / 2, lead + Math.max(0, this.usualPrepareMs));
+  }
+
   /** Folds the loop's busy share since the last sample into the moving average. */
   private sampleBusy(now: number): void {
     if (this.timers.busyMs === undefined) return;
@@ -282,9 +169,15 @@ export class TimerMediaClock extends BaseClock {
     return this.timers.now();
   }
 
-  /** See {@link MediaClock.poll}: dispatches the next tick now when it is due (its timer is then reset). */
+  /**
+   * See {@link MediaClock.poll}: from the time the timer is set to wake for the next tick,
+   * does what the timer would (its timer is then reset): prepares the tick ahead and sleeps
+   * to its due time, or dispatches it when it is due. A long poll phase of inbound RTP that
+   * runs past the wake-up then holds the tick up by one packet's callback, not by its prepare
+   * phase as well.
+   */
   poll(): void {
-    if (!this.running || this.dispatching || this.timers.now() < this.dueMs(this.nextTick)) return;
+    if (!this.running || this.dispatching || this.timers.now() < this.wakeAtMs) return;
     if (this.handle !== undefined) this.timers.clear(this.handle);
     this.counters.polled++;
     this.run();
@@ -297,7 +190,9 @@ export class TimerMediaClock extends BaseClock {
 
   protected override onSendPhaseEnd(): void {
     if (tickChannel.hasSubscribers) this.sendEndMs = this.timers.now();
-    this.slew.afterSends(this.startLate, this.lastStall);
+    this.slew.afterSends(this.sendStartMs - this.tickGridMs, this.lastStall);
+    const ms = this.lastPrepareMs;
+    this.usualPrepareMs = this.usualPrepareMs < 0 ? ms : usual(this.usualPrepareMs, ms);
   }
 
   private start(): void {
@@ -310,6 +205,7 @@ export class TimerMediaClock extends BaseClock {
 
   private stop(): void {
     this.running = false;
+    this.dropPrepared();
     if (this.handle !== undefined) this.timers.clear(this.handle);
     this.handle = undefined;
   }
@@ -324,39 +220,56 @@ export class TimerMediaClock extends BaseClock {
   }
 
   private schedule(): void {
-    const wait = this.dueMs(this.nextTick) - this.lead - this.timers.now();
+    this.wakeAtMs = this.dueMs(this.nextTick) - this.wakeEarly;
+    const wait = this.wakeAtMs - this.timers.now();
     // Whole milliseconds: Node's timers run on a millisecond clock, and keep one list per
     // distinct duration (a fractional one would make a new list every tick).
     this.handle = this.timers.set(() => this.run(), Math.max(0, Math.ceil(wait)));
   }
 
+  /**
+   * The timer fired: before the due time (within {@link wakeEarly}), the tick's prepare phase
+   * runs at once and a blocking sleep covers what is left, so that its send phase starts on
+   * time whatever the prepare phase took (within the margin), and a stall while it ran delays
+   * no packet; then the tick runs, and any other that fell due.
+   */
   private run(): void {
     this.handle = undefined;
     let now = this.timers.now();
     this.sampleBusy(now);
-    const wait = this.dueMs(this.nextTick) - now;
-    if (wait > 0) {
-      // Too early for a blocking sleep (no lead, or the timer fired early on Node's
-      // millisecond clock, or the loop got busy since it was set): wait again.
-      const lead = this.lead;
-      if (lead === 0 || wait > lead + 1) {
-        this.schedule();
-        return;
-      }
-      this.timers.sleep!(wait);
-      this.counters.sleeps++;
-      this.counters.sleptMs += wait;
-      this.sleptSince += wait;
-      // A sleep may end a hair early: the tick it waited for is due.
-      now = Math.max(this.timers.now(), this.dueMs(this.nextTick));
-    }
     this.dispatching = true;
     try {
+      const wait = this.dueMs(this.nextTick) - now;
+      if (wait > 0) {
+        // Too early (no lead, or the timer fired early on Node's millisecond clock, or the
+        // loop got busy since it was set): wait again.
+        const early = this.wakeEarly;
+        if (early === 0 || wait > early + 1) {
+          this.schedule();
+          return;
+        }
+        now = this.prepareDue();
+      }
       this.dispatchDue(now);
     } finally {
       this.dispatching = false;
     }
-    if (this.running) this.schedule();
+    if (this.running && this.handle === undefined) this.schedule();
+  }
+
+  /** Runs the next tick's prepare phase ahead, then sleeps until it is due; returns the time then. */
+  private prepareDue(): number {
+    this.preparedAtMs = this.timers.now();
+    this.lastPrepareMs = this.prepareAhead(this.nextTick);
+    const rest = this.dueMs(this.nextTick) - this.timers.now();
+    if (rest > 0) {
+      this.timers.sleep!(rest);
+      this.counters.sleeps++;
+      this.counters.sleptMs += rest;
+      this.sleptSince += rest;
+    }
+    // A sleep may end a hair early: the tick it waited for is due.
+    return Math.max(this.timers.now(), this.dueMs(this.nextTick));
   }
 
   /**
@@ -364,21 +277,25 @@ export class TimerMediaClock extends BaseClock {
    * first tick may move the schedule (see the class note); after the pass, it slews back.
    */
   private dispatchDue(now: number): void {
-    this.slew.onStart(now - this.gridMs(this.nextTick));
-    const due = Math.floor((now - this.startMs - this.slew.ms) / this.periodMs);
+    // `now` is often exactly a due time (after a sleep): a rounding error of the float
+    // subtraction must not put it a hair before, which would leave the tick for a later turn.
+    const due = Math.floor((now - this.startMs - this.slew.ms) / this.periodMs + DUE_EPSILON);
     let burst = 0;
     while (this.running && this.nextTick <= due && burst < this.maxCatchUp) {
       const tick = this.nextTick++;
       const dueMs = this.gridMs(tick);
       const startMs = burst === 0 ? now : this.timers.now();
       const late = startMs - dueMs;
-      this.startLate = late;
+      this.tickGridMs = dueMs;
       if (late > this.counters.maxLateMs) this.counters.maxLateMs = late;
       this.counters.ticks++;
       burst++;
       this.dispatch(tick);
       if (tickChannel.hasSubscribers) {
-        const timing: TickTiming = { tick, dueMs, startMs, sendEndMs: this.sendEndMs, endMs: this.timers.now() };
+        const timing: TickTiming = {
+          tick, dueMs, startMs: this.lastPreparedAhead ? this.preparedAtMs : startMs, sendStartMs: this.sendStartMs,
+          sendEndMs: this.sendEndMs, endMs: this.timers.now(),
+        };
         tickChannel.publish(timing);
       }
     }
