@@ -33,7 +33,7 @@ export interface TickProbeStats {
   pass: ProbePercentiles;
   /** The `work` phase: end of the `send` phase to the end of the pass. */
   work: ProbePercentiles;
-  /** Ticks whose pass (due time to its end) a garbage-collection pause overlapped. */
+  /** Ticks whose pass (its prepare phase or due time, whichever is first, to its end) a garbage-collection pause overlapped. */
   ticksWithGc: number;
   /** Longest such pause, ms. */
   gcInPassMaxMs: number;
@@ -82,7 +82,9 @@ export function watchTicks(): TickProbe {
     pass.record(us(s.passMs));
     work.record(us(s.workMs));
     const i = windows.next++ % RING;
-    windows.from[i] = t.dueMs;
+    // From its prepare phase (which may run ahead of the due time) or its due time, whichever
+    // is first: a pause in either delays the sends.
+    windows.from[i] = Math.min(t.dueMs, t.startMs);
     windows.to[i] = t.endMs;
     windows.gc[i] = 0;
   };
