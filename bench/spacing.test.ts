@@ -56,6 +56,8 @@ test('bursts: tick jitter from the first packets, lateness against the 20 ms gri
   assert.equal(b.bursts, 6);
   assert.equal(b.meanSize, 3);
   assert.deepEqual([b.tickJitter.p50, b.tickJitter.max].map(round), [0, 3]);
+  // 43 after 20 and 60 after 43: two starts 3 ms off a period (each a spacing of every call).
+  assert.equal(b.ticksOverBudget, 2);
   assert.equal(round(b.spread.max), 0.02);
   assert.equal(round(b.positionChange.max), 0);
   // The least-squares grid takes a little of the outlier: about 3 ms above the others.

@@ -64,6 +64,12 @@ export interface BurstStats {
   meanSize: number;
   /** |Δ − period| between the first packets of consecutive bursts, ms. */
   tickJitter: Percentiles;
+  /**
+   * Bursts that started more than ±{@link SPACING_BUDGET_MS} off a period after the one
+   * before: each puts one spacing of nearly every call beyond the budget, so at N calls one
+   * such tick in a hundred is the whole 1 % the target allows, whatever the send pass does.
+   */
+  ticksOverBudget: number;
   /** First packet of each burst behind the best-fit grid of period ms (its earliest burst at 0), ms. */
   lateness: Percentiles;
   /** Period of that fit, ms (the clock's rate on the kernel's time base). */
@@ -164,7 +170,7 @@ export function burstsOf(packets: readonly TracePacket[], calls: number, periodM
   const fit = gridFit(starts, periodMs);
   return {
     bursts: starts.length, meanSize: starts.length === 0 ? 0 : packets.length / starts.length,
-    tickJitter: percentiles(jitter), lateness: percentiles(fit.lateness), fittedPeriodMs: fit.periodMs,
+    tickJitter: percentiles(jitter), ticksOverBudget: jitter.reduce((n, d) => (d > SPACING_BUDGET_MS ? n + 1 : n), 0), lateness: percentiles(fit.lateness), fittedPeriodMs: fit.periodMs,
     spread: percentiles(spreads), positionChange: percentiles(positionChanges),
   };
 }
