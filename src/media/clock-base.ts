@@ -70,7 +70,8 @@ export abstract class BaseClock implements MediaClock {
   protected watchSends = false;
   /** The longest pause of the last send phase beyond its pace (ms 0 when not watched). */
   protected readonly lastStall: SendStall = { ms: 0, before: 0, of: 0 };
-  /** How long the last prepare phase took, ms, and whether it ran ahead of its tick's due time. */
+  /** When the last prepare phase started, how long it took (ms), and whether it ran ahead of its tick's due time. */
+  protected lastPrepareStartMs = 0;
   protected lastPrepareMs = 0;
   protected lastPreparedAhead = false;
 
@@ -83,21 +84,26 @@ export abstract class BaseClock implements MediaClock {
 
   /**
    * Runs `tick`'s prepare phase now, before the tick is due; its dispatch then starts with
-   * the send phase. Returns how long the phase took, ms.
+   * the send phase.
    */
-  protected prepareAhead(tick: number): number {
-    const start = this.now();
+  protected prepareAhead(tick: number): void {
     // The tick is under way: what its listeners file under `currentTick` (a recording's
     // frames) belongs to it, as when the phase runs in the tick.
     this.lastTick = tick;
     this.depth++;
     try {
-      this.runPhase(this.lists.prepare, tick);
+      this.runPrepare(tick);
     } finally {
       this.depth--;
     }
     this.preparedTick = tick;
-    return this.now() - start;
+  }
+
+  /** The prepare phase, timed (see {@link lastPrepareMs}). */
+  private runPrepare(tick: number): void {
+    this.lastPrepareStartMs = this.now();
+    this.runPhase(this.lists.prepare, tick);
+    this.lastPrepareMs = this.now() - this.lastPrepareStartMs;
   }
 
   /** Forgets a prepare phase run ahead for a tick that will not be dispatched (the clock stopped). */
@@ -112,11 +118,7 @@ export abstract class BaseClock implements MediaClock {
       const ahead = this.preparedTick === tick;
       this.preparedTick = -1;
       this.lastPreparedAhead = ahead;
-      if (!ahead) {
-        const prepareStart = this.now();
-        this.runPhase(this.lists.prepare, tick);
-        this.lastPrepareMs = this.now() - prepareStart;
-      }
+      if (!ahead) this.runPrepare(tick);
       this.sendStartMs = this.now();
       if (this.watchSends) this.runWatchedSends(this.lists.send, tick);
       else this.runPhase(this.lists.send, tick);

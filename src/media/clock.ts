@@ -101,8 +101,6 @@ export class TimerMediaClock extends BaseClock {
   private sendEndMs = 0;
   /** When the timer is set to fire for the next tick (see {@link wakeEarly}). */
   private wakeAtMs = 0;
-  /** When the last prepare phase run ahead of its tick started. */
-  private preparedAtMs = 0;
   /** True while `run` dispatches: a listener's I/O must not start the next tick from `poll`. */
   private dispatching = false;
   private readonly maxBusy: number;
@@ -259,8 +257,7 @@ export class TimerMediaClock extends BaseClock {
 
   /** Runs the next tick's prepare phase ahead, then sleeps until it is due; returns the time then. */
   private prepareDue(): number {
-    this.preparedAtMs = this.timers.now();
-    this.lastPrepareMs = this.prepareAhead(this.nextTick);
+    this.prepareAhead(this.nextTick);
     const rest = this.dueMs(this.nextTick) - this.timers.now();
     if (rest > 0) {
       this.timers.sleep!(rest);
@@ -293,7 +290,7 @@ export class TimerMediaClock extends BaseClock {
       this.dispatch(tick);
       if (tickChannel.hasSubscribers) {
         const timing: TickTiming = {
-          tick, dueMs, startMs: this.lastPreparedAhead ? this.preparedAtMs : startMs, sendStartMs: this.sendStartMs,
+          tick, dueMs, startMs: this.lastPrepareStartMs, sendStartMs: this.sendStartMs,
           sendEndMs: this.sendEndMs, endMs: this.timers.now(),
         };
         tickChannel.publish(timing);
