@@ -11,6 +11,7 @@
  */
 import type { AgentMedia, AudioListener, DtmfListener, PlaybackResult } from '../agents/index.ts';
 import type { DtmfEvent } from '../media/dtmf-receiver.ts';
+import type { G711Law } from '../media/g711.ts';
 import { PlaybackQueue } from '../media/playback.ts';
 import type { RtpSession } from '../media/rtp-session.ts';
 import { type DigitSource, DtmfDeduper } from './dtmf.ts';
@@ -95,7 +96,11 @@ export class CallMediaHandle implements AgentMedia {
     // in call.ts's answer step.
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- the methods below cannot see `this`
     const handle = this;
-    rtp.setSource({ read(dst) { return handle.#read(dst); } });
+    // Without a recorder (which needs the PCM), the sender may take frames encoded: a
+    // shared prompt is then copied from its one encoding (src/media/encoded-audio.ts).
+    rtp.setSource(options.recorder === undefined
+      ? { read(dst) { return handle.#read(dst); }, readEncoded(law, dst, at, samples) { return handle.#readEncoded(law, dst, at, samples); } }
+      : { read(dst) { return handle.#read(dst); } });
     this.#listeners = {
       audio(frame) { handle.#onAudio(frame); },
       dtmf(event) { handle.pushDigit(event.digit, 'rtp'); },
@@ -246,9 +251,19 @@ export class CallMediaHandle implements AgentMedia {
   /** The session's audio source: one frame of the queue (or silence) per tick. */
   #read(dst: Int16Array): boolean {
     const playing = this.#queue.read(dst);
-    if (playing) this.#stats.playedMs += 20;
-    else dst.fill(0);
+    if (!playing) dst.fill(0);
     this.options.recorder?.outbound(dst);
+    return this.#played(playing);
+  }
+
+  /** The same frame encoded (no recorder then): see the constructor. */
+  #readEncoded(law: G711Law, dst: Uint8Array, at: number, samples: number): boolean {
+    return this.#played(this.#queue.readEncoded(law, dst, at, samples));
+  }
+
+  /** A tick's frame was read: counts it, and calls `onSecond` once a second. */
+  #played(playing: boolean): boolean {
+    if (playing) this.#stats.playedMs += 20;
     // From the first tick on (ticks 0, 50, 100…, not 50, 100…): the branch has run before V8
     // compiles the send path it is inlined into. Taken for the first time only after that
     // compile, it deoptimized that path for every call of the tick (issue #4).

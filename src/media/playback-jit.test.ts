@@ -9,6 +9,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import v8 from 'node:v8';
+import { shareAudio } from './encoded-audio.ts';
 import { PlaybackQueue } from './playback.ts';
 
 v8.setFlagsFromString('--allow-natives-syntax');
@@ -37,5 +38,28 @@ test('a playback ending, a mark and the next playback starting keep the compiled
   const second = q.play(new Int16Array(100));
   while (sendTick(q, frame)); // the first ends mid-frame, the mark settles, the second plays out
   assert.equal(optimized(sendTick), true, 'the send path deoptimized at a playback end');
+  assert.deepEqual(await Promise.all([first, mark, second]), [true, true, true]);
+});
+
+/** The same with the frame taken encoded, as the sender does without a recorder. */
+function sendEncodedTick(q: PlaybackQueue, packet: Uint8Array): boolean {
+  return q.readEncoded('PCMU', packet, 12, 160);
+}
+
+test('the encoded send path keeps its compiled code from a shared prompt to the next playback', async () => {
+  const packet = new Uint8Array(172);
+  const q = new PlaybackQueue();
+  const prompt = new Int16Array(160 * 40 + 50);
+  shareAudio(prompt);
+  const first = q.play(prompt);
+  prepare(sendEncodedTick);
+  for (let i = 0; i < 5; i++) sendEncodedTick(q, packet);
+  optimizeOnNextCall(sendEncodedTick);
+  sendEncodedTick(q, packet);
+  assert.equal(optimized(sendEncodedTick), true, 'the test needs the path compiled first');
+  const mark = q.play(new Int16Array(0));
+  const second = q.play(new Int16Array(100)); // not shared: encoded straight into the packet
+  while (sendEncodedTick(q, packet));
+  assert.equal(optimized(sendEncodedTick), true, 'the encoded send path deoptimized at a playback end');
   assert.deepEqual(await Promise.all([first, mark, second]), [true, true, true]);
 });

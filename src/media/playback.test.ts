@@ -58,3 +58,37 @@ test('many small frames stream through without loss', () => {
   while (q.read(frame)) out.push(...frame);
   assert.deepEqual(out.slice(0, 1000), Array.from({ length: 1000 }, (_, i) => i));
 });
+
+test('readEncoded gives the frames read gives, encoded, with encoded silence as padding', async () => {
+  const { encodeG711, g711Silence } = await import('./g711.ts');
+  const { shareAudio } = await import('./encoded-audio.ts');
+  for (const law of ['PCMU', 'PCMA'] as const) {
+    const prompt = Int16Array.from({ length: 250 }, (_, i) => (i * 997) % 20000 - 10000);
+    shareAudio(prompt);
+    const fill = (q: PlaybackQueue): Array<Promise<boolean>> => [
+      q.play(prompt), q.play(new Int16Array(0)), q.play(ramp(130, -500)), q.play(prompt),
+    ];
+    const pcmQueue = new PlaybackQueue();
+    const encQueue = new PlaybackQueue();
+    const pcmDone = fill(pcmQueue);
+    const encDone = fill(encQueue);
+    const frame = new Int16Array(160);
+    const expected = new Uint8Array(160);
+    const packet = new Uint8Array(12 + 160).fill(0x42);
+    for (let n = 0; ; n++) {
+      const playing = pcmQueue.read(frame);
+      assert.equal(encQueue.readEncoded(law, packet, 12, 160), playing, `frame ${n}`);
+      assert.equal(encQueue.pendingSamples, pcmQueue.pendingSamples);
+      if (!playing) break;
+      encodeG711(law, frame, expected);
+      if (n === 3) {
+        // The last frame: 630 samples in all, so 150 of them, then silence.
+        assert.equal(expected[150], g711Silence(law));
+      }
+      assert.deepEqual(packet.subarray(12), expected, `frame ${n}`);
+      assert.deepEqual(packet.subarray(0, 12), new Uint8Array(12).fill(0x42), 'the header is left alone');
+    }
+    assert.deepEqual(await Promise.all(encDone), await Promise.all(pcmDone));
+    assert.equal(encQueue.idle, true);
+  }
+});

@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { shareAudio } from './encoded-audio.ts';
 import { MediaError } from './errors.ts';
 import { EspeakTts, type TextToSpeech } from './tts.ts';
 import { decodeWav8k, encodeWav, readWav8k } from './wav.ts';
@@ -128,6 +129,8 @@ export class PromptCache {
     const p = load().then(
       (pcm) => {
         this.loading.delete(key);
+        // Every call that plays it shares this buffer: its G.711 encodings are made once.
+        shareAudio(pcm);
         this.store(key, pcm);
         return pcm;
       },

@@ -173,13 +173,22 @@ export class RtpOutbound {
     return this.last.length;
   }
 
-  /** The source's next frame, encoded; the precomputed silence when it has none. */
+  /**
+   * The source's next frame, encoded (by the source itself when it can: a shared prompt is
+   * copied from its one encoding); the precomputed silence when it has none.
+   */
   private writeAudio(buf: Buffer): void {
-    if (!this.source.read(this.pcm)) {
-      buf.set(SILENT_PAYLOAD[this.codec.name], RTP_HEADER_SIZE);
+    const source = this.source;
+    const law = this.codec.name;
+    if (source.readEncoded !== undefined) {
+      if (!source.readEncoded(law, buf, RTP_HEADER_SIZE, FRAME_SAMPLES)) buf.set(SILENT_PAYLOAD[law], RTP_HEADER_SIZE);
       return;
     }
-    const table = this.codec.name === 'PCMU' ? LINEAR_TO_ULAW : LINEAR_TO_ALAW;
+    if (!source.read(this.pcm)) {
+      buf.set(SILENT_PAYLOAD[law], RTP_HEADER_SIZE);
+      return;
+    }
+    const table = law === 'PCMU' ? LINEAR_TO_ULAW : LINEAR_TO_ALAW;
     const pcm = this.pcm;
     for (let i = 0; i < FRAME_SAMPLES; i++) buf[RTP_HEADER_SIZE + i] = table[pcm[i]! & 0xffff]!;
   }
