@@ -228,3 +228,42 @@ test('over RTP: the peer hears our tone, we hear its tone and its RFC 4733 digit
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('without a recorder the session emits inbound frames only while the agent listens', async () => {
+  const r = await rig();
+  const peer = await RtpSession.open({
+    clock: r.clock, ports: ephemeralPorts, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
+    remote: { address: '127.0.0.1', port: r.rtp.port },
+  });
+  try {
+    r.rtp.setRemote({ address: '127.0.0.1', port: peer.port });
+    void peer.play(generateTone(440, 2000));
+    const ticks = async (n: number): Promise<void> => {
+      for (let i = 0; i < n; i++) {
+        r.clock.tick();
+        await until(() => r.rtp.stats.packetsReceived >= peer.stats.packetsSent, 'delivery');
+      }
+    };
+    await ticks(20);
+    assert.equal(r.rtp.hasListeners('audio'), false, 'nobody takes the audio: no frame is emitted');
+    const heard: number[] = [];
+    const stop = r.handle.onAudio((f) => heard.push(dominantFrequency(f, [440, 1000])?.freqHz ?? 0));
+    assert.equal(r.rtp.hasListeners('audio'), true);
+    await ticks(20);
+    // The buffer played on while nobody listened: the agent hears the stream at once, in place.
+    assert.equal(heard.length, 20);
+    assert.equal(heard.filter((f) => f === 440).length, 20, heard.join(','));
+    stop();
+    assert.equal(r.rtp.hasListeners('audio'), false);
+    await ticks(5);
+    assert.equal(heard.length, 20);
+    const { concealed, lost, late } = r.rtp.stats;
+    assert.deepEqual({ concealed, lost, late }, { concealed: 0, lost: 0, late: 0 }, 'playout went on without gaps');
+    r.handle.onAudio(() => {});
+    r.handle.close();
+    assert.equal(r.rtp.hasListeners('audio'), false, 'close drops the listener');
+  } finally {
+    r.close();
+    peer.close();
+  }
+});

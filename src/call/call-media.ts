@@ -74,6 +74,8 @@ export class CallMediaHandle implements AgentMedia {
   readonly #queue = new PlaybackQueue();
   readonly #dtmf = new Set<DtmfListener>();
   #audio: readonly AudioListener[] = [];
+  /** True while our `audio` listener is on the RTP session (see `#listenToRtp`). */
+  #hearing = false;
   /** Requests whose audio is still loading (not yet in the queue). */
   readonly #loading = new Set<Pending>();
   /** Requests in the queue, not yet played out. */
@@ -105,7 +107,9 @@ export class CallMediaHandle implements AgentMedia {
       audio(frame) { handle.#onAudio(frame); },
       dtmf(event) { handle.pushDigit(event.digit, 'rtp'); },
     };
-    rtp.on('audio', this.#listeners.audio);
+    // Inbound frames only while someone takes them (a recorder, an agent's listener): with
+    // no listener the session plays its jitter buffer out without copying a frame.
+    this.#listenToRtp();
     rtp.on('dtmf', this.#listeners.dtmf);
   }
 
@@ -127,10 +131,22 @@ export class CallMediaHandle implements AgentMedia {
 
   /** @inheritdoc */
   onAudio(listener: AudioListener): () => void {
+    if (this.#closed) return () => {};
     this.#audio = [...this.#audio, listener];
+    this.#listenToRtp();
     return () => {
       this.#audio = this.#audio.filter((l) => l !== listener);
+      this.#listenToRtp();
     };
+  }
+
+  /** Takes the session's inbound frames while the recorder or an agent's listener wants them. */
+  #listenToRtp(): void {
+    const want = !this.#closed && (this.options.recorder !== undefined || this.#audio.length > 0);
+    if (want === this.#hearing) return;
+    this.#hearing = want;
+    if (want) this.rtp.on('audio', this.#listeners.audio);
+    else this.rtp.off('audio', this.#listeners.audio);
   }
 
   /** @inheritdoc The buffer is kept by reference until played: do not change it meanwhile. */
@@ -178,7 +194,7 @@ export class CallMediaHandle implements AgentMedia {
     this.#closed = true;
     this.#dtmf.clear();
     this.#audio = [];
-    this.rtp.off('audio', this.#listeners.audio);
+    this.#listenToRtp();
     this.rtp.off('dtmf', this.#listeners.dtmf);
     this.rtp.setSource(undefined);
   }

@@ -347,3 +347,34 @@ test('property: any packet size, loss, delay and duplicates: each sample plays a
     { numRuns: 300 },
   );
 });
+
+test('property: a frame played out without its samples counts and times as one played with them', () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(80, 160, 480),
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.boolean(), fc.boolean(), fc.boolean()), { minLength: 1, maxLength: 60 }),
+      (ptime, plan) => {
+        // plan[i]: extra delay in ticks, dropped?, duplicated?, a zero-length placeholder?
+        const arrivals: Array<Array<[number, boolean]>> = [];
+        plan.forEach(([delay, drop, dup, placeholder], i) => {
+          if (drop) return;
+          const t = Math.floor((i * ptime) / 160) + delay;
+          (arrivals[t] ??= []).push([i, placeholder]);
+          if (dup) (arrivals[t + 1] ??= []).push([i, placeholder]);
+        });
+        const full = new JitterBuffer({ delayMs: 40 });
+        const skipping = new JitterBuffer({ delayMs: 40 });
+        for (let t = 0; t < arrivals.length + 30; t++) {
+          for (const [i, placeholder] of arrivals[t] ?? []) {
+            for (const jb of [full, skipping]) jb.push(i, i * ptime, packet(i, ptime), t * 20, 0, placeholder ? 0 : ptime);
+          }
+          const a = full.pop(t * 20);
+          const b = skipping.pop(t * 20, false);
+          assert.deepEqual([b.kind, b.seq, b.timestamp, b.audioSamples], [a.kind, a.seq, a.timestamp, a.audioSamples], `tick ${t}`);
+        }
+        assert.deepEqual(skipping.stats, full.stats);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});

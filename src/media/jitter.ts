@@ -179,23 +179,25 @@ export class JitterBuffer {
   /**
    * Takes the frame for this tick. Call once per frame period.
    * @param nowMs current time, ms, same clock as `push`
+   * @param samples false: play the frame out without writing its samples (nobody takes
+   *   them; every count, the timeline and the frame's other fields are as with true)
    * @returns the reused {@link JitterFrame}; its samples are valid until the next call
    */
-  pop(nowMs: number): JitterFrame {
+  pop(nowMs: number, samples = true): JitterFrame {
     const f = this.frame;
     f.audioSamples = 0;
-    if (!this.playing && !this.readyToPlay(nowMs)) return this.empty(f);
+    if (!this.playing && !this.readyToPlay(nowMs)) return this.empty(f, samples);
     if (this.bufferedCount === 0) {
       // Underrun: wait for the stream to come back and rebuffer before playing again.
       this.counters.underruns++;
       this.playing = false;
       this.fillSinceMs = -1;
-      return this.empty(f);
+      return this.empty(f, samples);
     }
     if (!this.playing) this.restart();
     f.seq = this.nextSeq;
-    const filled = this.fill(f);
-    f.samples.fill(0, filled);
+    const filled = this.fill(f, samples);
+    if (samples) f.samples.fill(0, filled);
     f.timestamp = this.playTs;
     this.playTs = (this.playTs + this.frameSamples) >>> 0;
     f.kind = f.audioSamples > 0 ? 'audio' : this.concealing ? 'lost' : 'silent';
@@ -204,9 +206,9 @@ export class JitterBuffer {
   }
 
   /** An empty frame; it still takes its time on the stream's timeline once anchored. */
-  private empty(f: JitterFrame): JitterFrame {
+  private empty(f: JitterFrame, samples: boolean): JitterFrame {
     f.kind = 'empty';
-    f.samples.fill(0);
+    if (samples) f.samples.fill(0);
     if (this.anchored) this.playTs = (this.playTs + this.frameSamples) >>> 0;
     return f;
   }
@@ -235,7 +237,7 @@ export class JitterBuffer {
    * Fills the frame from the packets in sequence order.
    * @returns samples filled: the whole frame, or less when the buffer ran dry or a placeholder ended it
    */
-  private fill(f: JitterFrame): number {
+  private fill(f: JitterFrame, samples: boolean): number {
     let pos = 0;
     while (pos < this.frameSamples) {
       const seq = this.nextSeq;
@@ -252,13 +254,16 @@ export class JitterBuffer {
         this.anchored = false;
         break;
       }
-      pos = this.copyHead(idx, f, pos);
+      pos = this.copyHead(idx, f, pos, samples);
     }
     return pos;
   }
 
-  /** Plays from the head packet into the frame at `pos`, or the silence before it; returns the new position. */
-  private copyHead(idx: number, f: JitterFrame, pos: number): number {
+  /**
+   * Plays from the head packet into the frame at `pos` (its samples written only when
+   * `samples`), or the silence before it; returns the new position.
+   */
+  private copyHead(idx: number, f: JitterFrame, pos: number, samples: boolean): number {
     const length = this.slotLength[idx]!;
     const offset = this.headOffset;
     if (offset === 0) {
@@ -271,16 +276,18 @@ export class JitterBuffer {
         this.anchored = true;
       } else if (ahead > 0) {
         const n = Math.min(ahead, this.frameSamples - pos);
-        f.samples.fill(0, pos, pos + n);
+        if (samples) f.samples.fill(0, pos, pos + n);
         return pos + n;
       }
       if (f.audioSamples === 0) f.seq = this.nextSeq;
     }
     const n = Math.min(length - offset, this.frameSamples - pos);
-    const storage = this.storage;
-    const base = idx * this.maxPayload + offset;
-    const out = f.samples;
-    for (let i = 0; i < n; i++) out[pos + i] = storage[base + i]!;
+    if (samples) {
+      const storage = this.storage;
+      const base = idx * this.maxPayload + offset;
+      const out = f.samples;
+      for (let i = 0; i < n; i++) out[pos + i] = storage[base + i]!;
+    }
     f.audioSamples += n;
     this.bufferedSamples -= n;
     this.concealing = false;

@@ -169,6 +169,15 @@ export class RtpInbound {
     return f.kind;
   }
 
+  /**
+   * This tick's frame played out and dropped: what {@link tick} does, for its counts and
+   * the jitter buffer's timeline, without copying a sample (nobody takes the audio).
+   */
+  skip(nowMs: number): void {
+    this.dtmf?.poll(nowMs);
+    this.jitterBuffer?.pop(nowMs, false);
+  }
+
   /** The decode table for an audio payload type, if it is one we take. */
   private tableOf(pt: number): Int16Array | undefined {
     const c = pt === this.codec.pt ? this.codec : pt === this.previous?.pt ? this.previous : undefined;

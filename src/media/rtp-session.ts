@@ -335,8 +335,14 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (this.closed) return;
     const now = this.now();
     if (this.link.connected && now - this.latch.lastHeardMs >= LINK_IDLE_MS) this.link.disconnect();
-    const kind = this.inbound.tick(now);
-    if (kind !== undefined) this.emit2('audio', this.inbound.output, kind);
+    // Nobody listening (an IVR flow that only plays prompts and takes DTMF): the jitter
+    // buffer still plays out, for its counts, but no frame is copied or emitted.
+    if (this.hasListeners('audio')) {
+      const kind = this.inbound.tick(now);
+      if (kind !== undefined) this.emit2('audio', this.inbound.output, kind);
+    } else {
+      this.inbound.skip(now);
+    }
     // An `audio` listener may have closed the session: no report after the BYE.
     if (this.reporter !== undefined && tick >= this.nextRtcpTick && !this.closed) this.sendReport(tick, now);
   }
