@@ -378,3 +378,25 @@ test('property: a frame played out without its samples counts and times as one p
     { numRuns: 200 },
   );
 });
+
+test('pushG711 decodes into the slot what decode-then-push would buffer, with the same verdicts', async () => {
+  const { ALAW_TO_LINEAR, ULAW_TO_LINEAR } = await import('./g711.ts');
+  for (const table of [ULAW_TO_LINEAR, ALAW_TO_LINEAR]) {
+    const decoded = new JitterBuffer({ delayMs: 40 });
+    const direct = new JitterBuffer({ delayMs: 40 });
+    // Packets 0-9 of 160 samples behind a 12-byte header, one duplicate, one too large for a slot.
+    const packets = Array.from({ length: 10 }, (_, i) => Uint8Array.from({ length: 172 }, (_, k) => (i * 31 + k * 7) & 0xff));
+    const pcm = new Int16Array(160);
+    const arrivals = [0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9];
+    for (const [t, i] of arrivals.entries()) {
+      const p = packets[i]!;
+      for (let k = 0; k < 160; k++) pcm[k] = table[p[12 + k]!]!;
+      assert.equal(direct.pushG711(i, i * 160, p, 12, 160, table, t * 20), decoded.push(i, i * 160, pcm, t * 20), `packet ${i}`);
+      const a = decoded.pop(t * 20);
+      const b = direct.pop(t * 20);
+      assert.deepEqual([b.kind, b.seq, [...b.samples]], [a.kind, a.seq, [...a.samples]], `tick ${t}`);
+    }
+    assert.equal(direct.pushG711(10, 1600, new Uint8Array(600), 0, 600, table, 220), false, 'larger than a slot');
+    assert.deepEqual(direct.stats, { ...decoded.stats, received: decoded.stats.received + 1 });
+  }
+});

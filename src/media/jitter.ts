@@ -149,8 +149,33 @@ export class JitterBuffer {
    * @returns true when buffered; false when late, duplicate or larger than a slot
    */
   push(seq: number, timestamp: number, pcm: Int16Array, receivedAtMs: number, offset = 0, length = pcm.length - offset): boolean {
+    const base = this.place(seq, timestamp, receivedAtMs, length);
+    if (base < 0) return false;
+    const storage = this.storage;
+    for (let i = 0; i < length; i++) storage[base + i] = pcm[offset + i]!;
+    this.trim();
+    return true;
+  }
+
+  /**
+   * {@link push} for a G.711 payload (one byte per sample), decoded through `table` (256
+   * entries) straight into its slot: one pass over the samples instead of a decode and a copy.
+   * @param payload the packet, its audio at `offset`
+   * @param length payload bytes (= samples)
+   */
+  pushG711(seq: number, timestamp: number, payload: Uint8Array, offset: number, length: number, table: Int16Array, receivedAtMs: number): boolean {
+    const base = this.place(seq, timestamp, receivedAtMs, length);
+    if (base < 0) return false;
+    const storage = this.storage;
+    for (let i = 0; i < length; i++) storage[base + i] = table[payload[offset + i]!]!;
+    this.trim();
+    return true;
+  }
+
+  /** Files a packet of `length` samples; returns where its samples go in `storage`, or -1 when refused. */
+  private place(seq: number, timestamp: number, receivedAtMs: number, length: number): number {
     this.counters.received++;
-    if (length > this.maxPayload || length < 0) return false;
+    if (length > this.maxPayload || length < 0) return -1;
     // RFC 3550 §A.8: transit times compared in timestamp units, whatever the packet duration.
     if (length > 0) this.jitter.update(timestamp, receivedAtMs);
     if (this.fillSinceMs < 0) this.fillSinceMs = receivedAtMs;
@@ -159,21 +184,17 @@ export class JitterBuffer {
       this.nextSeq = seq;
       this.highestSeq = seq;
     } else if (!this.admit(seq)) {
-      return false;
+      return -1;
     }
     const idx = seq & this.mask;
     this.slotSeq[idx] = seq;
     this.slotState[idx] = FILLED;
     this.slotTimestamp[idx] = timestamp >>> 0;
     this.slotLength[idx] = length;
-    const storage = this.storage;
-    const base = idx * this.maxPayload;
-    for (let i = 0; i < length; i++) storage[base + i] = pcm[offset + i]!;
     this.bufferedCount++;
     this.bufferedSamples += length;
     if (length > 0) this.lastPacketSamples = length;
-    this.trim();
-    return true;
+    return idx * this.maxPayload;
   }
 
   /**

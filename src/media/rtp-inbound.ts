@@ -18,6 +18,9 @@ import { ReceptionStats } from './rtp-stats.ts';
 import type { RtpCodec } from './rtp-session-types.ts';
 import { FRAME_SAMPLES } from './rtp-outbound.ts';
 
+/** The samples of a placeholder (an event or comfort-noise packet): none. */
+const NO_SAMPLES = new Int16Array(0);
+
 /** RFC 3389 comfort noise, static payload type 13 (RFC 3551 §6): accepted, played as silence. */
 const PT_COMFORT_NOISE = 13;
 
@@ -43,8 +46,6 @@ export class RtpInbound {
   readonly reception = new ReceptionStats();
   private readonly options: RtpInboundOptions;
   private jitterBuffer: JitterBuffer | undefined;
-  /** Decoded payload of the packet being accepted (sized for the largest packet a slot holds). */
-  private pcm: Int16Array | undefined;
   private dtmf: DtmfReceiver | undefined;
   private out: Int16Array | undefined;
   private codec: RtpCodec;
@@ -142,13 +143,9 @@ export class RtpInbound {
     const table = h.payloadType === this.telephoneEventPt ? undefined : this.tableOf(h.payloadType);
     // G.711: one byte per sample, so the payload length is the packet's duration in samples
     // (a packet longer than a slot is refused by the jitter buffer).
-    const length = table === undefined ? 0 : h.payloadLength;
     const jitter = this.jitterBuffer!; // made by newSource for the first packet of the stream
-    const pcm = (this.pcm ??= new Int16Array(jitter.maxPayload));
-    if (table !== undefined && length <= pcm.length) {
-      for (let i = 0; i < length; i++) pcm[i] = table[buf[h.payloadOffset + i]!]!;
-    }
-    jitter.push(h.sequenceNumber, h.timestamp, pcm, nowMs, 0, length);
+    if (table === undefined) jitter.push(h.sequenceNumber, h.timestamp, NO_SAMPLES, nowMs, 0, 0);
+    else jitter.pushG711(h.sequenceNumber, h.timestamp, buf, h.payloadOffset, h.payloadLength, table, nowMs);
   }
 
   /**
