@@ -10,7 +10,7 @@ import type { MediaClock, MediaClockOptions, TickListener, TickPhase } from './c
 /** Listener bookkeeping and isolated dispatch. */
 export abstract class BaseClock implements MediaClock {
   readonly periodMs: number;
-  private readonly onError: (error: unknown) => void;
+  protected readonly onError: (error: unknown) => void;
   // Changed in place between ticks (no copy of a 600-entry list per call set up or torn
   // down), copied on write during a tick so that the dispatch loop keeps its snapshot and
   // listeners may add or remove during a tick.

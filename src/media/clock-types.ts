@@ -109,6 +109,12 @@ export interface TimerMediaClockOptions extends MediaClockOptions {
   slewStepMs?: number;
   /** Timer functions (default: real time). */
   timers?: ClockTimers;
+  /**
+   * Called after each dispatch with the time left before the timer wakes for the next tick
+   * (ms) and the period: the slack in which work that pauses the event loop delays no tick
+   * (a scavenge: src/lib/gc-steer.ts). Its errors go to `onError`.
+   */
+  afterTick?: (slackMs: number, periodMs: number) => void;
 }
 
 /** Stats of the production clock. */

@@ -104,6 +104,7 @@ export class TimerMediaClock extends BaseClock {
   /** True while `run` dispatches: a listener's I/O must not start the next tick from `poll`. */
   private dispatching = false;
   private readonly maxBusy: number;
+  private readonly afterTick: ((slackMs: number, periodMs: number) => void) | undefined;
   /** Last busy sample: when, the loop's busy total then, and the clock's sleeps since. */
   private busyAt = -1;
   private busyTotal = 0;
@@ -116,6 +117,7 @@ export class TimerMediaClock extends BaseClock {
     // A lead past a quarter period would keep the loop blocked most of the time.
     this.leadMs = this.timers.sleep === undefined ? 0 : Math.min(this.periodMs / 4, Math.max(0, options.leadMs ?? 2));
     this.maxBusy = options.maxBusy ?? 0.7;
+    this.afterTick = options.afterTick;
     const maxSlew = Math.min(this.periodMs, Math.max(0, options.maxSlewMs ?? this.periodMs));
     this.slew = new Slew(maxSlew, Math.min(this.periodMs / 2, Math.max(0.05, options.slewStepMs ?? 0.5)));
     this.watchSends = maxSlew > 0;
@@ -253,6 +255,16 @@ export class TimerMediaClock extends BaseClock {
       this.dispatching = false;
     }
     if (this.running && this.handle === undefined) this.schedule();
+    if (this.afterTick !== undefined && this.running) this.runAfterTick(this.afterTick);
+  }
+
+  /** Gives the slack before the next wake-up to the `afterTick` hook. */
+  private runAfterTick(hook: (slackMs: number, periodMs: number) => void): void {
+    try {
+      hook(this.wakeAtMs - this.timers.now(), this.periodMs);
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   /** Runs the next tick's prepare phase ahead, then sleeps until it is due; returns the time then. */

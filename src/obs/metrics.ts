@@ -26,6 +26,10 @@ export interface MediaClockCounts {
   slews: number;
   /** The event loop's busy share as the clock sees it (0-1, moving average). */
   busy: number;
+  /** Scavenges run in the slack after a tick (src/lib/gc-steer.ts; absent without `--expose-gc`). */
+  scavenges?: number;
+  /** Scavenges that were due but did not fit a tick's slack (V8 may then run its own). */
+  scavengesNoRoom?: number;
 }
 
 /** Direction of media or signalling relative to Agentline. */
@@ -105,6 +109,8 @@ export class Metrics {
     this.#clockCounter('agentline_media_clock_ticks_total', 'Media clock ticks (each sends every live stream\'s packet).', 'ticks');
     this.#clockCounter('agentline_media_clock_skipped_ticks_total', 'Media clock ticks skipped after a stall too long to catch up: packets never sent (the host took the CPU, or the loop is saturated).', 'skipped');
     this.#clockCounter('agentline_media_clock_slews_total', 'Stalls the media clock followed and slewed back from (a tick over 1 ms late, or a pause in its prepare or send pass).', 'slews');
+    this.#clockCounter('agentline_media_clock_scavenges_total', 'Young-generation collections run in the slack after a media tick (needs --expose-gc).', 'scavenges');
+    this.#clockCounter('agentline_media_clock_scavenges_no_room_total', 'Young-generation collections that were due after a media tick but did not fit its slack.', 'scavengesNoRoom');
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside prom-client's collect, where `this` is the gauge
     const self = this;
     new Gauge({
@@ -222,7 +228,7 @@ export class Metrics {
   }
 
   /** A counter that follows one of the media clock's running totals. */
-  #clockCounter(name: string, help: string, key: 'ticks' | 'skipped' | 'slews'): void {
+  #clockCounter(name: string, help: string, key: 'ticks' | 'skipped' | 'slews' | 'scavenges' | 'scavengesNoRoom'): void {
     let seen = 0;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside prom-client's collect, where `this` is the counter
     const self = this;

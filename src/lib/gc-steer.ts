@@ -1,0 +1,129 @@
+/**
+ * Scavenges at times the media clock chooses (issue #4). V8 collects its young generation (a
+ * scavenge) when it is about 80 % full, wherever the event loop is then. At 600 calls on one
+ * core that was a 5-10 ms pause about once a second: most of it the sweep of the ArrayBuffer
+ * that Node allocates for every datagram received, and the copying of what playing prompts
+ * keep alive. One that lands in or just before a tick delays that tick's packet of every
+ * call: it was most of the ticks beyond ±2 ms.
+ *
+ * A scavenge's pause grows with what was allocated since the last one (those ArrayBuffers,
+ * those objects), so the steer scavenges more often, in smaller pieces, and only where they
+ * fit: after each tick the clock hands {@link ScavengeSteer.afterTick} the time left before it
+ * must wake for the next one, and once the young generation holds `budgetBytes` (or is about
+ * to reach V8's own trigger) the steer scavenges then, when the pause, estimated from the
+ * pauses it measured per byte, fits that slack. Otherwise V8 keeps choosing, as without it.
+ *
+ * Needs V8's `gc` function (`--expose-gc`, which the gateway's command line passes; see
+ * node-flags.ts): without it, `fromProcess()` gives no steer.
+ */
+import { getHeapSpaceStatistics } from 'node:v8';
+import { performance } from 'node:perf_hooks';
+
+/** The young generation's fill, bytes. */
+export interface YoungSpace {
+  used: number;
+  available: number;
+}
+
+/** What the steer needs from V8 (injected by tests), and its settings. */
+export interface ScavengeSteerOptions {
+  /** Runs a scavenge now. */
+  scavenge: () => void;
+  /** The young generation's fill. */
+  young: () => YoungSpace;
+  /** Monotonic ms. */
+  now?: () => number;
+  /** Young bytes past which a scavenge is run in the next slack that fits it (default 8 MiB). */
+  budgetBytes?: number;
+  /**
+   * Share of the young generation's capacity at which V8 starts a scavenge of its own (V8's
+   * `--minor-gc-task-trigger`, 80 % by default): the steer comes first when the budget is larger.
+   */
+  trigger?: number;
+}
+
+/** Counters, for metrics and the bench. */
+export interface ScavengeSteerStats {
+  /** Scavenges run after a tick. */
+  scavenges: number;
+  /** Times one was due but its estimated pause did not fit the slack (V8 may then choose). */
+  noRoom: number;
+  /** The estimate: pause per MiB of young generation, ms. */
+  msPerMiB: number;
+}
+
+const MIB = 1024 * 1024;
+/** First estimate before a pause was measured, ms per MiB (600 calls here: about 10 ms for 27 MiB). */
+const FIRST_MS_PER_MIB = 0.5;
+/** The slack must exceed the estimated pause by this factor. */
+const MARGIN = 1.2;
+
+/** See the module comment. */
+export class ScavengeSteer {
+  private readonly options: ScavengeSteerOptions;
+  private readonly now: () => number;
+  private readonly budgetBytes: number;
+  private readonly trigger: number;
+  private lastUsed = -1;
+  private lastAt = 0;
+  /** Young allocation, bytes per ms (a moving average; 0 before two samples). */
+  private rate = 0;
+  private readonly counters: ScavengeSteerStats = { scavenges: 0, noRoom: 0, msPerMiB: FIRST_MS_PER_MIB };
+
+  constructor(options: ScavengeSteerOptions) {
+    this.options = options;
+    this.now = options.now ?? (() => performance.now());
+    this.budgetBytes = options.budgetBytes ?? 8 * MIB;
+    this.trigger = options.trigger ?? 0.8;
+  }
+
+  /** The steer for this process, or undefined when V8's `gc` is not exposed. */
+  static fromProcess(): ScavengeSteer | undefined {
+    const gc = (globalThis as { gc?: (options?: { type: 'minor' | 'major' }) => void }).gc;
+    if (typeof gc !== 'function') return undefined;
+    return new ScavengeSteer({ scavenge: () => gc({ type: 'minor' }), young: readYoungSpace });
+  }
+
+  /** A snapshot of the counters. */
+  get stats(): ScavengeSteerStats {
+    return { ...this.counters };
+  }
+
+  /**
+   * After a tick: scavenges now when one is due (the budget is reached, or V8's own trigger
+   * would be within two periods) and its estimated pause fits in `slackMs`.
+   * @param slackMs time until the clock wakes for the next tick, ms
+   * @param periodMs the tick period, ms
+   */
+  afterTick(slackMs: number, periodMs: number): void {
+    const at = this.now();
+    const { used, available } = this.options.young();
+    // Used bytes only grow between scavenges: a drop is V8's own scavenge, not a rate.
+    if (this.lastUsed >= 0 && used >= this.lastUsed && at > this.lastAt) {
+      const sample = (used - this.lastUsed) / (at - this.lastAt);
+      this.rate = this.rate === 0 ? sample : this.rate + (sample - this.rate) * 0.2;
+    }
+    this.lastUsed = used;
+    this.lastAt = at;
+    const nearTrigger = used + this.rate * periodMs * 2 >= this.trigger * (used + available);
+    if (used < this.budgetBytes && !nearTrigger) return;
+    if ((used / MIB) * this.counters.msPerMiB * MARGIN > slackMs) {
+      this.counters.noRoom++;
+      return;
+    }
+    this.options.scavenge();
+    const end = this.now();
+    this.counters.scavenges++;
+    if (used > MIB) this.counters.msPerMiB += ((end - at) / (used / MIB) - this.counters.msPerMiB) * 0.3;
+    this.lastUsed = this.options.young().used;
+    this.lastAt = end;
+  }
+}
+
+/** The young generation's fill from V8's heap statistics. */
+function readYoungSpace(): YoungSpace {
+  for (const s of getHeapSpaceStatistics()) {
+    if (s.space_name === 'new_space') return { used: s.space_used_size, available: s.space_available_size };
+  }
+  return { used: 0, available: Number.POSITIVE_INFINITY };
+}
