@@ -73,6 +73,33 @@ test('the estimate learns from the pauses measured: slower scavenges need more s
   assert.equal(steer.stats.noRoom, 1);
 });
 
+test('an estimate gone long scavenges smaller pieces, as the slack allows, and learns back to the budget', () => {
+  const young = new FakeYoung();
+  const steer = young.steer({ budgetBytes: 8 * MIB });
+  young.pauseMs = 20; // a slow start: 2.5 ms a MiB
+  for (let i = 0; i < 12; i++) {
+    young.time += 100;
+    young.used = 8 * MIB;
+    steer.afterTick(60, 20);
+  }
+  assert.ok(steer.stats.msPerMiB > 2.4, `msPerMiB ${steer.stats.msPerMiB}`);
+  // Now fast, 0.25 ms a MiB; 12 ms of slack a tick: 8 MiB would need 24 ms by the old estimate.
+  young.pauseMs = 2;
+  const fills: number[] = [];
+  const scavenge = young.scavenged.length;
+  for (let tick = 0; tick < 200; tick++) {
+    young.time += 20;
+    young.used += MIB / 2;
+    const before = young.used;
+    steer.afterTick(12, 20);
+    if (young.scavenged.length > scavenge + fills.length) fills.push(before / MIB);
+  }
+  // 12 ms absorbs about 4 MiB at 2.5 ms a MiB with the margin: the first comes a tick or two before.
+  assert.ok(fills[0]! >= 3 && fills[0]! <= 4, `first at ${fills[0]} MiB`);
+  assert.equal(fills.at(-1), 8, 'back at the budget once the estimate learnt');
+  assert.equal(steer.stats.noRoom, 0);
+});
+
 test('below the budget, a young generation about to reach V8\'s trigger is scavenged first', () => {
   const young = new FakeYoung();
   young.capacity = 8 * MIB; // trigger at 80 %: 6.4 MiB

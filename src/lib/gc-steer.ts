@@ -9,9 +9,10 @@
  * A scavenge's pause grows with what was allocated since the last one (those ArrayBuffers,
  * those objects), so the steer scavenges more often, in smaller pieces, and only where they
  * fit: after each tick the clock hands {@link ScavengeSteer.afterTick} the time left before it
- * must wake for the next one, and once the young generation holds `budgetBytes` (or is about
- * to reach V8's own trigger) the steer scavenges then, when the pause, estimated from the
- * pauses it measured per byte, fits that slack. Otherwise V8 keeps choosing, as without it.
+ * must wake for the next one, and once the young generation holds `budgetBytes`, or as much
+ * as that slack would absorb (above a floor), or is about to reach V8's own trigger, the steer
+ * scavenges then, when the pause, estimated from the pauses it measured per byte, fits that
+ * slack. Otherwise V8 keeps choosing, as without it.
  *
  * Needs V8's `gc` function (`--expose-gc`, which the gateway's command line passes; see
  * node-flags.ts): without it, `fromProcess()` gives no steer.
@@ -35,6 +36,11 @@ export interface ScavengeSteerOptions {
   now?: () => number;
   /** Young bytes past which a scavenge is run in the next slack that fits it (default 8 MiB). */
   budgetBytes?: number;
+  /**
+   * Young bytes below which no scavenge is run for want of slack alone (default 2 MiB): a
+   * scavenge has fixed costs (its roots) that smaller pieces would pay too often.
+   */
+  floorBytes?: number;
   /**
    * Share of the young generation's capacity at which V8 starts a scavenge of its own (V8's
    * `--minor-gc-task-trigger`, 80 % by default): the steer comes first when the budget is larger.
@@ -63,6 +69,7 @@ export class ScavengeSteer {
   private readonly options: ScavengeSteerOptions;
   private readonly now: () => number;
   private readonly budgetBytes: number;
+  private readonly floorBytes: number;
   private readonly trigger: number;
   private lastUsed = -1;
   private lastAt = 0;
@@ -74,6 +81,7 @@ export class ScavengeSteer {
     this.options = options;
     this.now = options.now ?? (() => performance.now());
     this.budgetBytes = options.budgetBytes ?? 8 * MIB;
+    this.floorBytes = Math.min(this.budgetBytes, options.floorBytes ?? 2 * MIB);
     this.trigger = options.trigger ?? 0.8;
   }
 
@@ -90,8 +98,9 @@ export class ScavengeSteer {
   }
 
   /**
-   * After a tick: scavenges now when one is due (the budget is reached, or V8's own trigger
-   * would be within two periods) and its estimated pause fits in `slackMs`.
+   * After a tick: scavenges now when one is due (the budget is reached, or as much as the
+   * slack would absorb above the floor, or V8's own trigger would be within two periods) and
+   * its estimated pause fits in `slackMs`.
    * @param slackMs time until the clock wakes for the next tick, ms
    * @param periodMs the tick period, ms
    */
@@ -106,7 +115,13 @@ export class ScavengeSteer {
     this.lastUsed = used;
     this.lastAt = at;
     const nearTrigger = used + this.rate * periodMs * 2 >= this.trigger * (used + available);
-    if (used < this.budgetBytes && !nearTrigger) return;
+    // Also due (above the floor) once the fill a tick on would outgrow what this slack absorbs:
+    // when pauses run long, or the slack short, the pieces get smaller rather than every
+    // scavenge being left to V8. A steer whose estimate a slow start had inflated otherwise
+    // never found room again and never measured again (traced: V8's, of 20-33 ms, for 5 s).
+    const fitBytes = (slackMs / (this.counters.msPerMiB * MARGIN)) * MIB;
+    const outgrows = used >= this.floorBytes && used + this.rate * periodMs >= fitBytes;
+    if (used < this.budgetBytes && !outgrows && !nearTrigger) return;
     if ((used / MIB) * this.counters.msPerMiB * MARGIN > slackMs) {
       this.counters.noRoom++;
       return;
