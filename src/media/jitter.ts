@@ -22,7 +22,7 @@
  * audio timestamps advance during an event). Buffered audio never exceeds `maxDelayMs`:
  * the oldest packets are dropped instead. Nothing is allocated per packet.
  */
-import { MediaError } from './errors.ts';
+import { jitterGeometry } from './jitter-geometry.ts';
 import { seqAdd, seqDiff, timestampDiff } from './rtp.ts';
 import { InterarrivalJitter } from './rtp-stats.ts';
 import { JitterFrame } from './jitter-types.ts';
@@ -79,7 +79,7 @@ export class JitterBuffer {
 
   /** @throws MediaError `media_invalid_argument` for a capacity that is not a power of two or too small */
   constructor(options: JitterBufferOptions = {}) {
-    const g = geometry(options);
+    const g = jitterGeometry(options);
     this.clockRate = g.clockRate;
     this.maxPayload = g.maxPayload;
     this.delayMs = g.delayMs;
@@ -102,7 +102,7 @@ export class JitterBuffer {
    * @throws MediaError `media_invalid_argument` as the constructor does
    */
   static validate(options: JitterBufferOptions): void {
-    geometry(options);
+    jitterGeometry(options);
   }
 
   /** A snapshot of the counters. */
@@ -398,22 +398,4 @@ export class JitterBuffer {
     this.concealing = true;
     this.moved = true;
   }
-}
-
-/** Sizes in samples derived from the options, checked. */
-function geometry(options: JitterBufferOptions): {
-  capacity: number; clockRate: number; maxPayload: number; delayMs: number; frameSamples: number; delaySamples: number; maxDelaySamples: number;
-} {
-  const capacity = options.capacity ?? 32;
-  const clockRate = options.clockRate ?? 8000;
-  const delayMs = options.delayMs ?? 40;
-  const samplesOf = (ms: number): number => Math.round((ms * clockRate) / 1000);
-  const frameSamples = samplesOf(options.frameMs ?? 20);
-  const delaySamples = Math.max(frameSamples, samplesOf(delayMs));
-  const maxDelaySamples = Math.max(delaySamples + frameSamples, samplesOf(options.maxDelayMs ?? 200));
-  const maxFrames = Math.ceil(maxDelaySamples / frameSamples);
-  if ((capacity & (capacity - 1)) !== 0 || capacity <= maxFrames || capacity > 4096) {
-    throw new MediaError('media_invalid_argument', `jitter capacity must be a power of two above ${maxFrames} [capacity:${capacity}]`);
-  }
-  return { capacity, clockRate, maxPayload: options.maxPayload ?? 512, delayMs, frameSamples, delaySamples, maxDelaySamples };
 }
