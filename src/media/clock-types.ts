@@ -32,7 +32,8 @@ export interface MediaClock {
   add(listener: TickListener, phase?: TickPhase): void;
   /**
    * Unregisters a listener; unknown listeners are ignored. `phase`, when the caller knows it,
-   * spares a search of the other phases' lists (hundreds of listeners each at scale).
+   * is a hint for clocks that would otherwise search every phase's list (the clocks here keep
+   * an index and need none).
    */
   remove(listener: TickListener, phase?: TickPhase): void;
   /** Monotonic time on this clock's time base, ms (media sessions stamp arrivals with it). */
