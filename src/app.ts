@@ -41,6 +41,12 @@ export interface GatewayOptions {
    * minimum session interval) sooner.
    */
   clock?: Clock;
+  /**
+   * What runs scavenges in the media clock's slack (src/lib/gc-steer.ts). Default: one on
+   * V8's `gc` when the process was started with `--expose-gc` (as `npm start` is), else none;
+   * `null`: none.
+   */
+  scavengeSteer?: ScavengeSteer | null;
 }
 
 /** How to reach the demo agent (printed by `agentline serve`). */
@@ -92,7 +98,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     closers.push(() => spool.close());
     const demo = config.demo.enabled ? await seedDemo(store, config.demo, logger) : undefined;
     const router = new Router({ trunks: config.trunks, directory: store });
-    const calls = new CallManager(callDeps(config, store, spool, router, logger, metrics, clock), { maxCalls: config.limits.maxCalls });
+    const steer = options.scavengeSteer === undefined ? ScavengeSteer.fromProcess() : options.scavengeSteer ?? undefined;
+    const deps = callDeps(config, store, spool, router, logger, metrics, clock, steer);
+    const calls = new CallManager(deps, { maxCalls: config.limits.maxCalls });
     const sip = await startSip(config, calls, logger, clock);
     closers.push(sip.close);
     const api = await startApi(config, { store, router, calls, metrics, logger, sipListening: sip.listening });
@@ -249,9 +257,9 @@ async function openSpool(config: Config, store: Store, logger: Logger, clock: Cl
 
 function callDeps(
   config: Config, store: Store, spool: HandoffSpool, router: Router, logger: Logger, metrics: Metrics, clock: Clock,
+  steer: ScavengeSteer | undefined,
 ): CallDeps {
-  // Scavenges in the slack after a tick rather than wherever V8 would (needs --expose-gc).
-  const steer = ScavengeSteer.fromProcess();
+  // Scavenges in the slack after a tick rather than wherever V8 would.
   const mediaClock = new TimerMediaClock({
     onError: (err) => logger.warn({ err }, 'media clock listener failed'),
     ...(steer === undefined ? {} : { afterTick: (slackMs: number, periodMs: number) => steer.afterTick(slackMs, periodMs) }),

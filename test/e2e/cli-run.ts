@@ -1,5 +1,5 @@
 /**
- * Runs the real `agentline` CLI as a child process (`node --import tsx src/cli/main.ts`)
+ * Runs the real `agentline` CLI as a child process (`node <flags> --import tsx src/cli/main.ts`)
  * for the end-to-end tests, and starts `serve` children that report their SIP port.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,6 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { stringify } from 'yaml';
+import { GATEWAY_NODE_FLAGS } from '../../src/lib/node-flags.ts';
 import { rtpPortRange } from '../support/gateway-config.ts';
 
 /** The repository root (where `src/cli/main.ts` is). */
@@ -29,9 +30,13 @@ function childEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Spawns `node --import tsx src/cli/main.ts ...args` in the repository root. */
+/**
+ * Spawns `node <gateway flags> --import tsx src/cli/main.ts ...args` in the repository root:
+ * with the flags `npm start` passes (GATEWAY_NODE_FLAGS), so that a served gateway runs as users
+ * run it (its media clock steering scavenges, for one).
+ */
 export function spawnCli(args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
+  return spawn(process.execPath, [...GATEWAY_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], {
     cwd: ROOT, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
