@@ -228,7 +228,7 @@ export class Metrics {
   }
 
   /** A counter that follows one of the media clock's running totals. */
-  #clockCounter(name: string, help: string, key: 'ticks' | 'skipped' | 'slews' | 'scavenges' | 'scavengesNoRoom'): void {
+  #clockCounter(name: string, help: string, key: Exclude<keyof MediaClockCounts, 'busy'>): void {
     let seen = 0;
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside prom-client's collect, where `this` is the counter
     const self = this;
