@@ -46,7 +46,8 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<G
   const gw = await startGateway(parseConfig({
     sip: { host: '127.0.0.1', port: 0, tcp: false },
     http: { host: '127.0.0.1', port: 0 },
-    rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax },
+    // AGENTLINE_RTP_IO (auto, native, dgram) as for `agentline serve`, to compare the two.
+    rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax, io: process.env['AGENTLINE_RTP_IO'] ?? 'auto' },
     store: { path: join(options.dir, 'bench.db') },
     limits: { maxCalls: 100_000 },
     log: { level },

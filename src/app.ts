@@ -16,9 +16,12 @@ import type { Config } from './config/index.ts';
 import { UserAgent } from './dialog/index.ts';
 import { ScavengeSteer } from './lib/gc-steer.ts';
 import { setGatewayV8Flags } from './lib/node-flags.ts';
-import { TimerMediaClock } from './media/clock.ts';
+import { TimerMediaClock, type MediaClock } from './media/clock.ts';
+import { loadNativeUdp } from './media/native-udp.ts';
+import type { NativeRtpIo } from './media/native-rtp-socket.ts';
+import { RtpPoller } from './media/rtp-poller.ts';
 import { PortAllocator } from './media/ports.ts';
-import { createLogger, errorFor, Metrics, type Logger } from './obs/index.ts';
+import { createLogger, errorFor, Metrics, type Logger, type MediaClockCounts } from './obs/index.ts';
 import {
   displayPrefix, generateApiKey, hashApiKey, hashToken, LocalConcurrencyLimiter, Router,
 } from './routing/index.ts';
@@ -264,14 +267,16 @@ function callDeps(
     onError: (err) => logger.warn({ err }, 'media clock listener failed'),
     ...(steer === undefined ? {} : { afterTick: (slackMs: number, periodMs: number) => steer.afterTick(slackMs, periodMs) }),
   });
+  const rtpIo = openRtpIo(config.rtp.io, mediaClock, logger);
   metrics.watchMediaClock(() => {
-    const counts = mediaClock.stats;
-    if (steer === undefined) return counts;
-    const { scavenges, noRoom } = steer.stats;
-    return { ...counts, scavenges, scavengesNoRoom: noRoom };
+    let counts: MediaClockCounts = mediaClock.stats;
+    if (steer !== undefined) counts = { ...counts, scavenges: steer.stats.scavenges, scavengesNoRoom: steer.stats.noRoom };
+    if (rtpIo !== undefined) counts = { ...counts, rtpPolled: rtpIo.poller.stats.datagrams, rtpPollOverflows: rtpIo.poller.stats.overflows };
+    return counts;
   });
   return {
     store, spool, logger, metrics, mediaClock, createAgent, router,
+    ...(rtpIo === undefined ? {} : { rtpIo }),
     limiter: new LocalConcurrencyLimiter(),
     ports: new PortAllocator(config.rtp.portMin, config.rtp.portMax),
     rtpBindAddress: config.rtp.host,
@@ -285,6 +290,22 @@ function callDeps(
       ...(config.rtp.recordDir === undefined ? {} : { recordDir: config.rtp.recordDir }),
     },
   };
+}
+
+/**
+ * The native RTP sockets `rtp.io` asks for: with `auto`, node:dgram (and a warning that says
+ * why) when the addon was not built.
+ * @throws AgentlineError `config_invalid` for `native` without the addon
+ */
+function openRtpIo(mode: Config['rtp']['io'], clock: MediaClock, logger: Logger): NativeRtpIo | undefined {
+  if (mode === 'dgram') return undefined;
+  const { udp, reason } = loadNativeUdp();
+  if (udp === undefined) {
+    if (mode === 'native') throw errorFor('config_invalid', { setting: 'rtp.io', value: `native: ${reason}` });
+    logger.warn({ reason }, 'RTP on node:dgram: about three times the CPU per packet');
+    return undefined;
+  }
+  return { udp, poller: new RtpPoller(clock, udp) };
 }
 
 /** The demo agent's flow config as the store holds it (plain JSON). */

@@ -49,7 +49,9 @@ export class CallManager {
     deps: CallDeps,
     private readonly options: CallManagerOptions,
   ) {
-    this.#ownPool = deps.rtpSockets === undefined ? new RtpSocketPool({ ports: deps.ports, localAddress: deps.rtpBindAddress }) : undefined;
+    this.#ownPool = deps.rtpSockets === undefined
+      ? new RtpSocketPool({ ports: deps.ports, localAddress: deps.rtpBindAddress, ...(deps.rtpIo === undefined ? {} : { native: deps.rtpIo }) })
+      : undefined;
     this.deps = { ...deps, prompts: deps.prompts ?? new PromptCache(), rtpSockets: deps.rtpSockets ?? this.#ownPool };
   }
 

@@ -7,6 +7,7 @@ import type { AgentFactory } from '../agents/index.ts';
 import type { MediaClock } from '../media/clock.ts';
 import type { PortSource } from '../media/ports.ts';
 import type { PromptCache } from '../media/prompts.ts';
+import type { NativeRtpIo } from '../media/native-rtp-socket.ts';
 import type { RtpSocketPool } from '../media/rtp-socket-pool.ts';
 import type { Logger, Metrics } from '../obs/index.ts';
 import type { ConcurrencyLimiter, Router } from '../routing/index.ts';
@@ -68,6 +69,8 @@ export interface CallDeps {
    * by hand, in tests) each call binds and closes its own sockets.
    */
   rtpSockets?: RtpSocketPool;
+  /** RTP sockets of the pool made by `CallManager` on the native addon (default: node:dgram). */
+  rtpIo?: NativeRtpIo;
   /** The shared 20 ms media clock. */
   mediaClock: MediaClock;
   /** Address RTP sockets bind to. */

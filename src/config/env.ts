@@ -32,6 +32,7 @@ export interface EnvOverride {
  * | AGENTLINE_RTP_HOST        | rtp.host                              | string |
  * | AGENTLINE_RTP_PORT_MIN    | rtp.portMin                           | int    |
  * | AGENTLINE_RTP_PORT_MAX    | rtp.portMax                           | int    |
+ * | AGENTLINE_RTP_IO          | rtp.io                                | string |
  * | AGENTLINE_PUBLIC_ADDRESS  | sip.publicAddress, rtp.publicAddress  | string |
  * | AGENTLINE_HTTP_HOST       | http.host                             | string |
  * | AGENTLINE_HTTP_PORT       | http.port                             | int    |
@@ -49,6 +50,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'AGENTLINE_RTP_HOST', targets: ['rtp.host'], kind: 'string', doc: 'RTP bind address' },
   { name: 'AGENTLINE_RTP_PORT_MIN', targets: ['rtp.portMin'], kind: 'int', doc: 'first RTP port' },
   { name: 'AGENTLINE_RTP_PORT_MAX', targets: ['rtp.portMax'], kind: 'int', doc: 'last RTP port' },
+  { name: 'AGENTLINE_RTP_IO', targets: ['rtp.io'], kind: 'string', doc: 'RTP socket I/O: auto, native or dgram' },
   { name: 'AGENTLINE_PUBLIC_ADDRESS', targets: ['sip.publicAddress', 'rtp.publicAddress'], kind: 'string', doc: 'address advertised in SIP and SDP' },
   { name: 'AGENTLINE_HTTP_HOST', targets: ['http.host'], kind: 'string', doc: 'HTTP bind address' },
   { name: 'AGENTLINE_HTTP_PORT', targets: ['http.port'], kind: 'int', doc: 'HTTP port' },

@@ -27,6 +27,7 @@ rtp:
   portMin: 20000           # one UDP port per call from this range
   portMax: 29999
   # recordDir: ./data/recordings   # record every call: stereo WAV, caller left, gateway right; unset: off
+  # io: auto               # RTP sockets: native (the addon npm install builds), dgram (node:dgram), auto: native when built
 
 http:                      # Handoff API, admin API, /metrics, /healthz
   host: 127.0.0.1

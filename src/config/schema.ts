@@ -76,6 +76,12 @@ export const rtpSchema = z.strictObject({
    * the caller, channel 2 what the gateway sent, aligned on the 20 ms media clock); unset: no recording.
    */
   recordDir: z.string().min(1).optional(),
+  /**
+   * How RTP sockets are read and written: `native` through the addon that `npm install` builds
+   * (native/agentline_udp.c: each socket read once per 20 ms tick, a third of node:dgram's CPU
+   * per packet), `dgram` through node:dgram, `auto` (default) native when the addon is built.
+   */
+  io: z.enum(['auto', 'native', 'dgram']).default('auto'),
 }).refine((r) => r.portMin < r.portMax, { error: 'must be greater than rtp.portMin', path: ['portMax'] });
 
 /** `http:` — Handoff API, admin API, metrics. */

@@ -22,17 +22,14 @@
  *   several addresses a peer sending to another one of them (the advertised media address on
  *   another interface) would no longer be heard.
  */
-import type { Socket } from 'node:dgram';
 import type { Target } from './rtp-latch.ts';
+import type { RtpUdpSocket, SendCallback } from './rtp-udp-socket.ts';
 
 /**
  * Silence of the latched source after which the socket is disconnected, ms: five packets of
  * 20 ms. A NAT rebinding is followed this much later than on an unconnected socket.
  */
 export const LINK_IDLE_MS = 100;
-
-/** A send's completion callback (Node's dgram). */
-type SendCallback = (error: Error | null) => void;
 
 /** True for the wildcard address of either family (`0.0.0.0`, `::`, `0:0::0`…). */
 export function isWildcard(address: string): boolean {
@@ -57,7 +54,7 @@ export class RtpLink {
    * @param onError told of a failed first send to a target (see {@link send})
    */
   constructor(
-    private readonly socket: Socket, private readonly canConnect: boolean, private readonly onError: (error: Error) => void,
+    private readonly socket: RtpUdpSocket, private readonly canConnect: boolean, private readonly onError: (error: Error) => void,
   ) {}
 
   /** True while the socket is connected to a peer. */
@@ -127,7 +124,7 @@ export class RtpLink {
    * Sends `length` bytes of `buf` from its start to `target` (see {@link send}), or through
    * `other` (a separate RTCP socket, never connected) when given.
    */
-  sendRegion(buf: Buffer, length: number, target: Target, other: Socket | undefined, callback: SendCallback): void {
+  sendRegion(buf: Buffer, length: number, target: Target, other: RtpUdpSocket | undefined, callback: SendCallback): void {
     if (other === undefined && this.readyFor(target)) this.socket.send(buf, 0, length, callback);
     else (other ?? this.socket).send(buf, 0, length, target.port, target.address, callback);
   }

@@ -13,8 +13,11 @@
  *   every 5 s. Audio queued in answer to a tick's `audio` event therefore leaves in the
  *   next tick's send phase: 20 ms later than when the send followed the inbound work, a
  *   shift accepted for even pacing (a frame's content never depended on that order).
- * - Each inbound RTP datagram first lets the clock run a tick that fell due (`poll`), so a
- *   tick waits for one packet's callback rather than for a whole poll phase of them.
+ * - The RTP socket is node:dgram's, or a native one (`native-rtp-socket.ts`, from a pool made
+ *   with the addon) that the clock's `RtpPoller` reads once per tick, each datagram with its
+ *   age from the kernel's timestamp (arrival times stay true for the jitter buffer and RTCP).
+ *   On node:dgram each inbound datagram first lets the clock run a tick that fell due
+ *   (`poll`), so a tick waits for one packet's callback rather than for a whole poll phase.
  * - `close()` is idempotent: leaves the clock, says BYE, closes sockets and returns the port
  *   (or hands pooled sockets back to their `RtpSocketPool`).
  */
@@ -36,6 +39,7 @@ import { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
 import { reportInput, sessionStats } from './rtp-session-stats.ts';
 import { bindRtpSockets, leasedHold, ownedHold, type SocketHold } from './rtp-sockets.ts';
+import type { RtpUdpSocket } from './rtp-udp-socket.ts';
 
 /**
  * Bytes of each half of the RTCP buffer: reports in the first, the BYE in the second, so
@@ -66,7 +70,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private reportInFlight = false;
   private ignored = 0;
   private dtmfIn = 0;
-  private readonly rtpSocket: Socket;
+  private readonly rtpSocket: RtpUdpSocket;
   /** The RTP socket's connection to the latched peer. */
   private readonly link: RtpLink;
   private readonly rtcpSocket: Socket | undefined;
@@ -347,15 +351,16 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (this.reporter !== undefined && tick >= this.nextRtcpTick && !this.closed) this.sendReport(tick, now);
   }
 
-  private onRtp(msg: Buffer, rinfo: RemoteInfo): void {
-    // A tick that fell due runs now, after this one datagram, not after the poll phase (issue #4).
-    this.options.clock.poll?.();
+  /** `ageMs`: how long ago the kernel received it (native sockets, read once per tick by the clock). */
+  private onRtp(msg: Buffer, rinfo: RemoteInfo, ageMs?: number): void {
+    // node:dgram: a tick that fell due runs now, after this one datagram, not after the poll phase (issue #4).
+    if (ageMs === undefined) this.options.clock.poll?.();
     if (this.closed) return;
     if (this.mux && isRtcpPacket(msg)) {
       this.onRtcp(msg, rinfo);
       return;
     }
-    const now = this.now();
+    const now = ageMs === undefined ? this.now() : this.now() - ageMs;
     const inbound = this.inbound;
     const verdict = inbound.parse(msg, msg.length) ? this.latch.offer(rinfo, inbound.header.ssrc, inbound.remoteSsrc, now) : 'refuse';
     if (verdict === 'refuse') {

@@ -4,8 +4,11 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { ManualMediaClock } from './clock.ts';
 import { MediaError } from './errors.ts';
+import { loadNativeUdp } from './native-udp.ts';
+import type { NativeRtpIo } from './native-rtp-socket.ts';
 import { PortAllocator } from './ports.ts';
 import { writeRtpHeader } from './rtp.ts';
+import { RtpPoller } from './rtp-poller.ts';
 import { RtpSession } from './rtp-session.ts';
 import { RtpSocketPool } from './rtp-socket-pool.ts';
 
@@ -15,7 +18,7 @@ function range(pairs: number): PortAllocator {
   return new PortAllocator(base, base + 2 * pairs - 1);
 }
 
-function pool(ports: PortAllocator, extra: { maxIdle?: number } = {}) {
+function pool(ports: PortAllocator, extra: { maxIdle?: number; native?: NativeRtpIo } = {}) {
   let now = 0;
   const p = new RtpSocketPool({ ports, localAddress: '127.0.0.1', quarantineMs: 500, now: () => now, ...extra });
   return { pool: p, advance: (ms: number) => { now += ms; } };
@@ -28,9 +31,13 @@ async function peer(): Promise<Socket> {
   return s;
 }
 
-/** Yields to the event loop until `cond` holds (bounded by iterations, not by time). */
-async function until(cond: () => boolean, what: string): Promise<void> {
+/**
+ * Yields to the event loop until `cond` holds (bounded by iterations, not by time), running
+ * `step` each time (a clock tick: native sockets are read then).
+ */
+async function until(cond: () => boolean, what: string, step?: () => void): Promise<void> {
   for (let i = 0; i < 20000; i++) {
+    step?.();
     if (cond()) return;
     await new Promise<void>((r) => setImmediate(r));
   }
@@ -88,47 +95,53 @@ test('keeps at most maxIdle pairs; the rest are closed and their ports returned'
   assert.equal(ports.inUse, 0);
 });
 
-test('drops what reaches an idle pair, and a straggler from the previous peer cannot latch the next call', async () => {
-  const ports = range(4);
-  const { pool: p, advance } = pool(ports);
-  const clock = new ManualMediaClock();
-  const oldPeer = await peer();
-  const newPeer = await peer();
-  const sessions: RtpSession[] = [];
-  try {
-    const lease = await p.acquire();
-    const first = await RtpSession.open({
-      clock, ports, sockets: lease, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
-      remote: { address: '127.0.0.1', port: oldPeer.address().port },
-    });
-    sessions.push(first);
-    oldPeer.send(rtpPacket(1, 0), lease.port, '127.0.0.1');
-    await until(() => first.latched, 'the first call latches: its socket connects to the old peer');
-    first.close(); // and the pair goes back unconnected, or the new peer below would never be heard
-    oldPeer.send(rtpPacket(1, 1), lease.port, '127.0.0.1');
-    await new Promise((resolve) => setTimeout(resolve, 20)); // read and dropped while idle
-    advance(500);
-    const reused = await p.acquire();
-    assert.equal(reused.port, lease.port);
-    const second = await RtpSession.open({
-      clock, ports, sockets: reused, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
-      remote: { address: '127.0.0.1', port: newPeer.address().port },
-    });
-    sessions.push(second);
-    oldPeer.send(rtpPacket(1, 2), reused.port, '127.0.0.1');
-    await until(() => second.stats.packetsIgnored === 1, 'the straggler');
-    assert.equal(second.latched, false);
-    newPeer.send(rtpPacket(2, 1), reused.port, '127.0.0.1');
-    await until(() => second.stats.packetsReceived === 1, 'the new peer');
-    assert.equal(second.latched, true);
-    assert.equal(second.remote?.port, newPeer.address().port);
-  } finally {
-    for (const s of sessions) s.close();
-    p.close();
-    oldPeer.close();
-    newPeer.close();
-  }
-});
+for (const io of ['dgram', 'native'] as const) {
+  test(`drops what reaches an idle pair, and a straggler from the previous peer cannot latch the next call [${io}]`, async () => {
+    const ports = range(4);
+    const clock = new ManualMediaClock();
+    const udp = io === 'native' ? loadNativeUdp().udp : undefined;
+    if (io === 'native' && udp === undefined) throw new Error(loadNativeUdp().reason);
+    const { pool: p, advance } = pool(ports, udp === undefined ? {} : { native: { udp, poller: new RtpPoller(clock, udp) } });
+    const tick = io === 'native' ? () => clock.tick() : undefined;
+    const oldPeer = await peer();
+    const newPeer = await peer();
+    const sessions: RtpSession[] = [];
+    try {
+      const lease = await p.acquire();
+      const first = await RtpSession.open({
+        clock, ports, sockets: lease, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
+        remote: { address: '127.0.0.1', port: oldPeer.address().port },
+      });
+      sessions.push(first);
+      oldPeer.send(rtpPacket(1, 0), lease.port, '127.0.0.1');
+      await until(() => first.latched, 'the first call latches: its socket connects to the old peer', tick);
+      first.close(); // and the pair goes back unconnected, or the new peer below would never be heard
+      oldPeer.send(rtpPacket(1, 1), lease.port, '127.0.0.1');
+      await new Promise((resolve) => setTimeout(resolve, 20)); // read and dropped while idle (native: drained on reuse)
+      advance(500);
+      const reused = await p.acquire();
+      assert.equal(reused.port, lease.port);
+      const second = await RtpSession.open({
+        clock, ports, sockets: reused, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcp: false,
+        remote: { address: '127.0.0.1', port: newPeer.address().port },
+      });
+      sessions.push(second);
+      oldPeer.send(rtpPacket(1, 2), reused.port, '127.0.0.1');
+      await until(() => second.stats.packetsIgnored === 1, 'the straggler', tick);
+      assert.equal(second.latched, false);
+      newPeer.send(rtpPacket(2, 1), reused.port, '127.0.0.1');
+      await until(() => second.stats.packetsReceived === 1, 'the new peer', tick);
+      assert.equal(second.latched, true);
+      assert.equal(second.remote?.port, newPeer.address().port);
+      assert.equal(second.stats.packetsIgnored, 1, 'the datagram that reached the idle pair was never heard');
+    } finally {
+      for (const s of sessions) s.close();
+      p.close();
+      oldPeer.close();
+      newPeer.close();
+    }
+  });
+}
 
 test('sends to IP literals at once and still resolves a host name', async () => {
   const ports = range(2);

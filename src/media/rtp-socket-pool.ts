@@ -18,8 +18,10 @@
  */
 import type { Socket } from 'node:dgram';
 import { MediaError } from './errors.ts';
+import { NativeRtpSocket, type NativeRtpIo } from './native-rtp-socket.ts';
 import type { PortSource } from './ports.ts';
 import { bindRtpSockets, type PeerAddress, type RtpSocketLease } from './rtp-sockets.ts';
+import type { RtpUdpSocket } from './rtp-udp-socket.ts';
 
 export type { PeerAddress, RtpSocketLease } from './rtp-sockets.ts';
 
@@ -41,6 +43,8 @@ export interface RtpSocketPoolOptions {
   bindAttempts?: number;
   /** Monotonic time, ms (default `performance.now`). */
   now?: () => number;
+  /** RTP sockets on the native addon, read by the media clock (default: node:dgram). See native-rtp-socket.ts. */
+  native?: NativeRtpIo;
 }
 
 interface Idle {
@@ -54,7 +58,7 @@ interface Pair {
   /** Bound on a port from the range, not one the kernel picked (see `SocketHold.pinnedPort`). */
   pinnedPort: boolean;
   rtcpPort: number;
-  rtp: Socket;
+  rtp: RtpUdpSocket;
   rtcp: Socket;
 }
 
@@ -64,8 +68,11 @@ const SWEEP_MS = 5000;
 /** Swallows errors of idle sockets (an 'error' event without a listener would throw). */
 const ignoreError = (): void => undefined;
 
-/** An idle socket: no 'message' listener (datagrams are read and dropped), errors ignored, unref'd. */
-function rest(s: Socket): void {
+/**
+ * An idle socket: no 'message' listener, errors ignored, unref'd. A dgram socket reads and
+ * drops what arrives; a native one keeps it until {@link RtpSocketPool.acquire} drains it.
+ */
+function rest(s: RtpUdpSocket): void {
   s.removeAllListeners('message');
   s.removeAllListeners('error');
   s.on('error', ignoreError);
@@ -79,7 +86,7 @@ function rest(s: Socket): void {
 class Lease implements RtpSocketLease {
   readonly port: number;
   readonly rtcpPort: number;
-  readonly rtp: Socket;
+  readonly rtp: RtpUdpSocket;
   readonly rtcp: Socket;
   readonly pinnedPort: boolean;
   #released = false;
@@ -147,7 +154,7 @@ export class RtpSocketPool {
     let bound;
     try {
       const o = this.#options;
-      bound = await bindRtpSockets(o.ports, o.localAddress, o.recvBufferSize ?? 1 << 20, o.bindAttempts ?? 5);
+      bound = await bindRtpSockets(o.ports, o.localAddress, o.recvBufferSize ?? 1 << 20, o.bindAttempts ?? 5, true, o.native);
     } catch (err) {
       const early = (err as { code?: unknown }).code === 'media_ports_exhausted' ? this.#shift() : undefined;
       if (early === undefined) throw err;
@@ -170,6 +177,8 @@ export class RtpSocketPool {
   #lend(entry: Idle | undefined): RtpSocketLease {
     const idle = entry as Idle;
     this.#reused++;
+    // What reached a native socket while it rested (dgram's were read and dropped meanwhile).
+    if (idle.pair.rtp instanceof NativeRtpSocket) idle.pair.rtp.drain();
     idle.pair.rtp.ref();
     idle.pair.rtcp.ref();
     return this.#lease(idle.pair, idle.stalePeer);

@@ -6,7 +6,9 @@
 import type { Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { MediaError } from './errors.ts';
+import { NativeRtpSocket, type NativeRtpIo } from './native-rtp-socket.ts';
 import type { PortSource } from './ports.ts';
+import type { RtpUdpSocket } from './rtp-udp-socket.ts';
 import { bindUdp, isAddressInUse } from './udp.ts';
 
 /** An address and port (the previous peer of a pooled pair). */
@@ -21,7 +23,7 @@ export interface RtpSocketLease {
   readonly port: number;
   /** Local RTCP port. */
   readonly rtcpPort: number;
-  readonly rtp: Socket;
+  readonly rtp: RtpUdpSocket;
   readonly rtcp: Socket;
   /** Where the previous session on these sockets sent its RTP, if any. */
   readonly stalePeer: PeerAddress | undefined;
@@ -38,7 +40,7 @@ export interface RtpSocketLease {
 export interface SocketHold {
   port: number;
   rtcpPort: number;
-  rtp: Socket;
+  rtp: RtpUdpSocket;
   /** Undefined with rtcp-mux. */
   rtcp: Socket | undefined;
   /** The previous peer of pooled sockets (its late packets must not latch). */
@@ -53,7 +55,7 @@ export interface SocketHold {
 }
 
 /** Sockets this session bound itself: closed on release, port returned. */
-export function ownedHold(port: number, rtp: Socket, rtcp: Socket | undefined, ports: PortSource): SocketHold {
+export function ownedHold(port: number, rtp: RtpUdpSocket, rtcp: Socket | undefined, ports: PortSource): SocketHold {
   return new OwnedHold(port, rtp, rtcp, ports);
 }
 
@@ -70,7 +72,7 @@ class OwnedHold implements SocketHold {
   readonly pinnedPort: boolean;
 
   constructor(
-    private readonly allocated: number, readonly rtp: Socket, readonly rtcp: Socket | undefined, private readonly ports: PortSource,
+    private readonly allocated: number, readonly rtp: RtpUdpSocket, readonly rtcp: Socket | undefined, private readonly ports: PortSource,
   ) {
     this.port = rtp.address().port;
     this.rtcpPort = rtcp === undefined ? this.port : rtcp.address().port;
@@ -87,7 +89,7 @@ class OwnedHold implements SocketHold {
 class LeasedHold implements SocketHold {
   readonly port: number;
   readonly rtcpPort: number;
-  readonly rtp: Socket;
+  readonly rtp: RtpUdpSocket;
   readonly rtcp: Socket | undefined;
   readonly stalePeer: PeerAddress | undefined;
   readonly pinnedPort: boolean;
@@ -108,18 +110,22 @@ class LeasedHold implements SocketHold {
 
 /**
  * Binds an RTP socket on a port from `ports` and, unless `rtcp` is false, its RTCP socket on
- * the port above (port 0 lets the OS pick both). A taken port moves on to the next one.
+ * the port above (port 0 lets the OS pick both). A taken port moves on to the next one. The
+ * RTP socket is a native one (native-rtp-socket.ts) when `native` is given; RTCP's, a few
+ * packets a call, is always node:dgram's.
  * @throws MediaError `media_ports_exhausted` (from `ports`), `media_bind_failed`
  */
 export async function bindRtpSockets(
-  ports: PortSource, localAddress: string, recvBufferSize: number, attempts: number, rtcp = true,
-): Promise<{ port: number; rtp: Socket; rtcp: Socket | undefined }> {
+  ports: PortSource, localAddress: string, recvBufferSize: number, attempts: number, rtcp = true, native?: NativeRtpIo,
+): Promise<{ port: number; rtp: RtpUdpSocket; rtcp: Socket | undefined }> {
   let lastError: unknown;
   for (let i = 0; i < Math.max(1, attempts); i++) {
     const port = ports.allocate();
-    let rtpSocket: Socket | undefined;
+    let rtpSocket: RtpUdpSocket | undefined;
     try {
-      rtpSocket = await bindUdp(localAddress, port, recvBufferSize, literalLookup);
+      rtpSocket = native === undefined
+        ? await bindUdp(localAddress, port, recvBufferSize, literalLookup)
+        : NativeRtpSocket.open(native, localAddress, port, recvBufferSize);
       const rtcpSocket = rtcp ? await bindUdp(localAddress, port === 0 ? 0 : port + 1, 1 << 16, literalLookup) : undefined;
       return { port, rtp: rtpSocket, rtcp: rtcpSocket };
     } catch (error) {

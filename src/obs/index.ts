@@ -9,6 +9,6 @@ export {
 } from './logger.ts';
 export type { CallLogContext, Logger, LoggerOptions } from './logger.ts';
 export { HTTP_BUCKETS_S, JITTER_BUCKETS_MS, Metrics, STORE_BUCKETS_S } from './metrics.ts';
-export type { Direction, MetricsOptions } from './metrics.ts';
+export type { Direction, MediaClockCounts, MetricsOptions } from './metrics.ts';
 export { CALL_OUTCOMES, CappedLabel, OTHER, SIP_METHODS, methodLabel, oneOf, statusLabel } from './labels.ts';
 export type { CallOutcome } from './labels.ts';

@@ -30,6 +30,10 @@ export interface MediaClockCounts {
   scavenges?: number;
   /** Scavenges that were due but did not fit a tick's slack (V8 may then run its own). */
   scavengesNoRoom?: number;
+  /** Datagrams the native RTP poller read (src/media/rtp-poller.ts; absent on node:dgram). */
+  rtpPolled?: number;
+  /** Polls that left datagrams for the next tick: more arrived in a period than one poll reads. */
+  rtpPollOverflows?: number;
 }
 
 /** Direction of media or signalling relative to Agentline. */
@@ -111,6 +115,8 @@ export class Metrics {
     this.#clockCounter('agentline_media_clock_slews_total', 'Stalls the media clock followed and slewed back from (a tick over 1 ms late, or a pause in its prepare or send pass).', 'slews');
     this.#clockCounter('agentline_media_clock_scavenges_total', 'Young-generation collections run in the slack after a media tick (needs --expose-gc).', 'scavenges');
     this.#clockCounter('agentline_media_clock_scavenges_no_room_total', 'Young-generation collections that were due after a media tick but did not fit its slack.', 'scavengesNoRoom');
+    this.#clockCounter('agentline_rtp_native_datagrams_total', 'RTP datagrams read by the native poller once per media tick (rtp.io native; absent on node:dgram).', 'rtpPolled');
+    this.#clockCounter('agentline_rtp_native_poll_overflows_total', 'Native RTP polls that left datagrams for the next tick (more arrived in a period than one poll reads).', 'rtpPollOverflows');
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside prom-client's collect, where `this` is the gauge
     const self = this;
     new Gauge({

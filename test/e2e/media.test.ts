@@ -29,7 +29,7 @@ import { createLogger } from '../../src/obs/index.ts';
 import type { CallRecord, JsonObject } from '../../src/store/index.ts';
 import type { SipRequest } from '../../src/sip/index.ts';
 import { TestUac, until, within } from './uac.ts';
-import { loopbackConfig } from '../support/gateway-config.ts';
+import { loopbackConfig, rtpPortRange } from '../support/gateway-config.ts';
 
 const SESSION_HEADER = 'X-five9sessionid';
 const TONE_HZ = 1000;
@@ -191,6 +191,9 @@ describe('gateway media: RTP both ways, tones and digits', () => {
       const scavenges = /^agentline_media_clock_scavenges_total (\d+)$/m.exec(metrics);
       assert.ok(steered >= 10, `scavenges run after ticks: ${steered}`);
       assert.ok(scavenges !== null && Number(scavenges[1]) >= 10, `in /metrics: ${scavenges?.[1]}`);
+      // The caller's RTP was read by the native poller (rtp.io auto, with the addon npm install builds).
+      const polled = /^agentline_rtp_native_datagrams_total (\d+)$/m.exec(metrics);
+      assert.ok(polled !== null && Number(polled[1]) >= 50, `native RTP reads in /metrics: ${polled?.[1]}`);
     } finally {
       caller.close();
     }
@@ -235,6 +238,54 @@ describe('gateway media: RTP both ways, tones and digits', () => {
         return record !== undefined;
       }, 'the handoff record');
       assert.equal(record?.data['greeting_error'], undefined);
+    } finally {
+      caller.close();
+    }
+  });
+});
+
+describe('gateway media on node:dgram (rtp.io: dgram, the fallback without the native addon)', () => {
+  let dir: string;
+  let gw: Gateway;
+  let uac: TestUac;
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'agentline-media-dgram-'));
+    gw = await startGateway(parseConfig(loopbackConfig(dir, {
+      demo: { enabled: true },
+      rtp: { host: '127.0.0.1', ...rtpPortRange(40), io: 'dgram' },
+    })), { logger: createLogger({ level: 'silent' }), scavengeSteer: null });
+    uac = await TestUac.start(gw.sipPort);
+    const tenant = await gw.store.getTenantBySlug('demo');
+    assert.ok(tenant);
+    await gw.store.createAgent({
+      tenantId: tenant.id, slug: 'toner', name: 'Greets with a tone', kind: 'builtin', extension: '7010',
+      config: { waitMs: 20_000, greeting: { tone: { freqHz: TONE_HZ, durationMs: 6000 } }, outcome: { contained: true } } as JsonObject,
+    });
+  });
+
+  after(async () => {
+    await uac.close();
+    await gw.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the tone reaches the caller and the caller is heard; nothing goes through the native poller', async () => {
+    const sid = randomUUID();
+    const caller = await placeCall(uac, gw.sipPort, '7010', sid);
+    try {
+      await when(() => caller.toneFrames >= 25, 'half a second of the greeting tone');
+      await within(caller.dialog.bye(), 'BYE response');
+      const tenant = await gw.store.getTenantBySlug('demo');
+      let record: Awaited<ReturnType<Gateway['store']['getHandoffBySharedId']>>;
+      await when(() => {
+        void gw.store.getHandoffBySharedId(tenant?.id ?? '', sid).then((r) => { record = r; });
+        return record !== undefined;
+      }, 'the handoff record');
+      const media = (await callRecord(gw, record?.id ?? '')).media as JsonObject;
+      assert.ok((media['packetsReceived'] as number) > 10, `the gateway heard the caller: ${String(media['packetsReceived'])}`);
+      const metrics = await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text();
+      assert.doesNotMatch(metrics, /^agentline_rtp_native_datagrams_total [1-9]/m);
     } finally {
       caller.close();
     }
