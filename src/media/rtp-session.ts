@@ -30,6 +30,7 @@ import { DEFAULT_TELEPHONE_EVENT_PT } from './dtmf.ts';
 import { TypedEmitter } from './emitter.ts';
 import type { AudioSource } from './playback.ts';
 import { RtcpReporter } from './rtcp-reporter.ts';
+import { RtcpSender } from './rtcp-sender.ts';
 import { parseRtcp } from './rtcp.ts';
 import { isRtcpPacket } from './rtp.ts';
 import { RtpInbound } from './rtp-inbound.ts';
@@ -41,13 +42,6 @@ import { reportInput, sessionStats } from './rtp-session-stats.ts';
 import { bindRtpSockets, leasedHold, ownedHold, type SocketHold } from './rtp-sockets.ts';
 import type { RtpUdpSocket } from './rtp-udp-socket.ts';
 
-/**
- * Bytes of each half of the RTCP buffer: reports in the first, the BYE in the second, so
- * that a BYE written on close never overwrites a report still on its way to the socket.
- * Our largest compound packet is an SR with one block and a 255-byte CNAME: 320 bytes.
- */
-const RTCP_REGION = 512;
-
 /** A bidirectional G.711 RTP stream for one call. See the module comment. */
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   /** Local RTP port. */
@@ -57,17 +51,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly options: RtpSessionOptions;
   private readonly inbound: RtpInbound;
   private readonly outbound: RtpOutbound;
-  private readonly reporter: RtcpReporter | undefined;
+  /** Reports and the BYE (undefined with `rtcp: false`). */
+  private readonly rtcp: RtcpSender | undefined;
   private readonly latch: PeerLatch;
-  /** Two regions of {@link RTCP_REGION} bytes; from Node's pool (every byte sent is written first). */
-  private readonly rtcpBuf = Buffer.allocUnsafe(2 * RTCP_REGION);
   private readonly wallClock: () => number;
   private readonly mux: boolean;
   private sending = true;
   private closed = false;
-  private nextRtcpTick = -1;
-  /** A report was handed to the socket and its send has not completed: its region is busy. */
-  private reportInFlight = false;
   private ignored = 0;
   private dtmfIn = 0;
   private readonly rtpSocket: RtpUdpSocket;
@@ -116,7 +106,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       initialTimestamp: randomInt(0, 0x100000000),
       dtmf: options.dtmf,
     });
-    if (options.rtcp !== false) this.reporter = new RtcpReporter(ssrc, options.cname ?? `agentline-${ssrc.toString(16)}`);
     this.latch = new PeerLatch({
       socketType: options.localAddress.includes(':') && isIPv6(options.localAddress) ? 'udp6' : 'udp4',
       mux: this.mux,
@@ -125,6 +114,11 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       openedAtMs: this.now(),
     });
     this.latch.setRemote(options.remote);
+    if (options.rtcp !== false) {
+      const reporter = new RtcpReporter(ssrc, options.cname ?? `agentline-${ssrc.toString(16)}`);
+      const intervalTicks = (options.rtcpIntervalMs ?? 5000) / options.clock.periodMs;
+      this.rtcp = new RtcpSender(reporter, this.latch, this.link, hold.rtcp, intervalTicks, this.onRtcpSendError.bind(this));
+    }
     this.onPrepareBound = this.onPrepare.bind(this);
     this.onSendBound = this.onSend.bind(this);
     this.onWorkBound = this.onWork.bind(this);
@@ -254,8 +248,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
 
   /** A snapshot of the counters. */
   get stats(): RtpSessionStats {
-    const { inbound, outbound, reporter, ignored, dtmfIn } = this;
-    return sessionStats({ inbound, outbound, reporter, ignored, dtmfIn, latches: this.latch.latches });
+    const { inbound, outbound, ignored, dtmfIn } = this;
+    return sessionStats({ inbound, outbound, reporter: this.rtcp?.reporter, ignored, dtmfIn, latches: this.latch.latches });
   }
 
   /**
@@ -269,13 +263,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.options.clock.remove(this.onSendBound, 'send');
     this.options.clock.remove(this.onWorkBound, 'work');
     this.outbound.playback.clear();
-    // The BYE must leave before the socket closes: release in its send callback.
-    if (this.reporter !== undefined && this.latch.rtcp !== undefined) {
-      const bye = this.rtcpBuf.subarray(RTCP_REGION);
-      this.sendRtcp(bye, this.reporter.writeGoodbye(bye), true);
-    } else {
-      this.releaseSockets();
-    }
+    // The BYE must leave before the socket closes: release once it has.
+    if (this.rtcp?.bye(this.releaseSockets.bind(this)) !== true) this.releaseSockets();
     this.emit('close');
   }
 
@@ -348,7 +337,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.inbound.skip(now);
     }
     // An `audio` listener may have closed the session: no report after the BYE.
-    if (this.reporter !== undefined && tick >= this.nextRtcpTick && !this.closed) this.sendReport(tick, now);
+    const rtcp = this.rtcp;
+    if (rtcp !== undefined && !this.closed && rtcp.due(tick)) {
+      rtcp.report(reportInput(this.outbound, this.inbound, this.sending, tick, this.wallClock(), now));
+    }
   }
 
   /** `ageMs`: how long ago the kernel received it (native sockets, read once per tick by the clock). */
@@ -374,39 +366,19 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   }
 
   private onRtcp(msg: Buffer, rinfo: RemoteInfo): void {
-    if (this.closed || this.reporter === undefined) return;
+    if (this.closed || this.rtcp === undefined) return;
     const packets = parseRtcp(msg, msg.length);
     if (packets === null) {
       this.ignored++;
       return;
     }
     this.latch.rtcpFrom(rinfo);
-    this.reporter.receive(packets, this.inbound.remoteSsrc, this.wallClock(), this.now());
+    this.rtcp.reporter.receive(packets, this.inbound.remoteSsrc, this.wallClock(), this.now());
     this.emit('rtcp', packets);
   }
 
-  private sendReport(tick: number, now: number): void {
-    const intervalTicks = (this.options.rtcpIntervalMs ?? 5000) / this.options.clock.periodMs;
-    // RFC 3550 §6.2: randomize to 0.5–1.5 × the interval; the first report comes early (§6.3.1).
-    const first = this.nextRtcpTick < 0;
-    this.nextRtcpTick = tick + Math.max(1, Math.round(intervalTicks * (first ? 0.5 : 0.5 + Math.random())));
-    if (first || this.latch.rtcp === undefined || this.reportInFlight) return;
-    const n = this.reporter!.write(this.rtcpBuf, reportInput(this.outbound, this.inbound, this.sending, tick, this.wallClock(), now));
-    this.reportInFlight = true;
-    this.sendRtcp(this.rtcpBuf, n, false);
-  }
-
-  /**
-   * Sends `length` bytes of `buf` without copying them: the caller leaves that region alone
-   * until the send completes. A report then frees its region (`reportInFlight`); the BYE,
-   * the last packet of the session, releases the sockets.
-   */
-  private sendRtcp(buf: Buffer, length: number, bye: boolean): void {
-    const t = this.latch.rtcp!;
-    this.link.sendRegion(buf, length, t, this.rtcpSocket, (error) => {
-      if (error !== null && !this.closed) this.onSocketError(error);
-      if (bye) this.releaseSockets();
-      else this.reportInFlight = false;
-    });
+  /** A report or the BYE failed to send (after close, nobody is told). */
+  private onRtcpSendError(error: Error): void {
+    if (!this.closed) this.onSocketError(error);
   }
 }
