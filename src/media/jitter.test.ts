@@ -400,3 +400,27 @@ test('pushG711 decodes into the slot what decode-then-push would buffer, with th
     assert.deepEqual(direct.stats, { ...decoded.stats, received: decoded.stats.received + 1 });
   }
 });
+
+test('pushG711 without decoding: same verdicts, counts and frames; the bytes are decoded only when a frame takes them', async () => {
+  const { ULAW_TO_LINEAR: table } = await import('./g711.ts');
+  const decoded = new JitterBuffer({ delayMs: 40 });
+  const deferred = new JitterBuffer({ delayMs: 40 });
+  const packets = Array.from({ length: 12 }, (_, i) => Uint8Array.from({ length: 172 }, (_, k) => (i * 29 + k * 5) & 0xff));
+  // Packet 3 lost, packet 6 duplicated. Nobody listens (pop without samples) until tick 8;
+  // then a listener takes frames, first from packets pushed undecoded, then decoded ones.
+  const arrivals = [0, 1, 2, 4, 5, 6, 6, 7, 8, 9, 10, 11];
+  let fromUndecoded = 0;
+  for (const [t, i] of arrivals.entries()) {
+    const listening = t >= 8;
+    const p = packets[i]!;
+    assert.equal(deferred.pushG711(i, i * 160, p, 12, 160, table, t * 20, listening), decoded.pushG711(i, i * 160, p, 12, 160, table, t * 20));
+    const a = decoded.pop(t * 20, listening);
+    const b = deferred.pop(t * 20, listening);
+    assert.deepEqual([b.kind, b.seq, b.audioSamples], [a.kind, a.seq, a.audioSamples], `tick ${t}`);
+    if (!listening) continue;
+    assert.deepEqual([...b.samples], [...a.samples], `tick ${t}`);
+    if (b.kind === 'audio' && b.seq < 8) fromUndecoded++;
+  }
+  assert.ok(fromUndecoded > 0, 'a frame was decoded at playout');
+  assert.deepEqual(deferred.stats, decoded.stats);
+});

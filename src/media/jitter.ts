@@ -3,8 +3,8 @@
  * timestamp, reframed into fixed frames, with injected time.
  *
  * Packets arrive already decoded to PCM (one sample per timestamp unit, as for G.711) and
- * are copied into preallocated slots: a ring indexed by `seq & mask`, so the 16-bit wrap
- * needs no special case. {@link JitterBuffer.pop}, called once per 20 ms tick, hands out
+ * are copied into preallocated slots: a ring indexed by `seq & mask` (`jitter-ring.ts`), so
+ * the 16-bit wrap needs no special case. {@link JitterBuffer.pop}, called once per 20 ms tick, hands out
  * exactly one frame of `frameMs` (160 samples at 8 kHz) cut from the packets in sequence
  * order, each placed where its timestamp says (RFC 3550 §5.1: the timestamp is the
  * sampling instant of the packet's first sample). So a caller's packetization does not
@@ -23,78 +23,33 @@
  * the oldest packets are dropped instead. Nothing is allocated per packet.
  */
 import { jitterGeometry } from './jitter-geometry.ts';
-import { seqAdd, seqDiff, timestampDiff } from './rtp.ts';
-import { InterarrivalJitter } from './rtp-stats.ts';
+import { EMPTY, FILLED, JitterRing } from './jitter-ring.ts';
+import { seqAdd, timestampDiff } from './rtp.ts';
 import { JitterFrame } from './jitter-types.ts';
 import type { JitterBufferOptions, JitterStats } from './jitter-types.ts';
 
 export { JitterFrame } from './jitter-types.ts';
 export type { JitterBufferOptions, JitterFrameKind, JitterStats } from './jitter-types.ts';
 
-const EMPTY = 0;
-const FILLED = 1;
-const PLAYED = 2;
-const CONCEALED = 3;
-
 /** Jitter buffer; see the module comment. */
-export class JitterBuffer {
-  /** Largest packet a slot holds, samples. */
-  readonly maxPayload: number;
-  private readonly mask: number;
+export class JitterBuffer extends JitterRing {
   private readonly clockRate: number;
   private readonly frameSamples: number;
   private readonly delayMs: number;
   private readonly delaySamples: number;
-  private readonly maxDelaySamples: number;
-  private readonly slotSeq: Int32Array;
-  private readonly slotState: Uint8Array;
-  private readonly slotTimestamp: Uint32Array;
-  private readonly slotLength: Uint16Array;
-  /** Slot i's samples are `storage[i × maxPayload …]` (offsets, not one view per slot). */
-  private readonly storage: Int16Array;
   private readonly frame: JitterFrame;
-  private readonly jitter: InterarrivalJitter;
-  private readonly counters = { received: 0, lost: 0, concealed: 0, late: 0, duplicate: 0, reordered: 0, dropped: 0, underruns: 0 };
-  private primed = false;
-  private playing = false;
-  /** Playout has moved past a packet (played, dropped or skipped). */
-  private moved = false;
-  private fillSinceMs = -1;
-  private nextSeq = 0;
-  private highestSeq = 0;
-  /** Packets waiting, placeholders included. */
-  private bufferedCount = 0;
-  /** Audio samples waiting (the played part of the head packet excluded). */
-  private bufferedSamples = 0;
-  /** Samples of the head packet (`nextSeq`) already played. */
-  private headOffset = 0;
   /** RTP timestamp of the current frame's first sample (valid while anchored). */
   private playTs = 0;
-  /** False: the next audio packet sets the play position to its own timestamp. */
-  private anchored = false;
-  /** A packet was lost and no audio played since: gap silence is concealment. */
-  private concealing = false;
-  /** Duration of the latest audio packet, samples. */
-  private lastPacketSamples = 0;
 
   /** @throws MediaError `media_invalid_argument` for a capacity that is not a power of two or too small */
   constructor(options: JitterBufferOptions = {}) {
     const g = jitterGeometry(options);
+    super(g.capacity, g.maxPayload, g.maxDelaySamples, g.clockRate);
     this.clockRate = g.clockRate;
-    this.maxPayload = g.maxPayload;
     this.delayMs = g.delayMs;
     this.frameSamples = g.frameSamples;
     this.delaySamples = g.delaySamples;
-    this.maxDelaySamples = g.maxDelaySamples;
-    const capacity = g.capacity;
-    this.mask = capacity - 1;
-    this.slotSeq = new Int32Array(capacity).fill(-1);
-    this.slotState = new Uint8Array(capacity);
-    this.slotTimestamp = new Uint32Array(capacity);
-    this.slotLength = new Uint16Array(capacity);
-    this.storage = new Int16Array(capacity * this.maxPayload);
     this.frame = new JitterFrame(this.frameSamples);
-    this.jitter = new InterarrivalJitter(this.clockRate);
   }
 
   /**
@@ -153,6 +108,7 @@ export class JitterBuffer {
     if (base < 0) return false;
     const storage = this.storage;
     for (let i = 0; i < length; i++) storage[base + i] = pcm[offset + i]!;
+    this.slotRaw[base / this.maxPayload] = 0;
     this.trim();
     return true;
   }
@@ -162,39 +118,27 @@ export class JitterBuffer {
    * entries) straight into its slot: one pass over the samples instead of a decode and a copy.
    * @param payload the packet, its audio at `offset`
    * @param length payload bytes (= samples)
+   * @param decode false while nobody takes the frames (every `pop` passes `samples` false):
+   *   the bytes are copied as they are, a third of a decode's cost, and decoded only if a
+   *   listener comes before the packet is played out (issue #4)
    */
-  pushG711(seq: number, timestamp: number, payload: Uint8Array, offset: number, length: number, table: Int16Array, receivedAtMs: number): boolean {
+  pushG711(
+    seq: number, timestamp: number, payload: Uint8Array, offset: number, length: number, table: Int16Array, receivedAtMs: number, decode = true,
+  ): boolean {
     const base = this.place(seq, timestamp, receivedAtMs, length);
     if (base < 0) return false;
-    const storage = this.storage;
-    for (let i = 0; i < length; i++) storage[base + i] = table[payload[offset + i]!]!;
+    const idx = base / this.maxPayload;
+    if (decode) {
+      const storage = this.storage;
+      for (let i = 0; i < length; i++) storage[base + i] = table[payload[offset + i]!]!;
+      this.slotRaw[idx] = 0;
+    } else {
+      (this.raw ??= new Uint8Array(this.storage.length)).set(payload.subarray(offset, offset + length), base);
+      this.slotRaw[idx] = 1;
+      this.slotTable[idx] = table;
+    }
     this.trim();
     return true;
-  }
-
-  /** Files a packet of `length` samples; returns where its samples go in `storage`, or -1 when refused. */
-  private place(seq: number, timestamp: number, receivedAtMs: number, length: number): number {
-    this.counters.received++;
-    if (length > this.maxPayload || length < 0) return -1;
-    // RFC 3550 §A.8: transit times compared in timestamp units, whatever the packet duration.
-    if (length > 0) this.jitter.update(timestamp, receivedAtMs);
-    if (this.fillSinceMs < 0) this.fillSinceMs = receivedAtMs;
-    if (!this.primed) {
-      this.primed = true;
-      this.nextSeq = seq;
-      this.highestSeq = seq;
-    } else if (!this.admit(seq)) {
-      return -1;
-    }
-    const idx = seq & this.mask;
-    this.slotSeq[idx] = seq;
-    this.slotState[idx] = FILLED;
-    this.slotTimestamp[idx] = timestamp >>> 0;
-    this.slotLength[idx] = length;
-    this.bufferedCount++;
-    this.bufferedSamples += length;
-    if (length > 0) this.lastPacketSamples = length;
-    return idx * this.maxPayload;
   }
 
   /**
@@ -304,10 +248,16 @@ export class JitterBuffer {
     }
     const n = Math.min(length - offset, this.frameSamples - pos);
     if (samples) {
-      const storage = this.storage;
       const base = idx * this.maxPayload + offset;
       const out = f.samples;
-      for (let i = 0; i < n; i++) out[pos + i] = storage[base + i]!;
+      if (this.slotRaw[idx] === 1) {
+        const raw = this.raw!;
+        const table = this.slotTable[idx]!;
+        for (let i = 0; i < n; i++) out[pos + i] = table[raw[base + i]!]!;
+      } else {
+        const storage = this.storage;
+        for (let i = 0; i < n; i++) out[pos + i] = storage[base + i]!;
+      }
     }
     f.audioSamples += n;
     this.bufferedSamples -= n;
@@ -317,85 +267,4 @@ export class JitterBuffer {
     return pos + n;
   }
 
-  /** The head packet is done with: its slot stays marked for duplicate detection. */
-  private consumeHead(idx: number): void {
-    this.slotState[idx] = PLAYED;
-    this.bufferedCount--;
-    this.headOffset = 0;
-    this.moved = true;
-    this.nextSeq = seqAdd(this.nextSeq, 1);
-  }
-
-  /** Classifies a packet after the first; true when it should be stored. */
-  private admit(seq: number): boolean {
-    let d = seqDiff(seq, this.nextSeq);
-    if (d < 0 && !this.moved && !this.playing && seqDiff(this.highestSeq, seq) <= this.mask) {
-      this.nextSeq = seq; // reordered ahead of the first packet, before playout began
-      d = 0;
-    }
-    const idx = seq & this.mask;
-    if (d < 0) {
-      if (this.slotSeq[idx] === seq && this.slotState[idx] === PLAYED) this.counters.duplicate++;
-      else this.counters.late++;
-      return false;
-    }
-    if (this.slotSeq[idx] === seq && this.slotState[idx] === FILLED) {
-      this.counters.duplicate++;
-      return false;
-    }
-    if (seqDiff(seq, this.highestSeq) < 0) this.counters.reordered++;
-    else this.highestSeq = seq;
-    // The ring holds `capacity` sequence numbers from the head on.
-    if (d > this.mask) this.skipTo(seqAdd(seq, -this.mask));
-    return true;
-  }
-
-  /** Buffered audio never exceeds the maximum delay: the oldest packets go first (never the last one). */
-  private trim(): void {
-    while (this.bufferedSamples > this.maxDelaySamples && this.bufferedCount > 1) {
-      for (;;) {
-        const seq = this.nextSeq;
-        const idx = seq & this.mask;
-        this.nextSeq = seqAdd(seq, 1);
-        if (this.slotSeq[idx] === seq && this.slotState[idx] === FILLED) {
-          this.drop(idx);
-          break;
-        }
-        this.conceal(seq);
-      }
-    }
-  }
-
-  /** Moves playout forward to `seq`, dropping what was buffered before it. */
-  private skipTo(seq: number): void {
-    const n = seqDiff(seq, this.nextSeq);
-    for (let i = 0; i < Math.min(n, this.mask + 1); i++) {
-      const s = seqAdd(this.nextSeq, i);
-      const idx = s & this.mask;
-      if (this.slotSeq[idx] === s && this.slotState[idx] === FILLED) this.drop(idx);
-      else this.conceal(s);
-    }
-    if (n > this.mask + 1) this.counters.lost += n - (this.mask + 1);
-    this.nextSeq = seq;
-  }
-
-  /** Drops a buffered packet (the head, or one between the head and `skipTo`'s target). */
-  private drop(idx: number): void {
-    this.slotState[idx] = PLAYED;
-    this.bufferedCount--;
-    this.bufferedSamples -= this.slotLength[idx]! - this.headOffset;
-    this.headOffset = 0;
-    this.counters.dropped++;
-    this.moved = true;
-    this.anchored = false;
-  }
-
-  private conceal(seq: number): void {
-    const idx = seq & this.mask;
-    this.slotSeq[idx] = seq;
-    this.slotState[idx] = CONCEALED;
-    this.counters.lost++;
-    this.concealing = true;
-    this.moved = true;
-  }
 }

@@ -121,8 +121,10 @@ export class RtpInbound {
   /**
    * Takes the packet last parsed (the caller has checked its source).
    * @param nowMs arrival time, monotonic ms
+   * @param decode false while nobody takes the audio (every tick until then is a {@link skip}):
+   *   the payload waits undecoded in the jitter buffer (`JitterBuffer.pushG711`)
    */
-  accept(buf: Uint8Array, nowMs: number): void {
+  accept(buf: Uint8Array, nowMs: number, decode = true): void {
     const h = this.header;
     this.packets++;
     this.octets += h.payloadLength;
@@ -145,7 +147,7 @@ export class RtpInbound {
     // (a packet longer than a slot is refused by the jitter buffer).
     const jitter = this.jitterBuffer!; // made by newSource for the first packet of the stream
     if (table === undefined) jitter.push(h.sequenceNumber, h.timestamp, NO_SAMPLES, nowMs, 0, 0);
-    else jitter.pushG711(h.sequenceNumber, h.timestamp, buf, h.payloadOffset, h.payloadLength, table, nowMs);
+    else jitter.pushG711(h.sequenceNumber, h.timestamp, buf, h.payloadOffset, h.payloadLength, table, nowMs, decode);
   }
 
   /**

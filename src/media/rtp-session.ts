@@ -362,7 +362,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     // The peer's source is known (and just sent): sends go without an address from now on.
     if (verdict === 'latched' || !this.link.connected) this.link.connect(this.latch.rtp!);
     if (verdict === 'latched') this.emit('latched', { address: rinfo.address, port: rinfo.port });
-    inbound.accept(msg, now);
+    // While nobody takes the audio (see onWork) it waits undecoded, in case a listener comes.
+    inbound.accept(msg, now, this.hasListeners('audio'));
   }
 
   private onRtcp(msg: Buffer, rinfo: RemoteInfo): void {
