@@ -94,6 +94,7 @@ export function mediaSection(r: MediaReport): string {
     `(gateway ${r.pinned === undefined ? 'not pinned: taskset or a second core missing' : `pinned to core ${r.pinned}, generator and tcpdump to another`};`,
     `1-minute load average ${r.load.toFixed(2)} at the start; the table gives it per step, and "gateway core: others" is`,
     'what processes other than the gateway took of its core during the window, from /proc/stat; steal as the VM reports it).',
+    'RTP sockets: `rtp.io` auto (the native addon when built, as by `npm ci`) unless the command sets AGENTLINE_RTP_IO.',
     ...(r.stalls === undefined ? [] : [
       `Noise floor: a process spinning alone on the gateway's core for ${r.stalls.spinMs / 1000} s before the steps lost the CPU`,
       `${r.stalls.over1} times for over 1 ms (${r.stalls.over2} over 2 ms, longest ${r.stalls.maxMs.toFixed(1)} ms): stalls that no scheduling in the`,

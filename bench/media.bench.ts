@@ -376,7 +376,9 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
     restoreAutogroup?.();
   }
-  const command = `node --import tsx bench/media.bench.ts --agent ${AGENT} --steps ${STEPS.join(',')} --window-sec ${WINDOW_SEC}${NICE === 0 ? '' : ` --nice=${NICE}`}${GATEWAY_CORE === 0 ? '' : ` --gateway-core ${GATEWAY_CORE}`}${opts['no-capture'] ? ' --no-capture' : ''}`;
+  // The gateway's RTP sockets follow AGENTLINE_RTP_IO (bench/gateway-process.ts): say which ran.
+  const io = process.env['AGENTLINE_RTP_IO'];
+  const command = `${io === undefined ? '' : `AGENTLINE_RTP_IO=${io} `}node --import tsx bench/media.bench.ts --agent ${AGENT} --steps ${STEPS.join(',')} --window-sec ${WINDOW_SEC}${NICE === 0 ? '' : ` --nice=${NICE}`}${GATEWAY_CORE === 0 ? '' : ` --gateway-core ${GATEWAY_CORE}`}${opts['no-capture'] ? ' --no-capture' : ''}`;
   const text = mediaSection({ steps, agent, pinned: pinned ? GATEWAY_CORE : undefined, load, stalls, command, windowSec: WINDOW_SEC, captureNote: why });
   console.log(`\n${text}`);
   if (opts.write) writeMediaSection(join(ROOT, 'docs/benchmarks.md'), text);
