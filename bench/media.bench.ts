@@ -40,7 +40,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
@@ -131,6 +131,14 @@ const PAYLOAD = (() => {
 })();
 
 /** The gateway child, pinned to {@link GATEWAY_CORE} when taskset exists. */
+/** The JSON lines of the gateway's protocol; every other line is appended to `log`. */
+async function* protocolLines(rl: Interface, log: string): AsyncGenerator<string> {
+  for await (const line of rl) {
+    if (line.startsWith('{')) yield line;
+    else appendFileSync(log, `${line}\n`);
+  }
+}
+
 class GatewayChild {
   private constructor(
     readonly child: ChildProcessWithoutNullStreams,
@@ -147,7 +155,10 @@ class GatewayChild {
     // The child inherits this process's priority (set in main before it starts).
     child.stderr.on('data', (d: Buffer) => process.stderr.write(d));
     const rl: Interface = createInterface({ input: child.stdout });
-    const lines = rl[Symbol.asyncIterator]();
+    // MEDIA_BENCH_GC_LOG: where the lines that are not the bench protocol go (a tracing flag's
+    // output, e.g. MEDIA_BENCH_NODE_ARGS=--trace-gc-nvp); without it they would break the protocol.
+    const log = process.env['MEDIA_BENCH_GC_LOG'];
+    const lines = log === undefined ? rl[Symbol.asyncIterator]() : protocolLines(rl, log);
     const first = await lines.next();
     const { sipPort } = JSON.parse(String(first.value)) as { sipPort: number };
     return new GatewayChild(child, lines, sipPort);

@@ -119,8 +119,8 @@ export class JitterBuffer extends JitterRing {
    * @param payload the packet, its audio at `offset`
    * @param length payload bytes (= samples)
    * @param decode false while nobody takes the frames (every `pop` passes `samples` false):
-   *   the bytes are copied as they are, a third of a decode's cost, and decoded only if a
-   *   listener comes before the packet is played out (issue #4)
+   *   the bytes are copied as they are (no table lookup, half the stores' width) and decoded
+   *   only if a listener comes before the packet is played out (issue #4)
    */
   pushG711(
     seq: number, timestamp: number, payload: Uint8Array, offset: number, length: number, table: Int16Array, receivedAtMs: number, decode = true,
@@ -133,7 +133,9 @@ export class JitterBuffer extends JitterRing {
       for (let i = 0; i < length; i++) storage[base + i] = table[payload[offset + i]!]!;
       this.slotRaw[idx] = 0;
     } else {
-      (this.raw ??= new Uint8Array(this.storage.length)).set(payload.subarray(offset, offset + length), base);
+      // A loop, not `set(payload.subarray(…))`: no view object per packet for the scavenger.
+      const raw = (this.raw ??= new Uint8Array(this.storage.length));
+      for (let i = 0; i < length; i++) raw[base + i] = payload[offset + i]!;
       this.slotRaw[idx] = 1;
       this.slotTable[idx] = table;
     }
