@@ -55,7 +55,7 @@ static napi_value int_result(napi_env env, int64_t value) {
   return out;
 }
 
-/* Reads argument i as an int32. */
+/* Reads an argument as an int32. */
 static int arg_i32(napi_env env, napi_value v, int32_t *out) { return napi_get_value_int32(env, v, out) == napi_ok; }
 
 /* The bytes of a TypedArray or Buffer argument. */
@@ -75,6 +75,14 @@ static int arg_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
   *data = p;
   *length = count * size;
   return 1;
+}
+
+/* Reads an op's only argument, a file descriptor; false when it is not an int32. */
+static int one_fd(napi_env env, napi_callback_info info, int32_t *fd) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return 0;
+  return arg_i32(env, argv[0], fd);
 }
 
 /* Parses a numeric address for a socket of the given family (an IPv4 peer of an IPv6 socket is mapped). */
@@ -133,11 +141,8 @@ static napi_value op_open(napi_env env, napi_callback_info info) {
 
 /* localPort(fd) -> port | -errno */
 static napi_value op_local_port(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (!arg_i32(env, argv[0], &fd)) return int_result(env, -EINVAL);
+  if (!one_fd(env, info, &fd)) return int_result(env, -EINVAL);
   struct sockaddr_storage ss;
   socklen_t len = sizeof ss;
   if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0) return int_result(env, -errno);
@@ -161,11 +166,8 @@ static napi_value op_connect(napi_env env, napi_callback_info info) {
 
 /* disconnect(fd) -> 0 | -errno: connect(2) to AF_UNSPEC (UDP, Linux). */
 static napi_value op_disconnect(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (!arg_i32(env, argv[0], &fd)) return int_result(env, -EINVAL);
+  if (!one_fd(env, info, &fd)) return int_result(env, -EINVAL);
   struct sockaddr sa;
   memset(&sa, 0, sizeof sa);
   sa.sa_family = AF_UNSPEC;
@@ -210,11 +212,8 @@ static napi_value op_send_to(napi_env env, napi_callback_info info) {
 
 /* close(fd) -> 0 | -errno */
 static napi_value op_close(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (!arg_i32(env, argv[0], &fd) || fd < 0) return int_result(env, -EINVAL);
+  if (!one_fd(env, info, &fd) || fd < 0) return int_result(env, -EINVAL);
   return int_result(env, close(fd) < 0 ? -errno : 0);
 }
 
@@ -350,11 +349,8 @@ full:
 
 /* drain(fd) -> datagrams discarded: what waited on a socket while nobody read it. */
 static napi_value op_drain(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
   int32_t fd;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (!arg_i32(env, argv[0], &fd)) return int_result(env, -EINVAL);
+  if (!one_fd(env, info, &fd)) return int_result(env, -EINVAL);
   int64_t n = 0;
   for (;;) {
     ssize_t r = recv(fd, scratch[0], MAX_DATAGRAM, MSG_DONTWAIT | MSG_TRUNC);

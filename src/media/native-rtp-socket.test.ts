@@ -227,3 +227,25 @@ test('a socket gives at most 32 datagrams a poll (a flood cannot starve the othe
     p.close();
   }
 });
+
+test('the addon answers bad arguments with a negative errno, never a crash', () => {
+  const udp = addon();
+  const EINVAL = -22;
+  assert.equal(udp.open(false, 'not-an-address', 0, 0), EINVAL);
+  assert.equal(udp.open(true, '300.1.1.1', 0, 0), EINVAL);
+  assert.equal(udp.send(-1, Buffer.alloc(4), 0, 4), -9, 'EBADF');
+  assert.equal(udp.close(-1), EINVAL);
+  const fd = udp.open(false, '127.0.0.1', 0, 0);
+  assert.ok(fd >= 0);
+  try {
+    assert.equal(udp.send(fd, Buffer.alloc(4), 2, 4), EINVAL, 'a region past the end of the buffer');
+    assert.equal(udp.send(fd, Buffer.alloc(4), -1, 2), EINVAL);
+    assert.equal(udp.sendTo(fd, false, Buffer.alloc(4), 0, 4, 'localhost', 9), EINVAL, 'only numeric addresses');
+    assert.equal(udp.connect(fd, false, '::1', 9), EINVAL, 'an IPv6 peer on an IPv4 socket');
+    assert.equal(udp.recvBatch(new Int32Array([fd]), 2, new Uint8Array(4096), new Int32Array(12)), EINVAL, 'more fds than given');
+    assert.equal(udp.recvBatch(new Int32Array([fd]), 1, new Uint8Array(4096), new Int32Array(12)), 0, 'nothing waiting');
+    assert.equal(udp.formatAddress(4, 0x0100007f, 0, 0, 0), '127.0.0.1');
+  } finally {
+    assert.equal(udp.close(fd), 0);
+  }
+});
