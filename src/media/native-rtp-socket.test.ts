@@ -40,7 +40,9 @@ test('datagrams wait in the kernel until the clock ticks; each comes with its so
   const p = await peer();
   try {
     const got: Array<{ text: string; rinfo: RemoteInfo; ageMs: number | undefined }> = [];
-    s.on('message', (msg, rinfo, ageMs) => got.push({ text: String(msg), rinfo: { ...rinfo }, ageMs }));
+    s.on('message', (msg, rinfo, ageMs, start = 0, length = msg.length) => {
+      got.push({ text: msg.toString('utf8', start, start + length), rinfo: { ...rinfo }, ageMs });
+    });
     assert.equal(clock.size, 1, 'the poller joined the clock with its first socket');
     await sendFrom(p, 'one', s.port);
     await sendFrom(p, 'two', s.port);
@@ -204,7 +206,10 @@ test('a socket gives at most 32 datagrams a poll (a flood cannot starve the othe
   try {
     const seen: number[] = [];
     let others = 0;
-    s.on('message', (msg) => seen.push(msg.readUInt32BE(0)));
+    s.on('message', (msg, _rinfo, _age, start = 0, length = 0) => {
+      assert.equal(length, 1200);
+      seen.push(msg.readUInt32BE(start));
+    });
     other.on('message', () => others++);
     const payload = Buffer.alloc(1200);
     for (let i = 0; i < 100; i++) {

@@ -5,9 +5,10 @@
  *   called on the next tick as dgram's would be;
  * - nothing reads the socket as datagrams arrive: the media clock's {@link RtpPoller} reads
  *   every registered socket once per tick (registered while a 'message' listener is on) and
- *   hands each datagram to the listener with its age from the kernel's timestamp, in a view
- *   of the poller's buffer that the next poll overwrites and one address object per socket
- *   that the next datagram changes (the session reads both at once);
+ *   hands each datagram to the listener with its age from the kernel's timestamp, as a region
+ *   of the poller's buffer that the next poll overwrites (`MessageListener`'s `start` and
+ *   `length`), with one address object per socket that the next datagram changes (the
+ *   session reads both at once);
  * - a failed send without a callback is dropped, as dgram drops it, except ECONNREFUSED
  *   (ICMP port unreachable on a connected socket), which becomes an 'error' event as a
  *   dgram socket reports it; errors the kernel queued on the socket come from the poll.
@@ -188,8 +189,7 @@ export class NativeRtpSocket implements RtpUdpSocket {
     rinfo.address = this.#sourceText(meta, m);
     rinfo.port = meta[m + Meta.port]!;
     rinfo.size = length;
-    const offset = meta[m + Meta.offset]!;
-    listener(data.subarray(offset, offset + length), rinfo, meta[m + Meta.ageUs]! / 1000 + sinceReadMs);
+    listener(data, rinfo, meta[m + Meta.ageUs]! / 1000 + sinceReadMs, meta[m + Meta.offset]!, length);
   }
 
   /** The source address's text, made again only when it differs from the last datagram's. */

@@ -112,8 +112,8 @@ export class RtpInbound {
    * Parses a datagram into {@link header}.
    * @returns false unless it is valid RTP with a payload type we negotiated
    */
-  parse(buf: Uint8Array, length: number): boolean {
-    if (!parseRtpHeader(buf, length, this.header)) return false;
+  parse(buf: Uint8Array, length: number, start = 0): boolean {
+    if (!parseRtpHeader(buf, length, this.header, start)) return false;
     const pt = this.header.payloadType;
     return pt === this.telephoneEventPt || pt === PT_COMFORT_NOISE || this.tableOf(pt) !== undefined;
   }

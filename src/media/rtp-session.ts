@@ -40,7 +40,7 @@ import { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
 import { reportInput, sessionStats } from './rtp-session-stats.ts';
 import { bindRtpSockets, leasedHold, ownedHold, type SocketHold } from './rtp-sockets.ts';
-import type { RtpUdpSocket } from './rtp-udp-socket.ts';
+import type { MessageListener, RtpUdpSocket } from './rtp-udp-socket.ts';
 
 /** A bidirectional G.711 RTP stream for one call. See the module comment. */
 export class RtpSession extends TypedEmitter<RtpSessionEvents> {
@@ -71,7 +71,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly onWorkBound: (tick: number) => void;
   /** Set by the prepare phase when this tick's packet is to be sent, cleared by the send phase. */
   private prepared = false;
-  private readonly onRtpBound: (msg: Buffer, rinfo: RemoteInfo) => void;
+  private readonly onRtpBound: MessageListener;
   private readonly onRtcpBound: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
   private readonly onSocketErrorBound: (error: Error) => void;
 
@@ -343,18 +343,21 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     }
   }
 
-  /** `ageMs`: how long ago the kernel received it (native sockets, read once per tick by the clock). */
-  private onRtp(msg: Buffer, rinfo: RemoteInfo, ageMs?: number): void {
+  /**
+   * A datagram (see `MessageListener`): `ageMs`, how long ago the kernel received it (native
+   * sockets, read once per tick by the clock); `start` and `length`, where it is in `msg`.
+   */
+  private onRtp(msg: Buffer, rinfo: RemoteInfo, ageMs?: number, start = 0, length = msg.length): void {
     // node:dgram: a tick that fell due runs now, after this one datagram, not after the poll phase (issue #4).
     if (ageMs === undefined) this.options.clock.poll?.();
     if (this.closed) return;
-    if (this.mux && isRtcpPacket(msg)) {
-      this.onRtcp(msg, rinfo);
+    if (this.mux && isRtcpPacket(msg, length, start)) {
+      this.onRtcp(start === 0 && length === msg.length ? msg : msg.subarray(start, start + length), rinfo);
       return;
     }
     const now = ageMs === undefined ? this.now() : this.now() - ageMs;
     const inbound = this.inbound;
-    const verdict = inbound.parse(msg, msg.length) ? this.latch.offer(rinfo, inbound.header.ssrc, inbound.remoteSsrc, now) : 'refuse';
+    const verdict = inbound.parse(msg, length, start) ? this.latch.offer(rinfo, inbound.header.ssrc, inbound.remoteSsrc, now) : 'refuse';
     if (verdict === 'refuse') {
       this.ignored++;
       return;

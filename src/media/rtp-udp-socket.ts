@@ -11,9 +11,11 @@ export type SendCallback = (error: Error | null) => void;
 
 /**
  * A datagram's listener. `ageMs`: how long before the call the kernel received it (native
- * sockets read it once per tick); undefined when it just arrived (node:dgram).
+ * sockets read it once per tick); undefined when it just arrived (node:dgram). With `start`
+ * and `length` (native sockets) the datagram is `msg[start, start + length)`, in a buffer
+ * that the next poll overwrites (no view object per datagram); without them, all of `msg`.
  */
-export type MessageListener = (msg: Buffer, rinfo: RemoteInfo, ageMs?: number) => void;
+export type MessageListener = (msg: Buffer, rinfo: RemoteInfo, ageMs?: number, start?: number, length?: number) => void;
 
 /** See the module comment. */
 export interface RtpUdpSocket {

@@ -147,3 +147,30 @@ test('SequenceExtender counts cycles and places stragglers in the previous cycle
   x.reset();
   assert.equal(x.extend(7), 7);
 });
+
+test('a packet inside a larger buffer parses as it does alone, offsets counted in the buffer (property)', () => {
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ minLength: 0, maxLength: 80 }),
+      fc.nat(40),
+      fc.nat(40),
+      (packet, before, after) => {
+        // Some valid packets among the random ones: version 2 in the first byte.
+        if (packet.length > 0) packet[0] = (packet[0]! & 0x3f) | 0x80;
+        const buf = new Uint8Array(before + packet.length + after).fill(0xaa);
+        buf.set(packet, before);
+        const alone = new RtpHeader();
+        const inside = new RtpHeader();
+        const ok = parseRtpHeader(packet, packet.length, alone);
+        assert.equal(parseRtpHeader(buf, packet.length, inside, before), ok);
+        if (!ok) return;
+        assert.equal(inside.payloadOffset, alone.payloadOffset + before);
+        assert.equal(inside.payloadLength, alone.payloadLength);
+        if (alone.extension) assert.equal(inside.extensionOffset, alone.extensionOffset + before);
+        assert.deepEqual({ ...inside, payloadOffset: 0, extensionOffset: 0 }, { ...alone, payloadOffset: 0, extensionOffset: 0 });
+        assert.equal(isRtcpPacket(buf, packet.length, before), isRtcpPacket(packet));
+      },
+    ),
+  );
+  assert.equal(parseRtpHeader(new Uint8Array(20), 12, new RtpHeader(), 10), false, 'runs past the buffer');
+});

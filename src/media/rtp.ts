@@ -70,9 +70,9 @@ export interface RtpWriteFields {
  * True when the packet is RTCP rather than RTP on a multiplexed port: RFC 5761 §4 sets
  * RTCP packet types 192–223 apart from RTP payload types (second byte with M bit).
  */
-export function isRtcpPacket(buf: Uint8Array, length = buf.length): boolean {
+export function isRtcpPacket(buf: Uint8Array, length = buf.length, start = 0): boolean {
   if (length < 2) return false;
-  const pt = buf[1]!;
+  const pt = buf[start + 1]!;
   return pt >= 192 && pt <= 223;
 }
 
@@ -81,46 +81,50 @@ export function isRtcpPacket(buf: Uint8Array, length = buf.length): boolean {
  * @param buf the packet
  * @param length bytes of `buf` that belong to the packet (default: all)
  * @param out reused header object; undefined content when false is returned
+ * @param start where the packet starts in `buf` (default 0); `out`'s payload and extension
+ *   offsets are indexes into `buf`, this included
  * @returns false when the packet is not valid RTP (too short, version ≠ 2, CSRC list or
  *   extension overrunning the packet, bad padding count)
  */
-export function parseRtpHeader(buf: Uint8Array, length: number, out: RtpHeader): boolean {
-  if (length > buf.length || length < RTP_HEADER_SIZE) return false;
-  const b0 = buf[0]!;
+export function parseRtpHeader(buf: Uint8Array, length: number, out: RtpHeader, start = 0): boolean {
+  if (start < 0 || start + length > buf.length || length < RTP_HEADER_SIZE) return false;
+  const s = start;
+  const b0 = buf[s]!;
   if (b0 >> 6 !== RTP_VERSION) return false;
-  const b1 = buf[1]!;
+  const b1 = buf[s + 1]!;
   out.version = RTP_VERSION;
   out.padding = (b0 & 0x20) !== 0;
   out.extension = (b0 & 0x10) !== 0;
   out.csrcCount = b0 & 0x0f;
   out.marker = (b1 & 0x80) !== 0;
   out.payloadType = b1 & 0x7f;
-  out.sequenceNumber = (buf[2]! << 8) | buf[3]!;
-  out.timestamp = readU32(buf, 4);
-  out.ssrc = readU32(buf, 8);
+  out.sequenceNumber = (buf[s + 2]! << 8) | buf[s + 3]!;
+  out.timestamp = readU32(buf, s + 4);
+  out.ssrc = readU32(buf, s + 8);
+  // `offset` counts from the packet's start.
   let offset = RTP_HEADER_SIZE + 4 * out.csrcCount;
   if (offset > length) return false;
-  for (let i = 0; i < out.csrcCount; i++) out.csrc[i] = readU32(buf, RTP_HEADER_SIZE + 4 * i);
+  for (let i = 0; i < out.csrcCount; i++) out.csrc[i] = readU32(buf, s + RTP_HEADER_SIZE + 4 * i);
   out.extensionProfile = 0;
   out.extensionOffset = 0;
   out.extensionLength = 0;
   if (out.extension) {
     // RFC 3550 §5.3.1: 16-bit profile, 16-bit length in 32-bit words, then the data.
     if (offset + 4 > length) return false;
-    out.extensionProfile = (buf[offset]! << 8) | buf[offset + 1]!;
-    out.extensionLength = ((buf[offset + 2]! << 8) | buf[offset + 3]!) * 4;
-    out.extensionOffset = offset + 4;
-    offset = out.extensionOffset + out.extensionLength;
+    out.extensionProfile = (buf[s + offset]! << 8) | buf[s + offset + 1]!;
+    out.extensionLength = ((buf[s + offset + 2]! << 8) | buf[s + offset + 3]!) * 4;
+    out.extensionOffset = s + offset + 4;
+    offset += 4 + out.extensionLength;
     if (offset > length) return false;
   }
   out.paddingLength = 0;
   if (out.padding) {
     // RFC 3550 §5.1: the last octet counts the padding octets, itself included.
-    const count = buf[length - 1]!;
+    const count = buf[s + length - 1]!;
     if (count === 0 || offset + count > length) return false;
     out.paddingLength = count;
   }
-  out.payloadOffset = offset;
+  out.payloadOffset = s + offset;
   out.payloadLength = length - offset - out.paddingLength;
   return true;
 }
