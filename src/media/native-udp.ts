@@ -4,8 +4,8 @@
  * address object and send request (see the C file's comment; issue #4). Loaded once, if it
  * was built: without it RTP runs on node:dgram as before (`rtp.io: auto`).
  */
-import { constants } from 'node:os';
 import { createRequire } from 'node:module';
+import { getSystemErrorName } from 'node:util';
 
 /** The addon's functions. Every one returns a negative errno on failure; see native/agentline_udp.c. */
 export interface NativeUdp {
@@ -71,10 +71,13 @@ export function loadNativeUdp(): { udp: NativeUdp | undefined; reason: string } 
   return loaded;
 }
 
-const errnoNames = new Map<number, string>(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
 /** The error Node would give for `-result` (code `ECONNREFUSED`…, errno negative as in Node). */
 export function errnoError(result: number, syscall: string): NodeJS.ErrnoException {
-  const code = errnoNames.get(-result) ?? `E${-result}`;
+  let code: string;
+  try {
+    code = getSystemErrorName(result);
+  } catch {
+    code = `E${-result}`;
+  }
   return Object.assign(new Error(`${syscall} ${code}`), { code, errno: result, syscall });
 }
