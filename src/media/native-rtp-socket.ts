@@ -22,6 +22,7 @@ import { constants } from 'node:os';
 import { errnoError, Meta, type NativeUdp } from './native-udp.ts';
 import type { RtpPoller } from './rtp-poller.ts';
 import type { MessageListener, RtpUdpSocket, SendCallback } from './rtp-udp-socket.ts';
+import { isLiteral } from './udp.ts';
 
 /** What native RTP sockets need: the addon, and the poller that reads them on the media clock. */
 export interface NativeRtpIo {
@@ -31,6 +32,11 @@ export interface NativeRtpIo {
 
 const ECONNREFUSED = -constants.errno.ECONNREFUSED;
 const EMSGSIZE = -constants.errno.EMSGSIZE;
+
+/** dgram's error for a connected-socket call on an unconnected one. */
+function notConnected(): Error {
+  return Object.assign(new Error('Not connected'), { code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' });
+}
 
 /** See the module comment. */
 export class NativeRtpSocket implements RtpUdpSocket {
@@ -134,13 +140,13 @@ export class NativeRtpSocket implements RtpUdpSocket {
   }
 
   disconnect(): void {
-    if (this.#remote === undefined) throw Object.assign(new Error('Not connected'), { code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' });
+    if (this.#remote === undefined) throw notConnected();
     this.#remote = undefined;
     if (this.#fd >= 0) this.udp.disconnect(this.#fd);
   }
 
   remoteAddress(): AddressInfo {
-    if (this.#remote === undefined) throw Object.assign(new Error('Not connected'), { code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' });
+    if (this.#remote === undefined) throw notConnected();
     return { ...this.#remote };
   }
 
@@ -212,7 +218,8 @@ export class NativeRtpSocket implements RtpUdpSocket {
 
   #sendTo(msg: Buffer, offset: number, length: number, port: number, address: string, callback: SendCallback | undefined): void {
     if (this.#fd < 0) return;
-    const literal = isIP(address) === 0 ? this.#resolve(address) : address;
+    // The cheap test the dgram sockets' lookup uses (rtp-sockets.ts): this runs per packet unconnected.
+    const literal = isLiteral(address) ? address : this.#resolve(address);
     if (literal === undefined) return;
     this.#done(this.udp.sendTo(this.#fd, this.ipv6, msg, offset, length, literal, port), callback);
   }

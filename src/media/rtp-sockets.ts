@@ -9,7 +9,7 @@ import { MediaError } from './errors.ts';
 import { NativeRtpSocket, type NativeRtpIo } from './native-rtp-socket.ts';
 import type { PortSource } from './ports.ts';
 import type { RtpUdpSocket } from './rtp-udp-socket.ts';
-import { bindUdp, isAddressInUse } from './udp.ts';
+import { bindUdp, isAddressInUse, isLiteral } from './udp.ts';
 
 /** An address and port (the previous peer of a pooled pair). */
 export interface PeerAddress {
@@ -136,16 +136,6 @@ export async function bindRtpSockets(
     }
   }
   throw new MediaError('media_bind_failed', `cannot bind RTP socket [address:${localAddress}]`, { cause: lastError });
-}
-
-/** True for what can only be an IP literal (digits and dots, or anything with a colon). */
-function isLiteral(address: string): boolean {
-  if (address.includes(':')) return true;
-  for (let i = 0; i < address.length; i++) {
-    const c = address.charCodeAt(i);
-    if (c !== 46 && (c < 48 || c > 57)) return false;
-  }
-  return address.length > 0;
 }
 
 /**

@@ -45,3 +45,13 @@ export function peerAddressFor(socketType: 'udp4' | 'udp6', address: string): st
 export function isAddressInUse(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EADDRINUSE';
 }
+
+/** True for what can only be an IP literal (digits and dots, or anything with a colon). */
+export function isLiteral(address: string): boolean {
+  if (address.includes(':')) return true;
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c !== 46 && (c < 48 || c > 57)) return false;
+  }
+  return address.length > 0;
+}
