@@ -7,16 +7,31 @@
 import { STALL_CHUNK, type SendStall } from './clock-slew.ts';
 import type { MediaClock, MediaClockOptions, TickListener, TickPhase } from './clock-types.ts';
 
+/** A listener's place: its phase and its index in that phase's list. */
+interface ListenerEntry {
+  readonly phase: TickPhase;
+  index: number;
+}
+
+/** What a removed listener's slot holds until its list is compacted. */
+const VACANT: TickListener = () => undefined;
+/** Vacant slots a list may keep whatever its length (a few short calls end between ticks). */
+const COMPACT_MIN = 16;
+
 /** Listener bookkeeping and isolated dispatch. */
 export abstract class BaseClock implements MediaClock {
   readonly periodMs: number;
   protected readonly onError: (error: unknown) => void;
   // Changed in place between ticks (no copy of a 600-entry list per call set up or torn
-  // down), copied on write during a tick so that the dispatch loop keeps its snapshot and
-  // listeners may add or remove during a tick.
+  // down), copied on write once a phase's dispatch iterates over it, so that the dispatch loop
+  // keeps its snapshot and listeners may add or remove during a tick.
   private lists: Record<TickPhase, TickListener[]> = { prepare: [], send: [], work: [] };
-  /** Each listener's phase: `add` and `remove` find it without a search of lists hundreds long. */
-  private readonly phases = new Map<TickListener, TickPhase>();
+  /** The phase's list is a running dispatch's snapshot: the next change copies it first. */
+  private readonly iterated: Record<TickPhase, boolean> = { prepare: false, send: false, work: false };
+  /** Slots of removed listeners (see {@link VACANT}) in each phase's list. */
+  private readonly vacant: Record<TickPhase, number> = { prepare: 0, send: 0, work: 0 };
+  /** Where each listener sits: `add` and `remove` find it without a search of lists hundreds long. */
+  private readonly entries = new Map<TickListener, ListenerEntry>();
   private lastTick = -1;
   /** Dispatches in progress (a listener may run a manual clock's tick). */
   private depth = 0;
@@ -32,31 +47,52 @@ export abstract class BaseClock implements MediaClock {
 
   /** Number of registered listeners. */
   get size(): number {
-    return this.lists.prepare.length + this.lists.send.length + this.lists.work.length;
+    return this.entries.size;
   }
 
   add(listener: TickListener, phase: TickPhase = 'work'): void {
-    if (this.phases.has(listener)) return;
-    this.phases.set(listener, phase);
-    this.writable(phase).push(listener);
+    if (this.entries.has(listener)) return;
+    const list = this.writable(phase);
+    this.entries.set(listener, { phase, index: list.length });
+    list.push(listener);
     this.onListenersChanged();
   }
 
-  /** `phase` is not needed here (see {@link MediaClock.remove}): the index knows it. */
+  /**
+   * `phase` is not needed here (see {@link MediaClock.remove}): the entry knows it. The slot
+   * is left vacant, not spliced out: the listeners after it keep their place in the send
+   * pass (each stream's packets leave at the same offset into every tick), and a long list
+   * is compacted only once half of it is vacant.
+   */
   remove(listener: TickListener, _phase?: TickPhase): void {
-    const found = this.phases.get(listener);
-    if (found === undefined) return;
-    this.phases.delete(listener);
-    const list = this.writable(found);
-    // The newest listeners are the likeliest to leave first (a short call): search from the end.
-    list.splice(list.lastIndexOf(listener), 1);
+    const entry = this.entries.get(listener);
+    if (entry === undefined) return;
+    this.entries.delete(listener);
+    const list = this.writable(entry.phase);
+    list[entry.index] = VACANT;
+    const vacant = ++this.vacant[entry.phase];
+    if (vacant >= COMPACT_MIN && vacant * 2 >= list.length) this.compact(entry.phase, list);
     this.onListenersChanged();
   }
 
-  /** A phase's list, ready to change: a copy while a tick iterates over it. */
+  /** Drops the vacant slots of a phase's (writable) list, in order. */
+  private compact(phase: TickPhase, list: TickListener[]): void {
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const listener = list[i]!;
+      if (listener === VACANT) continue;
+      (this.entries.get(listener) as ListenerEntry).index = kept;
+      list[kept++] = listener;
+    }
+    list.length = kept;
+    this.vacant[phase] = 0;
+  }
+
+  /** A phase's list, ready to change: a copy when a dispatch iterates over it (once per dispatch). */
   private writable(phase: TickPhase): TickListener[] {
-    const list = this.lists[phase];
-    return this.depth === 0 ? list : (this.lists[phase] = list.slice());
+    if (!this.iterated[phase]) return this.lists[phase];
+    this.iterated[phase] = false;
+    return (this.lists[phase] = this.lists[phase].slice());
   }
 
   /** Hook for subclasses: the listener set changed. */
@@ -93,7 +129,7 @@ export abstract class BaseClock implements MediaClock {
     try {
       this.runPrepare(tick);
     } finally {
-      this.depth--;
+      this.leave();
     }
     this.preparedTick = tick;
   }
@@ -101,7 +137,7 @@ export abstract class BaseClock implements MediaClock {
   /** The prepare phase, timed (see {@link lastPrepareMs}). */
   private runPrepare(tick: number): void {
     this.lastPrepareStartMs = this.now();
-    this.runPhase(this.lists.prepare, tick);
+    this.runPhase('prepare', tick);
     this.lastPrepareMs = this.now() - this.lastPrepareStartMs;
   }
 
@@ -119,16 +155,32 @@ export abstract class BaseClock implements MediaClock {
       this.lastPreparedAhead = ahead;
       if (!ahead) this.runPrepare(tick);
       this.sendStartMs = this.now();
-      if (this.watchSends) this.runWatchedSends(this.lists.send, tick);
-      else this.runPhase(this.lists.send, tick);
+      if (this.watchSends) this.runWatchedSends(this.snapshot('send'), tick);
+      else this.runPhase('send', tick);
       this.onSendPhaseEnd();
-      this.runPhase(this.lists.work, tick);
+      this.runPhase('work', tick);
     } finally {
-      this.depth--;
+      this.leave();
     }
   }
 
-  private runPhase(list: readonly TickListener[], tick: number): void {
+  /** Ends a dispatch; once none runs, the lists change in place again. */
+  private leave(): void {
+    if (--this.depth > 0) return;
+    this.iterated.prepare = this.iterated.send = this.iterated.work = false;
+  }
+
+  /** A phase's list as a dispatch iterates over it: changes go to a copy from now on. */
+  private snapshot(phase: TickPhase): readonly TickListener[] {
+    this.iterated[phase] = true;
+    return this.lists[phase];
+  }
+
+  private runPhase(phase: TickPhase, tick: number): void {
+    this.runList(this.snapshot(phase), tick);
+  }
+
+  private runList(list: readonly TickListener[], tick: number): void {
     for (let i = 0; i < list.length; i++) {
       try {
         list[i]!(tick);
@@ -148,7 +200,7 @@ export abstract class BaseClock implements MediaClock {
     stall.ms = 0;
     stall.of = list.length;
     if (list.length < 2 * STALL_CHUNK) {
-      this.runPhase(list, tick);
+      this.runList(list, tick);
       return;
     }
     const first = this.now();

@@ -42,3 +42,53 @@ test('a listener removed may come back in another phase; hundreds keep their ord
   const expected = listeners.map((_, i) => i).filter((i) => i % 3 !== 0);
   assert.deepEqual(seen, [...expected, 0]);
 });
+
+test('listeners that leave in any order are compacted away; the rest keep their order and can still leave', () => {
+  const clock = new ManualMediaClock();
+  const seen: number[] = [];
+  const listeners = Array.from({ length: 400 }, (_, i) => (): void => void seen.push(i));
+  for (const l of listeners) clock.add(l, 'send');
+  // A fixed shuffle (multiplication by a unit mod 400): compaction runs many times on the way.
+  const gone = new Set<number>();
+  for (let k = 0; k < 350; k++) {
+    const i = (k * 7) % 400;
+    clock.remove(listeners[i]!);
+    gone.add(i);
+  }
+  for (let i = 0; i < 400; i += 50) clock.remove(listeners[i]!); // again, or the first time
+  for (let i = 0; i < 400; i += 50) gone.add(i);
+  const left = listeners.map((_, i) => i).filter((i) => !gone.has(i));
+  assert.equal(clock.size, left.length);
+  clock.tick();
+  assert.deepEqual(seen, left);
+  // Indices stayed right through the compactions: each remaining one leaves exactly itself.
+  for (const i of left.slice(0, -1)) clock.remove(listeners[i]!);
+  seen.length = 0;
+  clock.tick();
+  assert.deepEqual(seen, left.slice(-1));
+  assert.equal(clock.size, 1);
+});
+
+test('a tick keeps its snapshot through many changes and through a nested tick', () => {
+  const clock = new ManualMediaClock();
+  const calls: string[] = [];
+  const named = (name: string) => (): void => void calls.push(name);
+  const [a, b, c, d] = [named('a'), named('b'), named('c'), named('d')];
+  let nested = true;
+  const first = (): void => {
+    calls.push('first');
+    if (!nested) return;
+    nested = false;
+    clock.remove(a);
+    clock.remove(b);
+    clock.add(d);
+    clock.tick(); // the nested tick sees the changes at once: no a, no b, with d
+    clock.remove(c); // after the nested tick: the outer one still runs c
+  };
+  for (const l of [first, a, b, c]) clock.add(l);
+  clock.tick();
+  assert.deepEqual(calls, ['first', 'first', 'c', 'd', 'a', 'b', 'c']);
+  calls.length = 0;
+  clock.tick();
+  assert.deepEqual(calls, ['first', 'd']);
+});
