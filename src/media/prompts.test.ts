@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MediaError } from './errors.ts';
@@ -115,6 +115,35 @@ test('WAV files: a path is stat\'ed at most once per check interval', async () =
     // A failed stat is not remembered: the next play stats again.
     await writeFile(path, encodeWav(new Int16Array(80).fill(100)));
     assert.equal((await cache.file(path)).length, 80);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('WAV files: the plays that ask while a check is under way share its one stat', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'prompts-'));
+  try {
+    const path = join(dir, 'p.wav');
+    await writeFile(path, encodeWav(new Int16Array(160).fill(100)));
+    let now = 0;
+    let stats = 0;
+    const cache = new PromptCache({ tts: fakeTts(), now: () => now, stat: (p) => (stats++, stat(p)) });
+    const first = await Promise.all(Array.from({ length: 50 }, () => cache.file(path)));
+    assert.equal(stats, 1);
+    assert.ok(first.every((pcm) => pcm === first[0]));
+    now = 1000; // the interval is over: the next plays check again, once
+    await Promise.all(Array.from({ length: 50 }, () => cache.file(path)));
+    assert.equal(stats, 2);
+    assert.deepEqual([cache.stats.hits, cache.stats.misses], [99, 1]);
+    // A failed check is shared too, and not remembered.
+    await rm(path);
+    now = 2000;
+    const failed = await Promise.allSettled(Array.from({ length: 10 }, () => cache.file(path)));
+    assert.equal(stats, 3);
+    assert.ok(failed.every((r) => r.status === 'rejected' && r.reason instanceof MediaError && r.reason.code === 'media_io_failed'));
+    await writeFile(path, encodeWav(new Int16Array(80).fill(100)));
+    assert.equal((await cache.file(path)).length, 80);
+    assert.equal(stats, 4);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -31,6 +31,8 @@ export interface PromptCacheOptions {
   fileCheckIntervalMs?: number;
   /** Monotonic time, ms (default `performance.now`). */
   now?: () => number;
+  /** A file's size and mtime (default `fs.promises.stat`; tests count the calls). */
+  stat?: (path: string) => Promise<{ size: number; mtimeMs: number }>;
 }
 
 /** The last stat of a WAV file: its cache key and when it was taken. */
@@ -62,8 +64,11 @@ export class PromptCache {
   private readonly counters: PromptCacheStats = { hits: 0, misses: 0, renders: 0, bytes: 0 };
   /** The last successful stat per path (one small entry per prompt file ever played). */
   private readonly checks = new Map<string, FileCheck>();
+  /** Plays of a path whose check is under way (its stat, then its load if it changed). */
+  private readonly statting = new Map<string, Promise<Int16Array>>();
   private readonly checkIntervalMs: number;
   private readonly now: () => number;
+  private readonly statFile: (path: string) => Promise<{ size: number; mtimeMs: number }>;
 
   constructor(options: PromptCacheOptions = {}) {
     this.tts = options.tts ?? new EspeakTts();
@@ -71,6 +76,7 @@ export class PromptCache {
     this.dir = options.ttsCacheDir;
     this.checkIntervalMs = options.fileCheckIntervalMs ?? 1000;
     this.now = options.now ?? performance.now.bind(performance);
+    this.statFile = options.stat ?? stat;
   }
 
   /** A snapshot of the counters. */
@@ -95,14 +101,22 @@ export class PromptCache {
   file(path: string): Promise<Int16Array> {
     const check = this.checks.get(path);
     if (check !== undefined && this.now() - check.at < this.checkIntervalMs) return this.get(check.key, () => readWav8k(path));
-    return this.statAndGet(path);
+    // The calls that ask while a stat of the path is under way wait for it: one stat, not one each.
+    const statting = this.statting.get(path);
+    if (statting !== undefined) {
+      this.counters.hits++;
+      return statting;
+    }
+    const p = this.statAndGet(path).finally(() => this.statting.delete(path));
+    this.statting.set(path, p);
+    return p;
   }
 
   private async statAndGet(path: string): Promise<Int16Array> {
     const at = this.now();
     let key: string;
     try {
-      const s = await stat(path);
+      const s = await this.statFile(path);
       key = `file\0${path}\0${s.size}\0${s.mtimeMs}`;
     } catch (error) {
       this.checks.delete(path);
