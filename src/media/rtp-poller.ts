@@ -25,6 +25,8 @@ const MAX_ENTRIES = 8192;
 const MAX_ROUNDS = 4;
 /** Room `recvBatch` needs for one more datagram (native/agentline_udp.c: MAX_DATAGRAM). */
 const MAX_DATAGRAM = 2048;
+/** Datagrams handed out between two reads of the clock (see `#dispatch`). */
+const CLOCK_EVERY = 16;
 
 /** Counters of {@link RtpPoller}. */
 export interface RtpPollerStats {
@@ -117,14 +119,20 @@ export class RtpPoller {
     }
   }
 
-  /** Hands out `n` datagrams; each one's age counts the time spent on those before it. */
+  /**
+   * Hands out `n` datagrams; each one's age counts the time spent on those before it, read
+   * every {@link CLOCK_EVERY} datagrams (a handful of microseconds each: the age is off by
+   * well under a millisecond, at a sixteenth of the clock reads).
+   */
   #dispatch(n: number): void {
     const meta = this.#meta;
     const sockets = this.#sockets;
     const read = performance.now();
+    let since = 0;
     for (let k = 0, m = 0; k < n; k++, m += META_STRIDE) {
+      if (k % CLOCK_EVERY === CLOCK_EVERY - 1) since = performance.now() - read;
       // A listener may close another call's socket meanwhile: its slot is empty then.
-      sockets[meta[m + Meta.index]!]?.deliver(this.#data, meta, m, performance.now() - read);
+      sockets[meta[m + Meta.index]!]?.deliver(this.#data, meta, m, since);
     }
   }
 
