@@ -12,8 +12,10 @@ class FakeYoung {
   survivors = MIB / 2;
   pauseMs = 1;
   scavenged: number[] = [];
-  steer(options: { budgetBytes?: number } = {}): ScavengeSteer {
+  /** No minimum interval unless asked: the other rules are tested on their own. */
+  steer(options: { budgetBytes?: number; minIntervalMs?: number } = {}): ScavengeSteer {
     return new ScavengeSteer({
+      minIntervalMs: 0,
       ...options,
       now: () => this.time,
       young: (): YoungSpace => ({ used: this.used, available: this.capacity - this.used }),
@@ -127,6 +129,35 @@ test('V8\'s own scavenge (the fill dropping) is not read as a rate: the trigger 
   }
   // 0.5 MiB a tick: at 5.5 MiB (tick 10) the fill two ticks on passes the trigger.
   assert.deepEqual(young.scavenged, [200]);
+});
+
+test('the budget and the slack wait for the minimum interval after any scavenge; the trigger rule does not', () => {
+  const young = new FakeYoung();
+  young.capacity = 64 * MIB; // trigger at 51.2 MiB
+  young.pauseMs = 0;
+  const steer = young.steer({ budgetBytes: 4 * MIB, minIntervalMs: 500 });
+  // 1 MiB a tick of 20 ms, as at about 1,000 short calls a second.
+  const tickUntil = (ms: number): void => {
+    while (young.time < ms) {
+      young.time += 20;
+      young.used += MIB;
+      steer.afterTick(15, 20);
+    }
+  };
+  tickUntil(1000);
+  // The first at the budget (tick 4: 80 ms); then every 500 ms, not every 4 MiB.
+  assert.deepEqual(young.scavenged, [80, 580]);
+  // V8 scavenges on its own (the fill drops): the interval starts again from there.
+  young.used = MIB / 2;
+  young.time = 1010;
+  steer.afterTick(15, 20);
+  tickUntil(1500);
+  assert.deepEqual(young.scavenged, [80, 580, 1510], 'nothing within 500 ms of V8\'s scavenge at 1010');
+  // Near V8's trigger the interval does not hold: the scavenge V8 would run comes in the slack.
+  young.used = 50 * MIB;
+  young.time = 1530;
+  steer.afterTick(15, 20);
+  assert.deepEqual(young.scavenged, [80, 580, 1510, 1530]);
 });
 
 test('fromProcess gives a steer only when V8\'s gc is exposed', () => {

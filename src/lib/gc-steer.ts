@@ -14,6 +14,16 @@
  * scavenges then, when the pause, estimated from the pauses it measured per byte, fits that
  * slack. Otherwise V8 keeps choosing, as without it.
  *
+ * Smaller pieces mean more scavenges, and an object alive at two of them is promoted to the old
+ * generation, where only a mark-compact frees it. At 1,200 short calls a second (the cps bench:
+ * about 90 KB a call, each alive for 120-200 ms) the 8 MiB budget scavenged 10-12 times a
+ * second, so most calls in flight lived through two: 14 KB a call promoted (`--trace-gc-nvp`,
+ * 2026-11-27). So the budget and the slack only bring a scavenge forward once `minIntervalMs`
+ * (default 500) has passed since the last one, the steer's or V8's: 4 scavenges a second and
+ * 6.5 KB a call promoted, as with V8 alone (4.2 and 6.8). The trigger rule (V8 about to
+ * scavenge anyway) still places one in the slack at any time. At 600-1,000 media calls the
+ * budget is reached every 0.7-1.2 s: the interval seldom binds there.
+ *
  * Needs V8's `gc` function (`--expose-gc`, which the gateway's command line passes; see
  * node-flags.ts): without it, `fromProcess()` gives no steer.
  */
@@ -41,6 +51,12 @@ export interface ScavengeSteerOptions {
    * scavenge has fixed costs (its roots) that smaller pieces would pay too often.
    */
   floorBytes?: number;
+  /**
+   * Time after a scavenge (the steer's or V8's) before the budget or the slack alone may
+   * bring the next one forward, ms (default 500): what lives longer than the interval
+   * between two scavenges is promoted.
+   */
+  minIntervalMs?: number;
   /**
    * Share of the young generation's capacity at which V8 starts a scavenge of its own (V8's
    * `--minor-gc-task-trigger`, 80 % by default): the steer comes first when the budget is larger.
@@ -71,6 +87,9 @@ export class ScavengeSteer {
   private readonly budgetBytes: number;
   private readonly floorBytes: number;
   private readonly trigger: number;
+  private readonly minIntervalMs: number;
+  /** When the last scavenge (the steer's, or V8's seen as the fill dropping) was seen, ms. */
+  private lastScavengeAt = Number.NEGATIVE_INFINITY;
   private lastUsed = -1;
   private lastAt = 0;
   /** Young allocation, bytes per ms (a moving average; 0 before two samples). */
@@ -83,6 +102,7 @@ export class ScavengeSteer {
     this.budgetBytes = options.budgetBytes ?? 8 * MIB;
     this.floorBytes = Math.min(this.budgetBytes, options.floorBytes ?? 2 * MIB);
     this.trigger = options.trigger ?? 0.8;
+    this.minIntervalMs = options.minIntervalMs ?? 500;
   }
 
   /** The steer for this process, or undefined when V8's `gc` is not exposed. */
@@ -111,6 +131,8 @@ export class ScavengeSteer {
     if (this.lastUsed >= 0 && used >= this.lastUsed && at > this.lastAt) {
       const sample = (used - this.lastUsed) / (at - this.lastAt);
       this.rate = this.rate === 0 ? sample : this.rate + (sample - this.rate) * 0.2;
+    } else if (used < this.lastUsed) {
+      this.lastScavengeAt = at;
     }
     this.lastUsed = used;
     this.lastAt = at;
@@ -121,7 +143,8 @@ export class ScavengeSteer {
     // never found room again and never measured again (traced: V8's, of 20-33 ms, for 5 s).
     const fitBytes = (slackMs / (this.counters.msPerMiB * MARGIN)) * MIB;
     const outgrows = used >= this.floorBytes && used + this.rate * periodMs >= fitBytes;
-    if (used < this.budgetBytes && !outgrows && !nearTrigger) return;
+    const early = at - this.lastScavengeAt < this.minIntervalMs;
+    if (!nearTrigger && (early || (used < this.budgetBytes && !outgrows))) return;
     if ((used / MIB) * this.counters.msPerMiB * MARGIN > slackMs) {
       this.counters.noRoom++;
       return;
@@ -129,6 +152,7 @@ export class ScavengeSteer {
     this.options.scavenge();
     const end = this.now();
     this.counters.scavenges++;
+    this.lastScavengeAt = end;
     if (used > MIB) this.counters.msPerMiB += ((end - at) / (used / MIB) - this.counters.msPerMiB) * 0.3;
     this.lastUsed = this.options.young().used;
     this.lastAt = end;
