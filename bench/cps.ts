@@ -13,7 +13,8 @@
  * `.cpuprofile`. `--heap-profile-out FILE` takes a sampling heap profile instead (inspector
  * `HeapProfiler.startSampling`, garbage included) of one step (at `--profile-rate`, else at the
  * highest clean rate), keeps the `.heapprofile` in FILE and lists the top allocation sites
- * (self bytes by function and by area, and bytes per call). `--write` puts the markdown into docs/benchmarks.md (its own
+ * (self bytes by function and by area, and bytes per call); with `--heap-survivors`, only what
+ * no scavenge collected (`heap-start old`: what was promoted, or is still live, by allocation site). `--write` puts the markdown into docs/benchmarks.md (its own
  * "## Calls per second" section only). `--node-flags` passes V8/Node flags to the gateway; with
  * a tracing one (`--trace-gc-nvp`), `--gc-log FILE` collects the lines it prints.
  * `--log-level info` has the gateway log as a production one does (two lines a call at info, written
@@ -25,7 +26,7 @@
  * docs by hand).
  * Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE [--heap-survivors]] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -51,6 +52,7 @@ const opts = benchArgs({
   'profile-out': { type: 'string' },
   'profile-rate': { type: 'string' },
   'heap-profile-out': { type: 'string' },
+  'heap-survivors': { type: 'boolean', default: false },
   warmup: { type: 'string', default: '400x10' },
   'node-flags': { type: 'string', default: '' },
   'gc-log': { type: 'string' },
@@ -260,7 +262,7 @@ async function profiledStep(rate: number, kind: 'prof' | 'heap'): Promise<{ step
   const g = await freshGateway(dir);
   let s: Step;
   try {
-    await command(g, `${kind}-start`);
+    await command(g, kind === 'heap' && opts['heap-survivors'] ? 'heap-start old' : `${kind}-start`);
     s = await step(g, rate);
     await command(g, `${kind}-stop ${file}`);
     process.stderr.write(`${kind === 'prof' ? 'profile' : 'heap profile'} run: ${row(s)}\n`);

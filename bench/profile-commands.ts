@@ -7,11 +7,14 @@
  *   (`includeObjectsCollectedByMajorGC`/`MinorGC`), so it counts every byte allocated over the
  *   step, not just what survived it. With `old`, objects that a scavenge collected drop out:
  *   what is left survived every scavenge, i.e. was promoted (or is still live), and is found by
- *   its allocation stack (the bytes behind the scavenger's promotion rate).
+ *   its allocation stack (the bytes behind the scavenger's promotion rate);
+ * - `heap-snapshot <file>`: a heap snapshot (`v8.writeHeapSnapshot`), e.g. a second after the
+ *   load stopped, to find what still holds ended calls.
  * Node built-ins only, so that the baseline stays free of gateway code.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { writeHeapSnapshot } from 'node:v8';
 
 /** Mean bytes between two heap samples (V8's default is 32 KiB; finer for per-call figures). */
 const HEAP_SAMPLING_BYTES = 8192;
@@ -32,8 +35,8 @@ export function heapSamplingParams(mode: string | undefined): {
 /** A command's handler, given the word after it. */
 export type ProfileCommand = (arg: string | undefined) => void;
 
-/** Connects an inspector session now and returns the four commands by name. */
-export function profileCommands(): Record<'prof-start' | 'prof-stop' | 'heap-start' | 'heap-stop', ProfileCommand> {
+/** Connects an inspector session now and returns the commands by name. */
+export function profileCommands(): Record<'prof-start' | 'prof-stop' | 'heap-start' | 'heap-stop' | 'heap-snapshot', ProfileCommand> {
   const inspector = new Session();
   inspector.connect();
   const done = (): void => void process.stdout.write('{"ok":true}\n');
@@ -67,5 +70,9 @@ export function profileCommands(): Record<'prof-start' | 'prof-stop' | 'heap-sta
       save(file, (await inspector.post('HeapProfiler.stopSampling')).profile);
       done();
     })(),
+    'heap-snapshot': (file) => {
+      if (file !== undefined) writeHeapSnapshot(file);
+      done();
+    },
   };
 }
