@@ -44,9 +44,9 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<G
     ? createLogger({ level })
     : createLogger({ level, destination: pino.destination({ dest: join(options.dir, 'gateway.log'), sync: true }) });
   const gw = await startGateway(parseConfig({
-    sip: { host: '127.0.0.1', port: 0, tcp: false },
+    // AGENTLINE_SIP_IO and AGENTLINE_RTP_IO (auto, native, dgram) as for `agentline serve`, to compare the two.
+    sip: { host: '127.0.0.1', port: 0, tcp: false, io: process.env['AGENTLINE_SIP_IO'] ?? 'auto' },
     http: { host: '127.0.0.1', port: 0 },
-    // AGENTLINE_RTP_IO (auto, native, dgram) as for `agentline serve`, to compare the two.
     rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax, io: process.env['AGENTLINE_RTP_IO'] ?? 'auto' },
     store: { path: join(options.dir, 'bench.db') },
     limits: { maxCalls: 100_000 },

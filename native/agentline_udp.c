@@ -9,57 +9,35 @@
  * a send is one send(2). The sockets are non-blocking file descriptors that libuv never sees:
  * nothing here blocks or keeps the event loop alive.
  *
+ * SIP's UDP socket (src/transport/native-udp-endpoint.ts) is read as datagrams arrive instead:
+ * `watch` puts one libuv poll handle on its fd, whose readable events call JavaScript, which
+ * reads whole datagrams (up to 64 KiB) with `recvLarge`, several per recvmmsg(2). That poll, and
+ * only it, keeps the event loop alive, as a bound node:dgram socket does.
+ *
  * Every function returns a negative errno on failure instead of throwing; the JavaScript side
- * (src/media/native-udp.ts) turns those into errors with Node's codes.
+ * (src/lib/native-udp.ts) turns those into errors with Node's codes.
+ *
+ * This file: the argument helpers, opening, connecting, sending and closing, and the module's
+ * init; recv.c: the reads; watch.c: the readability watches; agentline_udp.h: what they share.
  */
-#define NAPI_VERSION 8
-#define _GNU_SOURCE
-#include <node_api.h>
+#include "agentline_udp.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/in.h>
-#include <stdint.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
-/* Datagrams read per recvmmsg(2) call; a socket with more waiting is read again. */
-#define BATCH 8
-/* Largest datagram read; a longer one is reported as -EMSGSIZE and dropped. */
-#define MAX_DATAGRAM 2048
-/* Int32 slots per datagram in the meta array (see recv_batch). */
-#define META_STRIDE 12
-/* Datagrams read from one socket per poll, so that a flood on one cannot starve the others. */
-#define MAX_PER_SOCKET 32
-
-static uint8_t scratch[BATCH][MAX_DATAGRAM];
-static struct sockaddr_in6 from[BATCH];
-static union {
-  char buf[CMSG_SPACE(sizeof(struct timespec))];
-  struct cmsghdr align;
-} control[BATCH];
-
-#define CHECK(call)                                                                                          \
-  do {                                                                                                       \
-    if ((call) != napi_ok) {                                                                                 \
-      napi_throw_error(env, "ERR_AGENTLINE_UDP", "agentline_udp: bad arguments: " #call);                    \
-      return NULL;                                                                                           \
-    }                                                                                                        \
-  } while (0)
-
-static napi_value int_result(napi_env env, int64_t value) {
+napi_value int_result(napi_env env, int64_t value) {
   napi_value out;
   napi_create_int64(env, value, &out);
   return out;
 }
 
 /* Reads an argument as an int32. */
-static int arg_i32(napi_env env, napi_value v, int32_t *out) { return napi_get_value_int32(env, v, out) == napi_ok; }
+int arg_i32(napi_env env, napi_value v, int32_t *out) { return napi_get_value_int32(env, v, out) == napi_ok; }
 
 /* The bytes of a TypedArray or Buffer argument. */
-static int arg_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length) {
+int arg_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length) {
   napi_typedarray_type type;
   size_t count, offset;
   napi_value ab;
@@ -78,7 +56,7 @@ static int arg_bytes(napi_env env, napi_value v, uint8_t **data, size_t *length)
 }
 
 /* Reads an op's only argument, a file descriptor; false when it is not an int32. */
-static int one_fd(napi_env env, napi_callback_info info, int32_t *fd) {
+int one_fd(napi_env env, napi_callback_info info, int32_t *fd) {
   size_t argc = 1;
   napi_value argv[1];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return 0;
@@ -217,151 +195,6 @@ static napi_value op_close(napi_env env, napi_callback_info info) {
   return int_result(env, close(fd) < 0 ? -errno : 0);
 }
 
-static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec; }
-
-/* Clamps a microsecond count to int32. */
-static int32_t clamp_us(int64_t us) { return us < -INT32_MAX ? -INT32_MAX : us > INT32_MAX ? INT32_MAX : (int32_t)us; }
-
-/*
- * Writes one datagram's meta entry. Its arrival goes in slot 5 as microseconds after
- * `base_ns` (the kernel's timestamp, else `read_ns`, when it was read); recv_batch turns
- * that into an age once the batch is done.
- */
-static void record(int32_t *meta, int32_t index, int32_t offset, int32_t length, const struct sockaddr_in6 *src,
-                   const struct msghdr *hdr, int64_t base_ns, int64_t read_ns) {
-  int64_t at_ns = read_ns;
-  for (struct cmsghdr *c = CMSG_FIRSTHDR(hdr); c != NULL; c = CMSG_NXTHDR((struct msghdr *)hdr, c)) {
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS) {
-      struct timespec ts;
-      memcpy(&ts, CMSG_DATA(c), sizeof ts);
-      at_ns = ns_of(&ts);
-    }
-  }
-  meta[0] = index;
-  meta[1] = offset;
-  meta[2] = length;
-  meta[5] = clamp_us((at_ns - base_ns) / 1000);
-  if (src->sin6_family == AF_INET6) {
-    meta[3] = ntohs(src->sin6_port);
-    meta[4] = 6;
-    memcpy(&meta[6], &src->sin6_addr, 16);
-  } else {
-    const struct sockaddr_in *v4 = (const struct sockaddr_in *)src;
-    meta[3] = ntohs(v4->sin_port);
-    meta[4] = 4;
-    memcpy(&meta[6], &v4->sin_addr, 4);
-    meta[7] = meta[8] = meta[9] = 0;
-  }
-}
-
-/*
- * recvBatch(fds: Int32Array, count, data: Uint8Array, meta: Int32Array) -> datagrams read.
- * Reads what is waiting on each of the first `count` sockets (at most MAX_PER_SOCKET each;
- * a negative fd is skipped),
- * packing the payloads into `data` one after the other; per datagram, META_STRIDE int32s of
- * `meta`: [socket index, offset in data, length (or -errno: an error the socket reported,
- * such as ECONNREFUSED after ICMP port unreachable), source port, family (4 or 6), arrival
- * (its age in microseconds when this call returned, from the kernel's timestamp), source address
- * (4 or 16 bytes in network order), unused]. Stops early when `data` or `meta` is full: the
- * rest waits in the kernel for the next call.
- */
-static napi_value op_recv_batch(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  uint8_t *fds_bytes, *data, *meta_bytes;
-  size_t fds_size, data_size, meta_size;
-  int32_t count;
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (!arg_bytes(env, argv[0], &fds_bytes, &fds_size) || !arg_i32(env, argv[1], &count) ||
-      !arg_bytes(env, argv[2], &data, &data_size) || !arg_bytes(env, argv[3], &meta_bytes, &meta_size) || count < 0 ||
-      (size_t)count * 4 > fds_size)
-    return int_result(env, -EINVAL);
-  const int32_t *fds = (const int32_t *)fds_bytes;
-  int32_t *meta = (int32_t *)meta_bytes;
-  size_t max_entries = meta_size / (4 * META_STRIDE);
-  size_t entries = 0, used = 0;
-  struct mmsghdr msgs[BATCH];
-  struct iovec iov[BATCH];
-  struct timespec now;
-  clock_gettime(CLOCK_REALTIME, &now);
-  const int64_t base_ns = ns_of(&now);
-  for (int32_t i = 0; i < count; i++) {
-    if (fds[i] < 0) continue;
-    int per_socket = 0;
-    for (;;) {
-      size_t room = max_entries - entries;
-      if (room == 0 || data_size - used < MAX_DATAGRAM || per_socket >= MAX_PER_SOCKET) goto full;
-      unsigned vlen = room < BATCH ? (unsigned)room : BATCH;
-      size_t fit = (data_size - used) / MAX_DATAGRAM;
-      if (fit < vlen) vlen = (unsigned)fit;
-      for (unsigned k = 0; k < vlen; k++) {
-        iov[k].iov_base = scratch[k];
-        iov[k].iov_len = MAX_DATAGRAM;
-        memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
-        msgs[k].msg_hdr.msg_name = &from[k];
-        msgs[k].msg_hdr.msg_namelen = sizeof from[k];
-        msgs[k].msg_hdr.msg_iov = &iov[k];
-        msgs[k].msg_hdr.msg_iovlen = 1;
-        msgs[k].msg_hdr.msg_control = control[k].buf;
-        msgs[k].msg_hdr.msg_controllen = sizeof control[k].buf;
-      }
-      int got = recvmmsg(fds[i], msgs, vlen, MSG_DONTWAIT, NULL);
-      if (got < 0) {
-        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-        if (errno == EINTR) continue;
-        /* An error queued on the socket (ICMP port unreachable on a connected one), or a bad fd. */
-        const int error = errno;
-        clock_gettime(CLOCK_REALTIME, &now);
-        struct msghdr none;
-        memset(&none, 0, sizeof none);
-        memset(&from[0], 0, sizeof from[0]);
-        from[0].sin6_family = AF_INET6;
-        record(meta + entries * META_STRIDE, i, (int32_t)used, -error, &from[0], &none, base_ns, ns_of(&now));
-        entries++;
-        per_socket++;
-        if (error == EBADF || error == ENOTSOCK) break;
-        continue;
-      }
-      clock_gettime(CLOCK_REALTIME, &now);
-      int64_t now_ns = ns_of(&now);
-      for (int k = 0; k < got; k++) {
-        int32_t length = (int32_t)msgs[k].msg_len;
-        if (msgs[k].msg_hdr.msg_flags & MSG_TRUNC) length = -EMSGSIZE;
-        else memcpy(data + used, scratch[k], (size_t)length);
-        record(meta + entries * META_STRIDE, i, (int32_t)used, length, &from[k], &msgs[k].msg_hdr, base_ns, now_ns);
-        entries++;
-        if (length > 0) used += (size_t)length;
-      }
-      per_socket += got;
-      if ((unsigned)got < vlen) break;
-    }
-  }
-full:
-  /* Ages at the end of the batch: the caller reads its own clock when this returns. */
-  clock_gettime(CLOCK_REALTIME, &now);
-  const int32_t end_us = clamp_us((ns_of(&now) - base_ns) / 1000);
-  for (size_t e = 0; e < entries; e++) {
-    int32_t *m = meta + e * META_STRIDE;
-    m[5] = m[5] > end_us ? 0 : end_us - m[5];
-  }
-  return int_result(env, (int64_t)entries);
-}
-
-/* drain(fd) -> datagrams discarded: what waited on a socket while nobody read it. */
-static napi_value op_drain(napi_env env, napi_callback_info info) {
-  int32_t fd;
-  if (!one_fd(env, info, &fd)) return int_result(env, -EINVAL);
-  int64_t n = 0;
-  for (;;) {
-    ssize_t r = recv(fd, scratch[0], MAX_DATAGRAM, MSG_DONTWAIT | MSG_TRUNC);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-    if (r < 0 && errno != ECONNREFUSED) break;
-    n++;
-  }
-  return int_result(env, n);
-}
-
 /* formatAddress(family, a0, a1, a2, a3) -> text (inet_ntop, as Node prints addresses). */
 static napi_value op_format_address(napi_env env, napi_callback_info info) {
   size_t argc = 5;
@@ -379,14 +212,23 @@ static napi_value op_format_address(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  /*
+   * formatAddress stays LAST. V8's CPU profiler names a native function by its entry point, and
+   * every N-API function has the same one (N-API's own trampoline), so a profile labels them
+   * all with the name registered last: with formatAddress last, time in any op shows as
+   * `formatAddress` (read it as "the addon"). N-API offers no way to give each its own entry
+   * point (that would take a V8 FunctionTemplate per op, outside N-API).
+   */
   static const struct {
     const char *name;
     napi_callback fn;
   } ops[] = {
-      {"open", op_open},         {"localPort", op_local_port}, {"connect", op_connect},       {"disconnect", op_disconnect},
-      {"send", op_send},         {"sendTo", op_send_to},       {"close", op_close},           {"recvBatch", op_recv_batch},
-      {"drain", op_drain},       {"formatAddress", op_format_address},
+      {"open", op_open},           {"localPort", op_local_port}, {"connect", op_connect},       {"disconnect", op_disconnect},
+      {"send", op_send},           {"sendTo", op_send_to},       {"close", op_close},           {"recvBatch", op_recv_batch},
+      {"recvLarge", op_recv_large}, {"drain", op_drain},         {"watch", op_watch},           {"unwatch", op_unwatch},
+      {"formatAddress", op_format_address},
   };
+  if (!watches_init(env)) return NULL;
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, ops[i].name, NAPI_AUTO_LENGTH, ops[i].fn, NULL, &fn) != napi_ok) return NULL;

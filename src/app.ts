@@ -17,7 +17,7 @@ import { UserAgent } from './dialog/index.ts';
 import { ScavengeSteer } from './lib/gc-steer.ts';
 import { setGatewayV8Flags } from './lib/node-flags.ts';
 import { TimerMediaClock, type MediaClock } from './media/clock.ts';
-import { loadNativeUdp } from './media/native-udp.ts';
+import { loadNativeUdp } from './lib/native-udp.ts';
 import type { NativeRtpIo } from './media/native-rtp-socket.ts';
 import { RtpPoller } from './media/rtp-poller.ts';
 import { PortAllocator } from './media/ports.ts';
@@ -27,7 +27,7 @@ import {
 } from './routing/index.ts';
 import { openSqliteStore, type Agent, type JsonObject, type Store, type Tenant } from './store/index.ts';
 import { systemClock, type Clock } from './transaction/index.ts';
-import { SipTransport, type Protocol } from './transport/index.ts';
+import { SipTransport, type Protocol, type UdpIo } from './transport/index.ts';
 
 /** How often expired handoff records are purged, ms (hourly). */
 export const PURGE_INTERVAL_MS = 3_600_000;
@@ -130,8 +130,9 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
 
 /** The SIP side: transport and user agent, handing requests to the call manager. */
 async function startSip(config: Config, calls: CallManager, logger: Logger, clock: Clock) {
+  const udpIo = config.sip.udp ? sipUdpIo(config.sip.io, logger) : 'dgram';
   const transport = await SipTransport.listen({
-    host: config.sip.host, port: config.sip.port, protocols: protocolsOf(config),
+    host: config.sip.host, port: config.sip.port, protocols: protocolsOf(config), udpIo,
     ...(config.sip.publicAddress === undefined ? {} : { publicAddress: config.sip.publicAddress }),
   });
   const ua = new UserAgent({
@@ -140,7 +141,7 @@ async function startSip(config: Config, calls: CallManager, logger: Logger, cloc
     onRequest: (tx) => calls.handleRequest(tx),
     onError: (err) => logger.warn({ err }, 'SIP stack error'),
   });
-  logger.info({ host: config.sip.host, port: transport.port }, 'SIP listening');
+  logger.info({ host: config.sip.host, port: transport.port, io: config.sip.udp ? udpIo : undefined }, 'SIP listening');
   let listening = true;
   return {
     port: transport.port,
@@ -306,6 +307,22 @@ function openRtpIo(mode: Config['rtp']['io'], clock: MediaClock, logger: Logger)
     return undefined;
   }
   return { udp, poller: new RtpPoller(clock, udp) };
+}
+
+/**
+ * The SIP UDP socket `sip.io` asks for: with `auto`, node:dgram (and a warning that says why)
+ * when the addon was not built.
+ * @throws AgentlineError `config_invalid` for `native` without the addon
+ */
+function sipUdpIo(mode: Config['sip']['io'], logger: Logger): UdpIo {
+  if (mode === 'dgram') return 'dgram';
+  const { udp, reason } = loadNativeUdp();
+  if (udp === undefined) {
+    if (mode === 'native') throw errorFor('config_invalid', { setting: 'sip.io', value: `native: ${reason}` });
+    logger.warn({ reason }, 'SIP UDP on node:dgram: a libuv callback and two allocations per datagram');
+    return 'dgram';
+  }
+  return 'native';
 }
 
 /** The demo agent's flow config as the store holds it (plain JSON). */

@@ -13,18 +13,19 @@ const SRC = dirname(new URL(import.meta.url).pathname);
 /**
  * Declared arrows, as in ARCHITECTURE.md (plus obs, which every non-leaf may log through;
  * admin/, the service layer the CLI and the admin API share: ARCHITECTURE.md asks for one
- * service layer but names no folder for it; and lib/, a leaf of plain data structures and
- * process settings that know nothing of SIP, media, tenants or HTTP).
+ * service layer but names no folder for it; and lib/, a leaf of plain data structures,
+ * process settings and the native UDP binding (lib/native-udp.ts, which RTP in media/ and the
+ * SIP socket in transport/ share) that know nothing of SIP, media, tenants or HTTP).
  */
 const ARROWS: Record<string, string[]> = {
   lib: [],
   sip: [],
   sdp: [],
-  media: [],
+  media: ['lib'],
   store: [],
   obs: [],
   config: [],
-  transport: ['sip'],
+  transport: ['sip', 'lib'],
   transaction: ['sip', 'transport', 'lib'],
   dialog: ['transaction', 'sip', 'sdp', 'transport'],
   agents: ['media', 'obs'],

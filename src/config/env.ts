@@ -29,6 +29,7 @@ export interface EnvOverride {
  * | AGENTLINE_SIP_HOST        | sip.host                              | string |
  * | AGENTLINE_SIP_PORT        | sip.port                              | int    |
  * | AGENTLINE_SIP_TLS_PORT    | sip.tls.port                          | int    |
+ * | AGENTLINE_SIP_IO          | sip.io                                | string |
  * | AGENTLINE_RTP_HOST        | rtp.host                              | string |
  * | AGENTLINE_RTP_PORT_MIN    | rtp.portMin                           | int    |
  * | AGENTLINE_RTP_PORT_MAX    | rtp.portMax                           | int    |
@@ -47,6 +48,7 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'AGENTLINE_SIP_HOST', targets: ['sip.host'], kind: 'string', doc: 'SIP bind address' },
   { name: 'AGENTLINE_SIP_PORT', targets: ['sip.port'], kind: 'int', doc: 'SIP UDP/TCP port' },
   { name: 'AGENTLINE_SIP_TLS_PORT', targets: ['sip.tls.port'], kind: 'int', doc: 'SIP TLS port (needs sip.tls in the file)' },
+  { name: 'AGENTLINE_SIP_IO', targets: ['sip.io'], kind: 'string', doc: 'SIP UDP socket I/O: auto, native or dgram' },
   { name: 'AGENTLINE_RTP_HOST', targets: ['rtp.host'], kind: 'string', doc: 'RTP bind address' },
   { name: 'AGENTLINE_RTP_PORT_MIN', targets: ['rtp.portMin'], kind: 'int', doc: 'first RTP port' },
   { name: 'AGENTLINE_RTP_PORT_MAX', targets: ['rtp.portMax'], kind: 'int', doc: 'last RTP port' },

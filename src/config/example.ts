@@ -20,6 +20,7 @@ sip:
   #   port: 5061
   #   cert: /etc/agentline/tls/cert.pem
   #   key: /etc/agentline/tls/key.pem
+  # io: auto               # UDP socket: native (the addon npm install builds), dgram (node:dgram), auto: native when built
 
 rtp:
   host: 127.0.0.1          # bind address; a specific one (not 0.0.0.0) lets each call's socket connect to its peer

@@ -64,7 +64,7 @@ describe('loadConfig', () => {
       path,
       env: {
         AGENTLINE_SIP_PORT: '5999', AGENTLINE_HTTP_PORT: '8999', AGENTLINE_PUBLIC_ADDRESS: '203.0.113.7',
-        AGENTLINE_ADMIN_KEY: 'k'.repeat(32), AGENTLINE_LOG_LEVEL: 'debug', AGENTLINE_SIP_HOST: '',
+        AGENTLINE_ADMIN_KEY: 'k'.repeat(32), AGENTLINE_LOG_LEVEL: 'debug', AGENTLINE_SIP_HOST: '', AGENTLINE_SIP_IO: 'dgram',
       },
     });
     assert.equal(c.sip.port, 5999);
@@ -74,6 +74,7 @@ describe('loadConfig', () => {
     assert.equal(c.rtp.publicAddress, '203.0.113.7');
     assert.equal(c.api.adminKey, 'k'.repeat(32));
     assert.equal(c.log.level, 'debug');
+    assert.equal(c.sip.io, 'dgram');
   });
 
   it('selects the store from AGENTLINE_DB or AGENTLINE_REDIS_URL, not both', async () => {

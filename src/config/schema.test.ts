@@ -20,7 +20,7 @@ function problems(raw: unknown): string[] {
 describe('config schema', () => {
   it('fills every default from an empty mapping, binding loopback', () => {
     const c = parseConfig({});
-    assert.deepEqual(c.sip, { host: '127.0.0.1', port: 5060, udp: true, tcp: true });
+    assert.deepEqual(c.sip, { host: '127.0.0.1', port: 5060, udp: true, tcp: true, io: 'auto' });
     assert.deepEqual(c.rtp, { host: '127.0.0.1', portMin: 20000, portMax: 29999, io: 'auto' });
     assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(c.store, { kind: 'sqlite', path: './data/agentline.db', documentCacheMb: 32 });
@@ -82,6 +82,7 @@ describe('config schema', () => {
   it('checks cross-field rules', () => {
     assert.deepEqual(problems({ rtp: { portMin: 30000, portMax: 30000 } }), ['rtp.portMax: must be greater than rtp.portMin']);
     assert.match(problems({ rtp: { io: 'epoll' } }).join('\n'), /^rtp\.io: .*auto.*native.*dgram/);
+    assert.match(problems({ sip: { io: 'epoll' } }).join('\n'), /^sip\.io: .*auto.*native.*dgram/);
     assert.deepEqual(problems({ sip: { udp: false, tcp: false } }), ['sip: enable at least one transport (udp, tcp or tls)']);
     assert.deepEqual(problems({ trunks: [{ name: 'a', transfer: 'refer' }] }), ['trunks[0].referTarget: required when transfer is "refer"']);
     assert.deepEqual(problems({ trunks: [{ name: 'a' }, { name: 'a' }] }), ['trunks[1].name: duplicate trunk name "a"']);

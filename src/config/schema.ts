@@ -61,6 +61,12 @@ export const sipSchema = z.strictObject({
   publicAddress: host.optional(),
   /** TLS listener (off unless given). */
   tls: z.strictObject({ port: port().default(5061), cert: nonEmpty, key: nonEmpty }).optional(),
+  /**
+   * How the UDP socket is read and written: `native` through the addon that `npm install` builds
+   * (native/agentline_udp.c: one libuv callback per readable event for several datagrams, a send
+   * is one system call), `dgram` through node:dgram, `auto` (default) native when the addon is built.
+   */
+  io: z.enum(['auto', 'native', 'dgram']).default('auto'),
 }).refine((s) => s.udp || s.tcp || s.tls !== undefined, { error: 'enable at least one transport (udp, tcp or tls)' });
 
 /** `rtp:` — media sockets. */

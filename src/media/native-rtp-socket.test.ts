@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { ManualMediaClock } from './clock.ts';
-import { loadNativeUdp, type NativeUdp } from './native-udp.ts';
+import { loadNativeUdp, type NativeUdp } from '../lib/native-udp.ts';
 import { NativeRtpSocket } from './native-rtp-socket.ts';
 import { RtpPoller } from './rtp-poller.ts';
 

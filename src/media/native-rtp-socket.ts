@@ -1,5 +1,5 @@
 /**
- * An RTP socket on the native addon (native-udp.ts) with node:dgram's interface as an RTP
+ * An RTP socket on the native addon (lib/native-udp.ts) with node:dgram's interface as an RTP
  * session uses it (`RtpUdpSocket`):
  * - a send is one send(2) or sendto(2) system call, synchronous; a callback, when given, is
  *   called on the next tick as dgram's would be;
@@ -19,7 +19,7 @@ import type { RemoteInfo } from 'node:dgram';
 import { lookup } from 'node:dns';
 import { isIP, type AddressInfo } from 'node:net';
 import { constants } from 'node:os';
-import { errnoError, Meta, type NativeUdp } from './native-udp.ts';
+import { errnoError, Meta, type NativeUdp } from '../lib/native-udp.ts';
 import type { RtpPoller } from './rtp-poller.ts';
 import type { MessageListener, RtpUdpSocket, SendCallback } from './rtp-udp-socket.ts';
 import { isLiteral } from './udp.ts';

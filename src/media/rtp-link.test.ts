@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { ManualMediaClock } from './clock.ts';
-import { loadNativeUdp } from './native-udp.ts';
+import { loadNativeUdp } from '../lib/native-udp.ts';
 import type { NativeRtpIo } from './native-rtp-socket.ts';
 import { isWildcard, RtpLink } from './rtp-link.ts';
 import { RtpPoller } from './rtp-poller.ts';

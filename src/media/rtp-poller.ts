@@ -1,6 +1,6 @@
 /**
  * Reads every native RTP socket once per media clock tick (issue #4): one `recvBatch` call
- * (native-udp.ts) for all of them, in the tick's `work` phase, before the sessions' own work
+ * (lib/native-udp.ts) for all of them, in the tick's `work` phase, before the sessions' own work
  * listeners that joined the clock after it (the poller joins when its first socket
  * registers, before that socket's session joins). A packet that arrived during the last
  * period is thus heard in this tick, as with node:dgram where its callback ran before the tick, and
@@ -14,7 +14,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { MediaClock } from './clock.ts';
-import { META_STRIDE, Meta, type NativeUdp } from './native-udp.ts';
+import { META_STRIDE, Meta, type NativeUdp } from '../lib/native-udp.ts';
 import type { NativeRtpSocket } from './native-rtp-socket.ts';
 
 /** Payload bytes read per `recvBatch` call (about 6,000 G.711 packets of 20 ms). */

@@ -4,7 +4,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { ManualMediaClock } from './clock.ts';
 import { MediaError } from './errors.ts';
-import { loadNativeUdp } from './native-udp.ts';
+import { loadNativeUdp } from '../lib/native-udp.ts';
 import type { NativeRtpIo } from './native-rtp-socket.ts';
 import { PortAllocator } from './ports.ts';
 import { writeRtpHeader } from './rtp.ts';

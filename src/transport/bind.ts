@@ -5,13 +5,15 @@
  */
 import type { Server, Socket } from 'node:net';
 import { TransportError } from './errors.ts';
+import { NativeUdpEndpoint } from './native-udp-endpoint.ts';
 import { closeServer, listenTcp } from './tcp.ts';
+import type { DatagramEndpoint, UdpIo } from './types.ts';
 import { UdpEndpoint } from './udp.ts';
 import type { ResolvedOptions } from './options.ts';
 
 /** The bound sockets. */
 export interface BoundSockets {
-  udp: UdpEndpoint | undefined;
+  udp: DatagramEndpoint | undefined;
   server: Server | undefined;
   port: number;
 }
@@ -29,9 +31,9 @@ export async function bindSockets(opts: ResolvedOptions, onSocket: (socket: Sock
   const attempts = opts.port === 0 && wantUdp && wantTcp ? Math.max(1, opts.bindAttempts) : 1;
   let lastError: unknown;
   for (let i = 0; i < attempts; i++) {
-    let udp: UdpEndpoint | undefined;
+    let udp: DatagramEndpoint | undefined;
     try {
-      udp = wantUdp ? await UdpEndpoint.bind(opts.host, opts.port, opts.udpRecvBufferSize) : undefined;
+      udp = wantUdp ? await bindUdp(opts.udpIo, opts.host, opts.port, opts.udpRecvBufferSize) : undefined;
       const port = udp?.local.port ?? opts.port;
       const server = wantTcp ? await listenTcp(opts.host, port, onSocket) : undefined;
       const bound = server?.address();
@@ -43,6 +45,11 @@ export async function bindSockets(opts: ResolvedOptions, onSocket: (socket: Sock
     }
   }
   throw new TransportError('bind_failed', `cannot bind [${opts.host}:${opts.port}]`, { cause: lastError });
+}
+
+/** Binds the UDP socket of the asked implementation (`udpIo`). */
+function bindUdp(io: UdpIo, host: string, port: number, recvBufferSize: number): Promise<DatagramEndpoint> {
+  return io === 'native' ? NativeUdpEndpoint.bind(host, port, recvBufferSize) : UdpEndpoint.bind(host, port, recvBufferSize);
 }
 
 /** Closes what `bindSockets` opened. */

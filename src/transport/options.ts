@@ -1,6 +1,6 @@
 /** Defaults of `SipTransport.listen` in one place, and their resolution. */
 import { DEFAULT_LIMITS, type ParseLimits } from '../sip/index.ts';
-import type { Protocol, SipTransportOptions, TimerScheduler } from './types.ts';
+import type { Protocol, SipTransportOptions, TimerScheduler, UdpIo } from './types.ts';
 
 /** Default values of the optional {@link SipTransportOptions}. */
 export const TRANSPORT_DEFAULTS = {
@@ -15,6 +15,7 @@ export const TRANSPORT_DEFAULTS = {
   /** bytes. */
   udpRecvBufferSize: 4 * 1024 * 1024,
   bindAttempts: 10,
+  udpIo: 'dgram' as UdpIo,
 } as const;
 
 /** RFC 3261 §18.1.1: a UDP request larger than MTU (1500) minus 200 goes over TCP. */
@@ -33,6 +34,7 @@ export interface ResolvedOptions {
   maxWriteBufferBytes: number;
   udpRecvBufferSize: number;
   bindAttempts: number;
+  udpIo: UdpIo;
   now: () => number;
   timers: TimerScheduler;
 }
@@ -64,6 +66,7 @@ export function resolveOptions(o: SipTransportOptions): ResolvedOptions {
     maxWriteBufferBytes: o.maxWriteBufferBytes ?? d.maxWriteBufferBytes,
     udpRecvBufferSize: o.udpRecvBufferSize ?? d.udpRecvBufferSize,
     bindAttempts: o.bindAttempts ?? d.bindAttempts,
+    udpIo: o.udpIo ?? d.udpIo,
     now: o.now ?? Date.now,
     timers: o.timers ?? realTimers,
   };

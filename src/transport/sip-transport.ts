@@ -15,8 +15,7 @@ import { judgeBadStream, judgeMessage, type Verdict } from './inbound.ts';
 import { advertisedAddress } from './interfaces.ts';
 import { UDP_SIZE_LIMIT, resolveOptions, type ResolvedOptions } from './options.ts';
 import { TransportCounters } from './stats.ts';
-import type { DropEvent, Endpoint, Inbound, Protocol, SipTransportOptions, Transport, TransportStats } from './types.ts';
-import type { UdpEndpoint } from './udp.ts';
+import type { DatagramEndpoint, DropEvent, Endpoint, Inbound, Protocol, SipTransportOptions, Transport, TransportStats } from './types.ts';
 import { responseTarget, setTopViaTransport } from './via.ts';
 
 /** Listener for errors that are not a message's fault: socket errors, throwing handlers. */
@@ -29,7 +28,7 @@ export class SipTransport implements Transport {
   private readonly errorHandlers: TransportErrorHandler[] = [];
   private readonly counters = new TransportCounters();
   private readonly pool: ConnectionPool;
-  private udp: UdpEndpoint | undefined;
+  private udp: DatagramEndpoint | undefined;
   private server: Server | undefined;
   private boundPort = 0;
   private closing: Promise<void> | undefined;

@@ -107,6 +107,39 @@ export interface SipTransportOptions extends ListenOptions {
   timers?: TimerScheduler;
   /** Tries to find a port free for both UDP and TCP when `port` is 0. Default 10. */
   bindAttempts?: number;
+  /**
+   * How the UDP socket is read and written: `dgram` (default) through node:dgram, `native`
+   * through the addon native/agentline_udp.c builds (one libuv poll callback per readable
+   * event, several datagrams per recvmmsg(2), a send is one sendto(2)); `native` fails to bind
+   * with `bind_failed` when the addon is not built. The gateway chooses with `sip.io`.
+   */
+  udpIo?: UdpIo;
+}
+
+/** The UDP socket implementations (see {@link SipTransportOptions.udpIo}). */
+export type UdpIo = 'native' | 'dgram';
+
+/**
+ * A bound UDP socket as the transport uses it: node:dgram's (`UdpEndpoint`) or the native
+ * addon's (`NativeUdpEndpoint`). One datagram is one message (RFC 3261 §18.1.1, §18.2.1).
+ */
+export interface DatagramEndpoint {
+  /** The bound address and port. */
+  readonly local: Endpoint;
+  /** True for an IPv6 socket (dual-stack when bound to `::`). */
+  readonly isIpv6: boolean;
+  /**
+   * Registers the datagram and socket-error listeners (once). Each datagram is a Buffer of its
+   * own, which the listener may keep; the source address is normalised (IPv4-mapped as IPv4).
+   */
+  listen(onDatagram: (data: Buffer, source: Endpoint) => void, onError: (err: Error) => void): void;
+  /**
+   * Sends one datagram to an IP literal.
+   * @throws TransportError `send_failed` (socket error, address family mismatch) or `closed`
+   */
+  send(data: Buffer, target: Endpoint): Promise<void>;
+  /** Closes the socket. Idempotent. */
+  close(): Promise<void>;
 }
 
 /** Counters of one transport (`SipTransport.stats()`), monotonic except `connectionsOpen`. */

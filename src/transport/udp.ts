@@ -4,7 +4,7 @@ import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { isIPv4, isIPv6 } from 'node:net';
 import { formatEndpoint, normalizeAddress } from './address.ts';
 import { TransportError } from './errors.ts';
-import type { Endpoint } from './types.ts';
+import type { DatagramEndpoint, Endpoint } from './types.ts';
 
 /**
  * The socket's address lookup: every target here is an IP literal (Via, received, rport,
@@ -20,8 +20,8 @@ function literalLookup(
   else dnsLookup(address, options, callback);
 }
 
-/** A bound UDP socket. */
-export class UdpEndpoint {
+/** A bound UDP socket on node:dgram. */
+export class UdpEndpoint implements DatagramEndpoint {
   private closed = false;
 
   private constructor(

@@ -2,8 +2,14 @@
  * Shared set-up of the transport integration tests: a transport whose inbound messages
  * and drops land in queues, and a manual clock + timer scheduler that tests advance.
  */
-import { SipTransport, type DropEvent, type Inbound, type SipTransportOptions, type TimerScheduler } from '../../src/transport/index.ts';
+import { SipTransport, type DropEvent, type Inbound, type SipTransportOptions, type TimerScheduler, type UdpIo } from '../../src/transport/index.ts';
 import { AsyncQueue } from '../support/sip-sockets.ts';
+
+/**
+ * The UDP socket implementations every UDP test runs on: node:dgram and the native addon
+ * (npm install builds it: a missing build fails the native runs, with the reason).
+ */
+export const UDP_IOS: readonly UdpIo[] = ['dgram', 'native'];
 
 /** A transport with its deliveries and drops queued. */
 export interface Harness {

@@ -1,8 +1,10 @@
 /**
  * The native UDP addon (native/agentline_udp.c, built by `npm install` through node-gyp into
- * build/Release/): RTP's datagrams without node:dgram's per-datagram callback, ArrayBuffer,
- * address object and send request (see the C file's comment; issue #4). Loaded once, if it
- * was built: without it RTP runs on node:dgram as before (`rtp.io: auto`).
+ * build/Release/): UDP without node:dgram's per-datagram callback, ArrayBuffer, address object
+ * and send request (see the C file's comment; issue #4). RTP reads its sockets once per media
+ * tick (src/media/rtp-poller.ts, `rtp.io`); the SIP transport watches its socket and reads it as
+ * datagrams arrive (src/transport/native-udp-endpoint.ts, `sip.io`). Loaded once, if it was
+ * built: without it both run on node:dgram as before (`auto`).
  */
 import { createRequire } from 'node:module';
 import { getSystemErrorName } from 'node:util';
@@ -23,19 +25,38 @@ export interface NativeUdp {
    * @returns the entries written
    */
   recvBatch(fds: Int32Array, count: number, data: Uint8Array, meta: Int32Array): number;
+  /**
+   * Reads what waits on one socket, one recvmmsg(2): datagram k into `data` at k × `slot`, as
+   * many as `data` has slots, `meta` has entries and 64 at most; meta entries as `recvBatch`'s
+   * (index 0), except that an IPv4-mapped source (an IPv4 peer of a dual-stack socket) comes as
+   * IPv4 (family 4). An error the socket reported is one entry with length -errno.
+   * @param slot bytes per datagram; a longer one has length -EMSGSIZE
+   * @returns the entries written (0: nothing waits), or -errno for a bad fd, region or slot
+   */
+  recvLarge(fd: number, data: Uint8Array, meta: Int32Array, slot: number): number;
   /** Discards what waits on a socket; returns how many datagrams. */
   drain(fd: number): number;
+  /**
+   * Calls `callback()` whenever `fd` is readable (level-triggered: again on the next loop
+   * iteration while anything waits) until {@link NativeUdp.unwatch}, as a libuv callback
+   * (process.nextTick and microtasks run after it; what it throws goes to 'uncaughtException').
+   * Keeps the event loop alive meanwhile, as a bound dgram socket does.
+   * @returns the watch's id, or -errno (-EEXIST: the loop already watches `fd`)
+   */
+  watch(fd: number, callback: () => void): number;
+  /** Stops a watch and releases its callback; the fd may be closed as soon as it returns. 0, or -ENOENT for an unknown id. */
+  unwatch(id: number): number;
   /** Text of an address from a meta entry's family and four address words. */
   formatAddress(family: number, a0: number, a1: number, a2: number, a3: number): string;
   readonly META_STRIDE: number;
 }
 
-/** Int32 slots per datagram in `recvBatch`'s meta array. */
+/** Int32 slots per datagram in the meta arrays of `recvBatch` and `recvLarge`. */
 export const META_STRIDE = 12;
 
 /** Slots of a meta entry. */
 export const Meta = {
-  /** Index of the socket in `fds`. */
+  /** Index of the socket in `fds` (`recvLarge`: 0). */
   index: 0,
   /** Where the payload starts in `data`. */
   offset: 1,
@@ -44,13 +65,13 @@ export const Meta = {
   port: 3,
   /** 4 or 6. */
   family: 4,
-  /** Microseconds since the kernel received it, when `recvBatch` returned. */
+  /** Microseconds since the kernel received it, when `recvBatch` (`recvLarge`) returned. */
   ageUs: 5,
   /** First of four words of the source address (network order; one for IPv4). */
   address: 6,
 } as const;
 
-/** Where node-gyp puts the addon, from this file (src/media/). */
+/** Where node-gyp puts the addon, from this file (src/lib/). */
 const ADDON_PATH = '../../build/Release/agentline_udp.node';
 
 let loaded: { udp: NativeUdp | undefined; reason: string } | undefined;
