@@ -36,6 +36,16 @@ function selfHits(profile: CpuProfile): Map<number, number> {
   return hits;
 }
 
+/**
+ * A frame's name for the tables. V8 names a native function by its entry point, which every
+ * N-API function shares: all of the UDP addon's ops (sends, reads, watches) show under the
+ * name it registers last, `formatAddress` (native/agentline_udp.c says so at its init).
+ */
+export function frameName(functionName: string, url: string): string {
+  if (functionName === 'formatAddress' && url === '') return 'UDP addon ops (agentline_udp)';
+  return functionName || '(anonymous)';
+}
+
 /** The `top` functions by self time (idle and GC kept: they say where time went too). */
 export function summarizeProfile(profile: CpuProfile, top: number): ProfileLine[] {
   const hits = selfHits(profile);
@@ -45,7 +55,7 @@ export function summarizeProfile(profile: CpuProfile, top: number): ProfileLine[
     const n = hits.get(node.id) ?? 0;
     if (n === 0) continue;
     total += n;
-    const name = node.callFrame.functionName || '(anonymous)';
+    const name = frameName(node.callFrame.functionName, node.callFrame.url);
     const where = shorten(node.callFrame.url, node.callFrame.lineNumber);
     const key = `${name}@${where}`;
     const entry = byKey.get(key) ?? { name, where, n: 0 };
@@ -143,7 +153,7 @@ export function summarizeHeap(profile: HeapProfile, top: number): { totalBytes: 
   for (const { node, caller } of heapNodes(profile.head)) {
     if (node.selfSize === 0) continue;
     total += node.selfSize;
-    const name = node.callFrame.functionName || '(anonymous)';
+    const name = frameName(node.callFrame.functionName, node.callFrame.url);
     const where = shorten(node.callFrame.url, node.callFrame.lineNumber);
     const key = `${name}@${where}`;
     const entry = byKey.get(key) ?? { name, where, bytes: 0 };
