@@ -24,6 +24,9 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -63,9 +66,24 @@ int one_fd(napi_env env, napi_callback_info info, int32_t *fd) {
   return arg_i32(env, argv[0], fd);
 }
 
-/* Parses a numeric address for a socket of the given family (an IPv4 peer of an IPv6 socket is mapped). */
+/*
+ * The interface of a scoped IPv6 address's `%zone` (RFC 4007 §11): a name (eth0) or an index;
+ * 0 when there is none such.
+ */
+static uint32_t zone_index(const char *zone) {
+  if (*zone == '\0') return 0;
+  char *end;
+  unsigned long n = strtoul(zone, &end, 10);
+  if (*end == '\0') return n <= UINT32_MAX ? (uint32_t)n : 0;
+  return if_nametoindex(zone);
+}
+
+/*
+ * Parses a numeric address for a socket of the given family (an IPv4 peer of an IPv6 socket is
+ * mapped; an IPv6 one may carry a zone).
+ */
 static int parse_address(napi_env env, napi_value v, int ipv6, int32_t port, struct sockaddr_storage *ss, socklen_t *len) {
-  char text[INET6_ADDRSTRLEN + 1];
+  char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
   size_t n;
   if (napi_get_value_string_utf8(env, v, text, sizeof text, &n) != napi_ok || n >= sizeof text - 1) return 0;
   memset(ss, 0, sizeof *ss);
@@ -73,7 +91,15 @@ static int parse_address(napi_env env, napi_value v, int ipv6, int32_t port, str
     struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
     a->sin6_family = AF_INET6;
     a->sin6_port = htons((uint16_t)port);
+    char *zone = strchr(text, '%');
+    if (zone != NULL) {
+      /* A link-local peer, as Node names it (fe80::1%eth0): the zone picks the interface. */
+      *zone++ = '\0';
+      a->sin6_scope_id = zone_index(zone);
+      if (a->sin6_scope_id == 0) return 0;
+    }
     if (inet_pton(AF_INET6, text, &a->sin6_addr) != 1) {
+      if (zone != NULL) return 0;
       struct in_addr v4;
       if (inet_pton(AF_INET, text, &v4) != 1) return 0;
       a->sin6_addr.s6_addr[10] = 0xff;
@@ -195,17 +221,27 @@ static napi_value op_close(napi_env env, napi_callback_info info) {
   return int_result(env, close(fd) < 0 ? -errno : 0);
 }
 
-/* formatAddress(family, a0, a1, a2, a3) -> text (inet_ntop, as Node prints addresses). */
+/*
+ * formatAddress(family, a0, a1, a2, a3[, scope]) -> text (inet_ntop, as Node prints addresses: an
+ * IPv6 address with a scope gets `%` and its interface's name, or its index when it has none).
+ */
 static napi_value op_format_address(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
-  int32_t family, words[4];
+  size_t argc = 6;
+  napi_value argv[6];
+  int32_t family, words[4], scope = 0;
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (!arg_i32(env, argv[0], &family)) return int_result(env, -EINVAL);
+  if (argc < 5 || !arg_i32(env, argv[0], &family)) return int_result(env, -EINVAL);
   for (int k = 0; k < 4; k++)
     if (!arg_i32(env, argv[k + 1], &words[k])) return int_result(env, -EINVAL);
-  char text[INET6_ADDRSTRLEN];
-  if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, words, text, sizeof text) == NULL) return int_result(env, -errno);
+  if (argc > 5 && !arg_i32(env, argv[5], &scope)) return int_result(env, -EINVAL);
+  char text[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+  if (inet_ntop(family == 6 ? AF_INET6 : AF_INET, words, text, INET6_ADDRSTRLEN) == NULL) return int_result(env, -errno);
+  if (family == 6 && scope != 0) {
+    size_t used = strlen(text);
+    char name[IF_NAMESIZE];
+    if (if_indextoname((unsigned)scope, name) != NULL) snprintf(text + used, sizeof text - used, "%%%s", name);
+    else snprintf(text + used, sizeof text - used, "%%%u", (unsigned)scope);
+  }
   napi_value out;
   CHECK(napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &out));
   return out;

@@ -53,12 +53,15 @@ static void record(int32_t *meta, int32_t index, int32_t offset, int32_t length,
     meta[3] = ntohs(src->sin6_port);
     meta[4] = 6;
     memcpy(&meta[6], &src->sin6_addr, 16);
+    /* A link-local source names its interface (fe80::1%eth0): the reply needs it. */
+    meta[10] = (int32_t)src->sin6_scope_id;
   } else {
     const struct sockaddr_in *v4 = (const struct sockaddr_in *)src;
     meta[3] = ntohs(v4->sin_port);
     meta[4] = 4;
     memcpy(&meta[6], &v4->sin_addr, 4);
     meta[7] = meta[8] = meta[9] = 0;
+    meta[10] = 0;
   }
 }
 
@@ -84,8 +87,8 @@ static void finish_ages(int32_t *meta, size_t entries, int64_t base_ns) {
  * `meta`: [socket index, offset in data, length (or -errno: an error the socket reported,
  * such as ECONNREFUSED after ICMP port unreachable), source port, family (4 or 6), arrival
  * (its age in microseconds when this call returned, from the kernel's timestamp), source address
- * (4 or 16 bytes in network order), unused]. Stops early when `data` or `meta` is full: the
- * rest waits in the kernel for the next call.
+ * (4 or 16 bytes in network order), the IPv6 source's scope id (0: none), unused]. Stops early
+ * when `data` or `meta` is full: the rest waits in the kernel for the next call.
  */
 napi_value op_recv_batch(napi_env env, napi_callback_info info) {
   size_t argc = 4;

@@ -293,3 +293,46 @@ test('watches still open when a worker ends are stopped and freed (no crash, no 
     assert.equal(code, how === 'terminate' ? 1 : 3, how);
   }
 });
+
+test('scoped IPv6 addresses (fe80::1%lo, as Node writes a link-local peer) are sent to and printed with their zone', () => {
+  const udp = addon();
+  const s = open(udp, '::');
+  try {
+    const payload = Buffer.from('x');
+    // The zone is read, by name or by index: no EINVAL. (Nothing holds fe80::1 on lo here, so
+    // the kernel may refuse the route; what matters is that the address was understood.)
+    for (const target of ['fe80::1%lo', 'fe80::1%1']) {
+      assert.notEqual(udp.sendTo(s.fd, true, payload, 0, 1, target, 9), -EINVAL, target);
+    }
+    assert.equal(udp.sendTo(s.fd, true, payload, 0, 1, 'fe80::1%no-such-if0', 9), -EINVAL, 'an unknown interface');
+    assert.equal(udp.sendTo(s.fd, true, payload, 0, 1, '127.0.0.1%lo', 9), -EINVAL, 'a zone on an IPv4 address');
+    // fe80::1 as the four words a meta entry carries (network order), with scope 1 (lo) or none.
+    const words = new Int32Array(new Uint8Array([0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).buffer);
+    const [a0, a1, a2, a3] = words as unknown as [number, number, number, number];
+    assert.equal(udp.formatAddress(6, a0, a1, a2, a3, 1), 'fe80::1%lo');
+    assert.equal(udp.formatAddress(6, a0, a1, a2, a3, 0), 'fe80::1');
+    assert.equal(udp.formatAddress(6, a0, a1, a2, a3), 'fe80::1');
+    assert.equal(udp.formatAddress(6, a0, a1, a2, a3, 0x7ffffff0), 'fe80::1%2147483632', 'an index with no interface');
+  } finally {
+    s.close();
+  }
+});
+
+test('a meta entry carries no scope for IPv4 and IPv6 loopback sources', async () => {
+  const udp = addon();
+  const s = open(udp, '::');
+  const v6 = await peer('udp6');
+  const v4 = await peer('udp4');
+  try {
+    await sendFrom(v6, 'six', s.port, '::1');
+    await sendFrom(v4, 'four', s.port, '127.0.0.1');
+    const data = Buffer.alloc(2 * SLOT);
+    const meta = new Int32Array(2 * META_STRIDE);
+    assert.equal(udp.recvLarge(s.fd, data, meta, SLOT), 2);
+    assert.deepEqual([meta[Meta.scope], meta[META_STRIDE + Meta.scope]], [0, 0]);
+  } finally {
+    v6.close();
+    v4.close();
+    s.close();
+  }
+});

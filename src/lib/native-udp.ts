@@ -47,7 +47,7 @@ export interface NativeUdp {
   /** Stops a watch and releases its callback; the fd may be closed as soon as it returns. 0, or -ENOENT for an unknown id. */
   unwatch(id: number): number;
   /** Text of an address from a meta entry's family and four address words. */
-  formatAddress(family: number, a0: number, a1: number, a2: number, a3: number): string;
+  formatAddress(family: number, a0: number, a1: number, a2: number, a3: number, scope?: number): string;
   readonly META_STRIDE: number;
 }
 
@@ -69,7 +69,39 @@ export const Meta = {
   ageUs: 5,
   /** First of four words of the source address (network order; one for IPv4). */
   address: 6,
+  /** An IPv6 source's scope id (its interface: a link-local peer's `%eth0`); 0 for none. */
+  scope: 10,
 } as const;
+
+/**
+ * The text of datagrams' source addresses from their meta entries, made again only when a
+ * source differs from the one before (a call's RTP, a trunk's SIP: one source after another).
+ */
+export class SourceText {
+  #family = 0;
+  /** The last source's four address words and its scope id. */
+  readonly #key = new Int32Array(5);
+  #text = '';
+
+  /** @param normalize applied to each new text (the transport writes IPv4-mapped as IPv4) */
+  constructor(private readonly udp: NativeUdp, private readonly normalize: (text: string) => string = (text) => text) {}
+
+  /** The source of the datagram whose meta entry starts at `m`. */
+  of(meta: Int32Array, m: number): string {
+    const family = meta[m + Meta.family]!;
+    const a = m + Meta.address;
+    const scope = meta[m + Meta.scope]!;
+    const k = this.#key;
+    if (family === this.#family && meta[a] === k[0] && meta[a + 1] === k[1] && meta[a + 2] === k[2] && meta[a + 3] === k[3] && scope === k[4]) {
+      return this.#text;
+    }
+    this.#family = family;
+    for (let i = 0; i < 4; i++) k[i] = meta[a + i]!;
+    k[4] = scope;
+    this.#text = this.normalize(this.udp.formatAddress(family, k[0]!, k[1]!, k[2]!, k[3]!, scope));
+    return this.#text;
+  }
+}
 
 /** Where node-gyp puts the addon, from this file (src/lib/). */
 const ADDON_PATH = '../../build/Release/agentline_udp.node';

@@ -19,7 +19,7 @@ import type { RemoteInfo } from 'node:dgram';
 import { lookup } from 'node:dns';
 import { isIP, type AddressInfo } from 'node:net';
 import { constants } from 'node:os';
-import { errnoError, Meta, type NativeUdp } from '../lib/native-udp.ts';
+import { errnoError, Meta, SourceText, type NativeUdp } from '../lib/native-udp.ts';
 import type { RtpPoller } from './rtp-poller.ts';
 import type { MessageListener, RtpUdpSocket, SendCallback } from './rtp-udp-socket.ts';
 import { isLiteral } from './udp.ts';
@@ -51,9 +51,8 @@ export class NativeRtpSocket implements RtpUdpSocket {
   #remote: AddressInfo | undefined;
   /** Reused for every datagram (see the module comment). */
   readonly #rinfo: RemoteInfo;
-  /** The last source's family and address words (its text is in `#rinfo`). */
-  #lastFamily = 0;
-  readonly #lastWords = new Int32Array(4);
+  /** The sources' text (the last one's is also in `#rinfo`). */
+  readonly #sources: SourceText;
   #resolved: Map<string, string | undefined> | undefined;
 
   /**
@@ -64,6 +63,7 @@ export class NativeRtpSocket implements RtpUdpSocket {
     private readonly poller: RtpPoller,
   ) {
     this.#fd = fd;
+    this.#sources = new SourceText(udp);
     const port = udp.localPort(fd);
     if (port < 0) throw errnoError(port, 'getsockname');
     this.port = port;
@@ -192,23 +192,10 @@ export class NativeRtpSocket implements RtpUdpSocket {
     const listener = this.#onMessage;
     if (listener === undefined) return;
     const rinfo = this.#rinfo;
-    rinfo.address = this.#sourceText(meta, m);
+    rinfo.address = this.#sources.of(meta, m);
     rinfo.port = meta[m + Meta.port]!;
     rinfo.size = length;
     listener(data, rinfo, meta[m + Meta.ageUs]! / 1000 + sinceReadMs, meta[m + Meta.offset]!, length);
-  }
-
-  /** The source address's text, made again only when it differs from the last datagram's. */
-  #sourceText(meta: Int32Array, m: number): string {
-    const family = meta[m + Meta.family]!;
-    const w = this.#lastWords;
-    const a = m + Meta.address;
-    if (family === this.#lastFamily && meta[a] === w[0] && meta[a + 1] === w[1] && meta[a + 2] === w[2] && meta[a + 3] === w[3]) {
-      return this.#rinfo.address;
-    }
-    this.#lastFamily = family;
-    for (let k = 0; k < 4; k++) w[k] = meta[a + k]!;
-    return this.udp.formatAddress(family, w[0]!, w[1]!, w[2]!, w[3]!);
   }
 
   #sendConnected(msg: Buffer, offset: number, length: number, callback: SendCallback | undefined): void {

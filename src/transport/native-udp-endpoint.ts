@@ -15,7 +15,7 @@
  */
 import { isIP, isIPv6 } from 'node:net';
 import { constants } from 'node:os';
-import { errnoError, loadNativeUdp, META_STRIDE, Meta, type NativeUdp } from '../lib/native-udp.ts';
+import { errnoError, loadNativeUdp, META_STRIDE, Meta, SourceText, type NativeUdp } from '../lib/native-udp.ts';
 import { formatEndpoint, normalizeAddress } from './address.ts';
 import { TransportError } from './errors.ts';
 import type { DatagramEndpoint, Endpoint } from './types.ts';
@@ -50,10 +50,8 @@ export class NativeUdpEndpoint implements DatagramEndpoint {
   #watch = -1;
   #onDatagram: ((data: Buffer, source: Endpoint) => void) | undefined;
   #onError: ((err: Error) => void) | undefined;
-  /** The last source's family and address words, and its normalised text. */
-  #lastFamily = 0;
-  readonly #lastWords = new Int32Array(4);
-  #lastAddress = '';
+  /** The sources' text, normalised (IPv4-mapped as IPv4). */
+  readonly #sources: SourceText;
   readonly #onReadable = (): void => this.#read();
 
   private constructor(
@@ -65,6 +63,7 @@ export class NativeUdpEndpoint implements DatagramEndpoint {
     readonly isIpv6: boolean,
   ) {
     this.#fd = fd;
+    this.#sources = new SourceText(udp, normalizeAddress);
   }
 
   /**
@@ -164,26 +163,12 @@ export class NativeUdpEndpoint implements DatagramEndpoint {
     const offset = meta[m + Meta.offset]!;
     const copy = Buffer.allocUnsafe(length);
     data.copy(copy, 0, offset, offset + length);
-    const source: Endpoint = { protocol: 'udp', address: this.#sourceText(meta, m), port: meta[m + Meta.port]! };
+    const source: Endpoint = { protocol: 'udp', address: this.#sources.of(meta, m), port: meta[m + Meta.port]! };
     try {
       this.#onDatagram?.(copy, source);
     } catch (err) {
       this.#report(err instanceof Error ? err : new Error(String(err)));
     }
-  }
-
-  /** The source address's normalised text, made again only when it differs from the last datagram's. */
-  #sourceText(meta: Int32Array, m: number): string {
-    const family = meta[m + Meta.family]!;
-    const w = this.#lastWords;
-    const a = m + Meta.address;
-    if (family === this.#lastFamily && meta[a] === w[0] && meta[a + 1] === w[1] && meta[a + 2] === w[2] && meta[a + 3] === w[3]) {
-      return this.#lastAddress;
-    }
-    this.#lastFamily = family;
-    for (let k = 0; k < 4; k++) w[k] = meta[a + k]!;
-    this.#lastAddress = normalizeAddress(this.udp.formatAddress(family, w[0]!, w[1]!, w[2]!, w[3]!));
-    return this.#lastAddress;
   }
 
   #report(err: Error): void {
