@@ -25,6 +25,19 @@ static union {
   struct cmsghdr align;
 } control[BATCH];
 
+/* Sets up one recvmmsg(2) entry: the payload into `buf`, the source into `src`, the timestamp into `ctl`. */
+static void prepare(struct mmsghdr *msg, struct iovec *iov, void *buf, size_t len, struct sockaddr_in6 *src, void *ctl, size_t ctl_len) {
+  iov->iov_base = buf;
+  iov->iov_len = len;
+  memset(&msg->msg_hdr, 0, sizeof msg->msg_hdr);
+  msg->msg_hdr.msg_name = src;
+  msg->msg_hdr.msg_namelen = sizeof *src;
+  msg->msg_hdr.msg_iov = iov;
+  msg->msg_hdr.msg_iovlen = 1;
+  msg->msg_hdr.msg_control = ctl;
+  msg->msg_hdr.msg_controllen = ctl_len;
+}
+
 static int64_t ns_of(const struct timespec *t) { return (int64_t)t->tv_sec * 1000000000 + t->tv_nsec; }
 
 /* Clamps a microsecond count to int32. */
@@ -119,17 +132,8 @@ napi_value op_recv_batch(napi_env env, napi_callback_info info) {
       unsigned vlen = room < BATCH ? (unsigned)room : BATCH;
       size_t fit = (data_size - used) / MAX_DATAGRAM;
       if (fit < vlen) vlen = (unsigned)fit;
-      for (unsigned k = 0; k < vlen; k++) {
-        iov[k].iov_base = scratch[k];
-        iov[k].iov_len = MAX_DATAGRAM;
-        memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
-        msgs[k].msg_hdr.msg_name = &from[k];
-        msgs[k].msg_hdr.msg_namelen = sizeof from[k];
-        msgs[k].msg_hdr.msg_iov = &iov[k];
-        msgs[k].msg_hdr.msg_iovlen = 1;
-        msgs[k].msg_hdr.msg_control = control[k].buf;
-        msgs[k].msg_hdr.msg_controllen = sizeof control[k].buf;
-      }
+      for (unsigned k = 0; k < vlen; k++)
+        prepare(&msgs[k], &iov[k], scratch[k], MAX_DATAGRAM, &from[k], control[k].buf, sizeof control[k].buf);
       int got = recvmmsg(fds[i], msgs, vlen, MSG_DONTWAIT, NULL);
       if (got < 0) {
         if (errno == EAGAIN || errno == EWOULDBLOCK) break;
@@ -226,17 +230,7 @@ napi_value op_recv_large(napi_env env, napi_callback_info info) {
     char buf[CMSG_SPACE(sizeof(struct timespec))];
     struct cmsghdr align;
   } ctl[LARGE_BATCH];
-  for (size_t k = 0; k < vlen; k++) {
-    iov[k].iov_base = data + k * (size_t)slot;
-    iov[k].iov_len = (size_t)slot;
-    memset(&msgs[k].msg_hdr, 0, sizeof msgs[k].msg_hdr);
-    msgs[k].msg_hdr.msg_name = &src[k];
-    msgs[k].msg_hdr.msg_namelen = sizeof src[k];
-    msgs[k].msg_hdr.msg_iov = &iov[k];
-    msgs[k].msg_hdr.msg_iovlen = 1;
-    msgs[k].msg_hdr.msg_control = ctl[k].buf;
-    msgs[k].msg_hdr.msg_controllen = sizeof ctl[k].buf;
-  }
+  for (size_t k = 0; k < vlen; k++) prepare(&msgs[k], &iov[k], data + k * (size_t)slot, (size_t)slot, &src[k], ctl[k].buf, sizeof ctl[k].buf);
   struct timespec now;
   clock_gettime(CLOCK_REALTIME, &now);
   const int64_t base_ns = ns_of(&now);

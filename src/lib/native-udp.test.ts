@@ -5,7 +5,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { openSync, closeSync } from 'node:fs';
 import { constants } from 'node:os';
@@ -13,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { heapAfterGc } from '../../test/support/heap.ts';
 import { loadNativeUdp, META_STRIDE, Meta, type NativeUdp } from './native-udp.ts';
+import { peer, sendFrom } from '../../test/support/udp-peer.ts';
 
 const { EINVAL, EBADF, EEXIST, ENOENT, EMSGSIZE } = constants.errno;
 const ADDON = fileURLToPath(new URL('../../build/Release/agentline_udp.node', import.meta.url));
@@ -23,18 +23,6 @@ function addon(): NativeUdp {
   const { udp, reason } = loadNativeUdp();
   if (udp === undefined) throw new Error(reason);
   return udp;
-}
-
-async function peer(type: 'udp4' | 'udp6' = 'udp4'): Promise<Socket> {
-  const s = createSocket(type);
-  s.bind(0, type === 'udp4' ? '127.0.0.1' : '::1');
-  await once(s, 'listening');
-  return s;
-}
-
-/** Sends and waits until the kernel has queued it (loopback delivers inside the send). */
-function sendFrom(s: Socket, data: Buffer | string, port: number, address = '127.0.0.1'): Promise<void> {
-  return new Promise((resolve, reject) => s.send(data, port, address, (e) => (e ? reject(e) : resolve())));
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

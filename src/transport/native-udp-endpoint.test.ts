@@ -1,22 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { once } from 'node:events';
 import { isTransportError } from './errors.ts';
 import { MAX_PER_EVENT, NativeUdpEndpoint } from './native-udp-endpoint.ts';
 import type { Endpoint } from './types.ts';
-
-async function peer(type: 'udp4' | 'udp6' = 'udp4'): Promise<Socket> {
-  const s = createSocket(type);
-  s.bind(0, type === 'udp4' ? '127.0.0.1' : '::1');
-  await once(s, 'listening');
-  return s;
-}
-
-/** Sends and waits until the kernel has queued it (loopback delivers inside the send). */
-function sendFrom(s: Socket, data: Buffer | string, port: number, address = '127.0.0.1'): Promise<void> {
-  return new Promise((resolve, reject) => s.send(data, port, address, (e) => (e ? reject(e) : resolve())));
-}
+import { peer, sendFrom } from '../../test/support/udp-peer.ts';
 
 /** Resolves once `cond` holds, polling on the event loop. */
 async function until(cond: () => boolean, what: string): Promise<void> {
