@@ -10,7 +10,7 @@ import { isIPv6 } from 'node:net';
 import { write } from 'sdp-transform';
 import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { SdpError } from './errors.ts';
-import type { CodecName, MediaDirection } from './types.ts';
+import type { CodecName, MediaDirection, SdpValue } from './types.ts';
 
 /** Default `o=` username. */
 export const DEFAULT_USERNAME = 'agentline';
@@ -112,7 +112,7 @@ export function audioMedia(line: AudioLine): MediaDescription {
  * `t=`), byte for byte as {@link serialize} writes it, without building the description.
  * @param timing the `t=` values (default `0 0`)
  */
-export function writeSessionHead(origin: Origin, timing?: { start: number; stop: number }): string {
+export function writeSessionHead(origin: Origin, timing?: { start: SdpValue; stop: SdpValue }): string {
   const ipVer = ipVersion(origin.address);
   const t = timing === undefined ? '0 0' : `${num(timing.start)} ${num(timing.stop)}`;
   return `v=0\r\no=${origin.username} ${origin.sessionId} ${num(origin.sessionVersion)} IN IP${ipVer} ${origin.address}\r\n`

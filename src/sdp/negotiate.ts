@@ -2,7 +2,6 @@
  * The answerer's side of RFC 3264 offer/answer for one G.711 audio stream.
  * Pure: text in, text and a typed result out.
  */
-import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import {
   DEFAULT_CODECS,
   DEFAULT_PTIME,
@@ -30,7 +29,7 @@ import {
   reverseDirection,
   rtcpPortOf,
 } from './parse.ts';
-import type { AnswerOptions, CodecName, MediaDirection, NegotiatedMedia } from './types.ts';
+import type { AnswerOptions, CodecName, MediaDirection, NegotiatedMedia, ParsedMedia, ParsedSdp } from './types.ts';
 
 /** Result of {@link answerOffer}. */
 export interface AnswerResult {
@@ -45,7 +44,7 @@ export interface AnswerResult {
 /** The audio m-line we accept and what we picked on it. */
 interface Selection {
   index: number;
-  media: MediaDescription;
+  media: ParsedMedia;
   address: string;
   codec: { name: CodecName; pt: number };
   telephoneEvent?: { pt: number; fmtp?: string };
@@ -96,14 +95,14 @@ function answerWith(offerSdp: string, local: AnswerOptions, prefer: CodecName | 
     address: local.address,
   }, offer.timing);
   for (let i = 0; i < offer.media.length; i++) {
-    const m = offer.media[i] as MediaDescription;
+    const m = offer.media[i] as ParsedMedia;
     answer += i === selection.index ? acceptedLine(selection, media, local.port, ourPtime) : writeRejectedMedia(m.type, m.protocol, mediaFormats(m));
   }
   return { answer, media, mLineIndex: selection.index };
 }
 
 /** Finds the audio m-line to accept and its codec (`prefer` when offered and supported). */
-function selectAudio(offer: SessionDescription, local: AnswerOptions, prefer: CodecName | undefined): Selection {
+function selectAudio(offer: ParsedSdp, local: AnswerOptions, prefer: CodecName | undefined): Selection {
   const supported = local.codecs ?? DEFAULT_CODECS;
   const candidates = offer.media
     .map((media, index) => ({ media, index }))
@@ -126,19 +125,19 @@ function selectAudio(offer: SessionDescription, local: AnswerOptions, prefer: Co
 }
 
 /** The payload type to answer with on one m-line: `prefer` if there, else the first we support. */
-function pickCodec(media: MediaDescription, pts: number[], supported: readonly CodecName[], prefer: CodecName | undefined): number | undefined {
+function pickCodec(media: ParsedMedia, pts: number[], supported: readonly CodecName[], prefer: CodecName | undefined): number | undefined {
   const preferred = prefer === undefined ? undefined : pts.find((pt) => usableCodec(media, supported, pt) === prefer);
   return preferred ?? pts.find((pt) => usableCodec(media, supported, pt) !== undefined);
 }
 
 /** The codec `pt` stands for on this m-line when we support it. */
-function usableCodec(media: MediaDescription, supported: readonly CodecName[], pt: number): CodecName | undefined {
+function usableCodec(media: ParsedMedia, supported: readonly CodecName[], pt: number): CodecName | undefined {
   const name = codecOf(media, pt);
   return name !== undefined && supported.includes(name) ? name : undefined;
 }
 
 /** An audio m-line we can take: RTP/AVP or RTP/AVPF with a non-zero port. */
-function isUsableAudio(media: MediaDescription, index: number): boolean {
+function isUsableAudio(media: ParsedMedia, index: number): boolean {
   if (media.type !== 'audio') return false;
   if (!ACCEPTED_PROTOCOLS.includes(media.protocol.toUpperCase())) return false;
   return mediaPort(media, index) !== 0;
@@ -152,7 +151,7 @@ export function answerDirection(remote: MediaDirection, holdAddress: boolean): M
 }
 
 /** Builds the typed result of a negotiation. */
-function negotiated(offer: SessionDescription, sel: Selection, ourPtime: number): NegotiatedMedia {
+function negotiated(offer: ParsedSdp, sel: Selection, ourPtime: number): NegotiatedMedia {
   const remoteDirection = directionOf(offer, sel.media);
   const holdAddress = isHoldAddress(sel.address);
   const result: NegotiatedMedia = {

@@ -3,7 +3,7 @@
  * contact-center emulator's INVITE, offer-less INVITEs, our hold re-INVITEs)
  * and checking the answer against what we offered (RFC 3264 §6.1).
  */
-import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import type { SessionDescription } from 'sdp-transform';
 import {
   DEFAULT_CODECS,
   DEFAULT_PTIME,
@@ -30,7 +30,7 @@ import {
   ptimeOf,
   rtcpPortOf,
 } from './parse.ts';
-import type { CodecName, MediaDirection, NegotiatedMedia, OfferOptions, OfferedMedia } from './types.ts';
+import type { CodecName, MediaDirection, NegotiatedMedia, OfferOptions, OfferedMedia, ParsedMedia, ParsedSdp } from './types.ts';
 
 /** Default telephone-event payload type in our offers (the common choice; RFC 4733 leaves it dynamic). */
 export const DEFAULT_TELEPHONE_EVENT_PT = 101;
@@ -121,7 +121,7 @@ function isCodecList(o: OfferedMedia | readonly CodecName[]): o is readonly Code
 
 /** Checks every answered format was offered; returns the answerer's first codec. */
 function answeredFormats(
-  media: MediaDescription,
+  media: ParsedMedia,
   our: OfferedMedia,
   anyTelephoneEvent: boolean,
 ): { codec: { name: CodecName; pt: number }; telephoneEventPt?: number } {
@@ -150,8 +150,8 @@ const ALLOWED_ANSWERS: Readonly<Record<MediaDirection, readonly MediaDirection[]
 };
 
 function answeredMedia(
-  answer: SessionDescription,
-  media: MediaDescription,
+  answer: ParsedSdp,
+  media: ParsedMedia,
   index: number,
   address: string,
   our: OfferedMedia,

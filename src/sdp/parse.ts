@@ -1,12 +1,11 @@
 /**
- * Reading SDP: a strict-enough wrapper over sdp-transform's lenient parser, and
- * small readers for the fields offer/answer needs. sdp-transform silently skips
- * lines it does not understand, so validity (RFC 4566 §5) is checked here.
+ * Reading SDP: a strict-enough wrapper over our lenient reader (`reader.ts`, which reads
+ * what sdp-transform's parser would), and small readers for the fields offer/answer needs.
+ * The reader silently skips lines it does not understand, so validity (RFC 4566 §5) is checked here.
  */
-import { parse as parseRaw } from 'sdp-transform';
-import type { MediaDescription, SessionDescription } from 'sdp-transform';
 import { SdpError } from './errors.ts';
-import type { CodecName, MediaDirection } from './types.ts';
+import { lineEnd, readSdp } from './reader.ts';
+import type { CodecName, MediaDirection, ParsedSdp, SdpDescription, SdpMedia, SdpRtpMap } from './types.ts';
 
 /** Largest SDP body we parse, in characters; far above any real audio offer. */
 export const MAX_SDP_LENGTH = 64 * 1024;
@@ -25,15 +24,16 @@ const STATIC_CODECS: ReadonlyMap<number, CodecName> = new Map([
  * must be `v=0` (RFC 4566 §5); every m-line must have a type, a numeric port and a protocol.
  * @throws SdpError `sdp_invalid` on anything else, never another error type
  */
-export function parseSdp(text: unknown): SessionDescription {
+export function parseSdp(text: unknown): ParsedSdp {
   if (typeof text !== 'string' || text.length > MAX_SDP_LENGTH) {
     throw new SdpError('sdp_invalid', `not an SDP body [type:${typeof text}]`);
   }
   checkSdpLines(text);
-  let session: SessionDescription;
+  let session: SdpDescription;
   try {
-    session = parseRaw(text);
+    session = readSdp(text);
   } catch (cause) {
+    // readSdp is written never to throw; this keeps the contract above if it ever did.
     throw new SdpError('sdp_invalid', 'SDP parser failed', { cause });
   }
   session.media.forEach((m, i) => {
@@ -42,11 +42,12 @@ export function parseSdp(text: unknown): SessionDescription {
     }
     mediaPort(m, i);
   });
-  return session;
+  // Every m-line has just been checked to be a ParsedMedia.
+  return session as ParsedSdp;
 }
 
 /**
- * Checks the line structure without splitting the body (sdp-transform splits it again):
+ * Checks the line structure without splitting the body:
  * the first non-blank line is `v=0` (surrounding blanks allowed) and every non-blank line
  * starts with `<lowercase letter>=`. Line ends are CRLF, CR or LF.
  * @throws SdpError `sdp_invalid`, naming the first bad line's number among the non-blank lines
@@ -63,15 +64,6 @@ export function checkSdpLines(text: string): void {
     start = end + (text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? 2 : 1);
   }
   if (lineNo === 0) throw new SdpError('sdp_invalid', 'SDP must start with v=0');
-}
-
-/** Index of the CR or LF ending the line that starts at `start` (the text's length for the last). */
-function lineEnd(text: string, start: number): number {
-  for (let i = start; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 10 || c === 13) return i;
-  }
-  return text.length;
 }
 
 /** True when `text[start, end)` is only whitespace (what `trim()` removes). */
@@ -94,7 +86,7 @@ function isLineStart(text: string, at: number): boolean {
  * The m-line's port. A `port/count` form (RFC 4566 §5.14) yields the first port.
  * @throws SdpError `sdp_invalid` when it is not an integer in 0–65535
  */
-export function mediaPort(media: MediaDescription, index = 0): number {
+export function mediaPort(media: SdpMedia, index = 0): number {
   const raw = String(media.port as unknown);
   const port = /^\d{1,5}(\/\d+)?$/.test(raw) ? Number.parseInt(raw, 10) : NaN;
   if (!Number.isInteger(port) || port > 65535) {
@@ -103,8 +95,8 @@ export function mediaPort(media: MediaDescription, index = 0): number {
   return port;
 }
 
-/** The m-line's format list as written (sdp-transform gives a number when there is one). */
-export function mediaFormats(media: MediaDescription): string {
+/** The m-line's format list as written (the reader gives a number when there is one). */
+export function mediaFormats(media: SdpMedia): string {
   return media.payloads === undefined ? '' : String(media.payloads).trim();
 }
 
@@ -112,7 +104,7 @@ export function mediaFormats(media: MediaDescription): string {
  * The m-line's RTP payload types in offer order.
  * @throws SdpError `sdp_invalid` when one is not an integer in 0–127 (RFC 3551 §3)
  */
-export function payloadTypes(media: MediaDescription): number[] {
+export function payloadTypes(media: SdpMedia): number[] {
   const formats = mediaFormats(media);
   if (formats === '') return [];
   return formats.split(/\s+/).map((f) => {
@@ -123,7 +115,7 @@ export function payloadTypes(media: MediaDescription): number[] {
 }
 
 /** The rtpmap entry for a payload type, first one wins. */
-function rtpmapFor(media: MediaDescription, pt: number): { codec: string; rate?: number; encoding?: number } | undefined {
+function rtpmapFor(media: SdpMedia, pt: number): SdpRtpMap | undefined {
   return media.rtp.find((r) => r.payload === pt);
 }
 
@@ -131,7 +123,7 @@ function rtpmapFor(media: MediaDescription, pt: number): { codec: string; rate?:
  * The G.711 codec a payload type stands for on this m-line: `a=rtpmap` when present
  * (dynamic or remapped), else the static table of RFC 3551 §6 (0 = PCMU, 8 = PCMA).
  */
-export function codecOf(media: MediaDescription, pt: number): CodecName | undefined {
+export function codecOf(media: SdpMedia, pt: number): CodecName | undefined {
   const map = rtpmapFor(media, pt);
   if (!map) return STATIC_CODECS.get(pt);
   const name = String(map.codec).toUpperCase();
@@ -143,24 +135,24 @@ export function codecOf(media: MediaDescription, pt: number): CodecName | undefi
 }
 
 /** True when `pt` is telephone-event/8000 (RFC 4733 §7.1.1) on this m-line. */
-export function isTelephoneEvent(media: MediaDescription, pt: number): boolean {
+export function isTelephoneEvent(media: SdpMedia, pt: number): boolean {
   const map = rtpmapFor(media, pt);
   return map !== undefined && String(map.codec).toLowerCase() === 'telephone-event' && Number(map.rate) === 8000;
 }
 
 /** The `a=fmtp` value for a payload type, if any. */
-export function fmtpOf(media: MediaDescription, pt: number): string | undefined {
+export function fmtpOf(media: SdpMedia, pt: number): string | undefined {
   const entry = media.fmtp.find((f) => f.payload === pt);
   return entry === undefined ? undefined : String(entry.config);
 }
 
 /** Direction of an m-line: its own attribute, else the session's, else sendrecv (RFC 4566 §6). */
-export function directionOf(session: SessionDescription, media: MediaDescription): MediaDirection {
+export function directionOf(session: SdpDescription, media: SdpMedia): MediaDirection {
   return media.direction ?? session.direction ?? 'sendrecv';
 }
 
 /** Connection address of an m-line: its own `c=`, else the session's (RFC 4566 §5.7). */
-export function connectionOf(session: SessionDescription, media: MediaDescription): string | undefined {
+export function connectionOf(session: SdpDescription, media: SdpMedia): string | undefined {
   const ip = media.connection?.ip ?? session.connection?.ip;
   return ip === undefined || ip === '' ? undefined : String(ip);
 }
@@ -174,13 +166,13 @@ export function isHoldAddress(address: string): boolean {
 }
 
 /** `a=ptime` in milliseconds when it is a sane integer (1–200), else undefined. */
-export function ptimeOf(media: MediaDescription): number | undefined {
+export function ptimeOf(media: SdpMedia): number | undefined {
   const p = media.ptime;
   return typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= 200 ? p : undefined;
 }
 
 /** `a=rtcp` port (RFC 3605) when present and valid. */
-export function rtcpPortOf(media: MediaDescription): number | undefined {
+export function rtcpPortOf(media: SdpMedia): number | undefined {
   const p = media.rtcp?.port;
   return typeof p === 'number' && Number.isInteger(p) && p > 0 && p <= 65535 ? p : undefined;
 }

@@ -2,14 +2,14 @@
  * One call's SDP state: the `o=` identity we keep across every offer and answer of
  * the call, and the version rule of RFC 3264 §8.
  */
-import type { MediaDescription, SessionDescription } from 'sdp-transform';
+import type { SessionDescription } from 'sdp-transform';
 import { DEFAULT_USERNAME, randomSessionId, rejectedMedia, serialize } from './build.ts';
 import { SdpError } from './errors.ts';
 import { answerOffer } from './negotiate.ts';
 import type { AnswerResult } from './negotiate.ts';
 import { offerDescription, offeredMedia, parseAnswer } from './offer.ts';
 import { mediaFormats, parseSdp } from './parse.ts';
-import type { CodecName, MediaDirection, NegotiatedMedia, OfferedMedia } from './types.ts';
+import type { CodecName, MediaDirection, NegotiatedMedia, OfferedMedia, ParsedMedia } from './types.ts';
 
 /** Our side of a call's media, fixed for the call. */
 export interface SdpSessionOptions {
@@ -146,7 +146,7 @@ export class SdpSession {
   }
 
   /** Remembers the peer's m-lines so that our later offers keep them (RFC 3264 §8). */
-  #rememberLayout(offered: MediaDescription[], audio: number): void {
+  #rememberLayout(offered: ParsedMedia[], audio: number): void {
     this.#slots = {
       lines: offered.map((m) => ({ type: m.type, protocol: m.protocol, formats: mediaFormats(m) })),
       audio,

@@ -125,3 +125,77 @@ export type SdpErrorCode =
   | 'sdp_answer_mismatch'
   /** Our own options were wrong (bad address, port, codec list): a bug in the caller. */
   | 'sdp_bad_options';
+
+/**
+ * A value of a parsed description as sdp-transform's parser gives it (its `toIntIfInt`): a
+ * number when the text is the canonical spelling of one (`String(Number(v)) === v`: `0`,
+ * `8000`, `NaN`, but not `08` or `20.`), else the text itself, possibly empty.
+ */
+export type SdpValue = string | number;
+
+/** `a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]` (RFC 4566 §6). */
+export interface SdpRtpMap {
+  payload: SdpValue;
+  codec: SdpValue;
+  /** Absent when there is no `/` after the name; `''` when the `/` has no digits after it. */
+  rate?: SdpValue;
+  /** Absent when there is no second `/`. */
+  encoding?: SdpValue;
+}
+
+/** `a=fmtp:<format> <format specific parameters>` (RFC 4566 §6). */
+export interface SdpFmtp {
+  payload: SdpValue;
+  config: SdpValue;
+}
+
+/**
+ * One media description (its `m=` line and the lines up to the next) as `readSdp` reads
+ * it: the fields offer/answer uses, with the values sdp-transform's `parse` gives them.
+ */
+export interface SdpMedia {
+  /** `m=` fields (RFC 4566 §5.14); all absent when the m-line is not `<media> <port> <proto>[ <fmt list>]`. */
+  type?: SdpValue;
+  port?: SdpValue;
+  protocol?: SdpValue;
+  /** The format list as written (up to a U+2028 or U+2029), absent unless a space follows the protocol. */
+  payloads?: SdpValue;
+  /** Every `a=rtpmap`, in order. */
+  rtp: SdpRtpMap[];
+  /** Every `a=fmtp`, in order. */
+  fmtp: SdpFmtp[];
+  /** Media-level `c=` (RFC 4566 §5.7); the last one wins. */
+  connection?: { ip: SdpValue };
+  /** The last of `a=sendrecv`, `a=sendonly`, `a=recvonly`, `a=inactive`. */
+  direction?: MediaDirection;
+  /** `a=ptime` in milliseconds as written. */
+  ptime?: SdpValue;
+  /** `a=rtcp` (RFC 3605): its port. */
+  rtcp?: { port: SdpValue };
+  /** Set by `a=rtcp-mux` (RFC 5761). */
+  rtcpMux?: 'rtcp-mux';
+}
+
+/** A session description as `readSdp` reads it: the session-level fields offer/answer uses. */
+export interface SdpDescription {
+  /** Session-level `t=` (RFC 4566 §5.9); the last one wins. */
+  timing?: { start: SdpValue; stop: SdpValue };
+  /** Session-level `c=` (RFC 4566 §5.7). */
+  connection?: { ip: SdpValue };
+  /** Session-level direction attribute, the default of every m-line (RFC 4566 §6). */
+  direction?: MediaDirection;
+  /** The media descriptions in order. */
+  media: SdpMedia[];
+}
+
+/** A media description that passed `parseSdp`'s checks: the type is non-empty text, the protocol text. */
+export interface ParsedMedia extends SdpMedia {
+  type: string;
+  port: SdpValue;
+  protocol: string;
+}
+
+/** A session description that passed `parseSdp`'s checks. */
+export interface ParsedSdp extends SdpDescription {
+  media: ParsedMedia[];
+}
