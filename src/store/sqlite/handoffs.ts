@@ -13,6 +13,7 @@ import { toStoreError } from './group-commit.ts';
 import type { SqliteIo } from './io.ts';
 import { handoffDocumentFromRow, handoffFromRow, handoffToRow } from './rows.ts';
 import type { HandoffRow } from './rows.ts';
+import { HANDOFF_COLUMNS, rowParams } from './statements.ts';
 import type { Statements } from './statements.ts';
 
 /** Bytes of handoff `data` kept in memory for repeated reads (see document-cache.ts). */
@@ -116,7 +117,7 @@ export class HandoffRecords {
 
   /** The write of a put, inside the batch's transaction. */
   #insert(row: HandoffRow): void {
-    const { changes, lastInsertRowid } = this.#st.insertHandoff.run(row);
+    const { changes, lastInsertRowid } = this.#st.insertHandoff.run(rowParams(row, HANDOFF_COLUMNS));
     if (changes === 0) throw new StoreError('conflict', `handoff record exists [id:${row.id}]`);
     // A read right after the BYE is then a cache hit. By shared id, a read answers the newest
     // record (created_at, then rowid): asked here, inside the transaction, so it is exact.

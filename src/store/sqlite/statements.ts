@@ -4,16 +4,37 @@
  * first use and cached (at most 2^6 of them).
  */
 import type { Database, Statement } from 'better-sqlite3';
+import type { CallRow, HandoffRow } from './rows.ts';
 
 const TENANT_COLS = 'id, slug, name, created_at';
 const AGENT_COLS = `id, tenant_id, slug, name, kind, config, extension, token_hash, token_prefix, destinations,
   default_destination, max_concurrent_calls, ring_time_ms, fallback, created_at`;
 const API_KEY_COLS = 'id, tenant_id, agent_id, name, key_hash, prefix, created_at, revoked_at';
-const HANDOFF_COLS = 'id, tenant_id, agent_id, shared_id, data, created_at, expires_at';
-const CALL_COLS = `id, tenant_id, agent_id, shared_id, sip_call_id, trunk, from_uri, to_uri, direction, answer_code,
-  outcome, ended_by, contained, destination, started_at, answered_at, ended_at, media`;
+/** Columns of `handoff_records`, in the order the insert binds them ({@link rowParams}). */
+export const HANDOFF_COLUMNS = ['id', 'tenant_id', 'agent_id', 'shared_id', 'data', 'created_at', 'expires_at'] as const satisfies
+  readonly (keyof HandoffRow)[];
+const HANDOFF_COLS = HANDOFF_COLUMNS.join(', ');
+/** Columns of `calls`, in the order the upsert binds them ({@link rowParams}). */
+export const CALL_COLUMNS = ['id', 'tenant_id', 'agent_id', 'shared_id', 'sip_call_id', 'trunk', 'from_uri', 'to_uri', 'direction',
+  'answer_code', 'outcome', 'ended_by', 'contained', 'destination', 'started_at', 'answered_at', 'ended_at', 'media'] as const satisfies
+  readonly (keyof CallRow)[];
+const CALL_COLS = CALL_COLUMNS.join(', ');
 
 const params = (cols: string): string => cols.split(',').map((c) => `@${c.trim()}`).join(', ');
+const positional = (cols: readonly string[]): string => cols.map(() => '?').join(', ');
+
+/**
+ * The values of `row` in the order of `columns`, for a statement whose `?` parameters follow
+ * that order. The two writes of every call (the handoff record and the CDR) bind this way:
+ * better-sqlite3 looks each named parameter up on the object by name, about 0.2 µs apiece
+ * here, so the CDR's 18 cost 8.8 µs a row against 4.0 positionally (2026-11-27).
+ */
+export function rowParams<R>(row: R, columns: readonly (keyof R)[]): unknown[] {
+  const values = new Array<unknown>(columns.length);
+  for (let i = 0; i < columns.length; i++) values[i] = row[columns[i] as keyof R];
+  return values;
+}
+
 const assignments = (cols: string): string => cols.split(',').map((c) => c.trim())
   .filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`).join(', ');
 
@@ -72,7 +93,7 @@ export function prepareStatements(db: Database): Statements {
     revokeApiKey: p('UPDATE api_keys SET revoked_at = COALESCE(revoked_at, @at) WHERE id = @id AND tenant_id = @tenant'),
     // A duplicate id changes nothing (changes = 0) instead of throwing, so the
     // caller reports `conflict` without a savepoint rollback.
-    insertHandoff: p(`INSERT INTO handoff_records (${HANDOFF_COLS}) VALUES (${params(HANDOFF_COLS)})
+    insertHandoff: p(`INSERT INTO handoff_records (${HANDOFF_COLS}) VALUES (${positional(HANDOFF_COLUMNS)})
       ON CONFLICT (id) DO NOTHING`),
     handoffById: p(`SELECT ${HANDOFF_COLS} FROM handoff_records WHERE id = ? AND tenant_id = ?`),
     handoffBySharedId: p(`SELECT ${HANDOFF_COLS} FROM handoff_records WHERE tenant_id = ? AND shared_id = ?
@@ -81,7 +102,7 @@ export function prepareStatements(db: Database): Statements {
       ORDER BY created_at DESC, rowid DESC LIMIT 1`).pluck(),
     purgeExpiredChunk: p(`DELETE FROM handoff_records WHERE rowid IN
       (SELECT rowid FROM handoff_records WHERE expires_at <= ? LIMIT ?)`),
-    upsertCall: p(`INSERT INTO calls (${CALL_COLS}) VALUES (${params(CALL_COLS)})
+    upsertCall: p(`INSERT INTO calls (${CALL_COLS}) VALUES (${positional(CALL_COLUMNS)})
       ON CONFLICT (id) DO UPDATE SET ${assignments(CALL_COLS)}`),
     callById: p(`SELECT ${CALL_COLS} FROM calls WHERE id = ?`),
   };

@@ -29,7 +29,7 @@ import {
   agentFromRow, agentToRow, apiKeyFromRow, apiKeyToRow, callFromRow, callToRow, tenantFromRow, tenantToRow,
 } from './rows.ts';
 import type { AgentRow, ApiKeyRow, CallRow, TenantRow } from './rows.ts';
-import { CallListStatements, prepareStatements } from './statements.ts';
+import { CALL_COLUMNS, CallListStatements, prepareStatements, rowParams } from './statements.ts';
 import type { Statements } from './statements.ts';
 
 /** Options of {@link openSqliteStore}. */
@@ -278,7 +278,7 @@ export class SqliteStore implements Store {
   putCall(record: CallRecord): Promise<void> {
     return this.#io.write(() => {
       checkCall(record);
-      this.#st.upsertCall.run(callToRow(record));
+      this.#st.upsertCall.run(rowParams(callToRow(record), CALL_COLUMNS));
     }, 'put call', record.id, undefined, false);
   }
 
@@ -288,7 +288,7 @@ export class SqliteStore implements Store {
       const row = this.#st.callById.get(id) as CallRow | undefined;
       if (!row) throw new StoreError('not_found', `call not found [call:${id}]`);
       const next = patchCall(callFromRow(row), patch);
-      this.#st.upsertCall.run(callToRow(next));
+      this.#st.upsertCall.run(rowParams(callToRow(next), CALL_COLUMNS));
       return next;
     }, 'update call', id, undefined, false);
   }
