@@ -294,6 +294,12 @@ function callDeps(
 }
 
 /**
+ * Ticks between two reads of the calls' RTCP sockets (200 ms at 20 ms a tick): a report comes
+ * every few seconds (RFC 3550 §6.2), and its arrival time is the kernel's, however late it is read.
+ */
+const RTCP_POLL_TICKS = 10;
+
+/**
  * The native RTP sockets `rtp.io` asks for: with `auto`, node:dgram (and a warning that says
  * why) when the addon was not built.
  * @throws AgentlineError `config_invalid` for `native` without the addon
@@ -306,7 +312,7 @@ function openRtpIo(mode: Config['rtp']['io'], clock: MediaClock, logger: Logger)
     logger.warn({ reason }, 'RTP on node:dgram: about three times the CPU per packet');
     return undefined;
   }
-  return { udp, poller: new RtpPoller(clock, udp) };
+  return { udp, poller: new RtpPoller(clock, udp), rtcpPoller: new RtpPoller(clock, udp, RTCP_POLL_TICKS) };
 }
 
 /**

@@ -28,6 +28,12 @@ import { isLiteral } from './udp.ts';
 export interface NativeRtpIo {
   udp: NativeUdp;
   poller: RtpPoller;
+  /**
+   * The poller of the calls' separate RTCP sockets, when they are native too: one that reads
+   * every few ticks (RTCP comes every few seconds, and each datagram's age from the kernel's
+   * timestamp keeps its arrival time exact). Without it, RTCP sockets are node:dgram's.
+   */
+  rtcpPoller?: RtpPoller;
 }
 
 const ECONNREFUSED = -constants.errno.ECONNREFUSED;

@@ -4,10 +4,10 @@
  * after half of it: §6.3.1), and the BYE when the session closes. Reports go to the latched
  * RTCP target, through the session's RTP socket (rtcp-mux) or its separate RTCP socket.
  */
-import type { Socket } from 'node:dgram';
 import type { ReportInput, RtcpReporter } from './rtcp-reporter.ts';
 import type { PeerLatch } from './rtp-latch.ts';
 import type { RtpLink } from './rtp-link.ts';
+import type { RtpUdpSocket } from './rtp-udp-socket.ts';
 
 /**
  * Bytes of each half of the RTCP buffer: reports in the first, the BYE in the second, so
@@ -33,7 +33,7 @@ export class RtcpSender {
     readonly reporter: RtcpReporter,
     private readonly latch: PeerLatch,
     private readonly link: RtpLink,
-    private readonly socket: Socket | undefined,
+    private readonly socket: RtpUdpSocket | undefined,
     private readonly intervalTicks: number,
     private readonly onError: (error: Error) => void,
   ) {}

@@ -49,13 +49,24 @@ export class RtpPoller {
   #dispatching = false;
   #holes = false;
   #joined = false;
-  readonly #onTick: () => void;
+  /** The tick of the last poll on the clock. */
+  #polledAt = Number.NEGATIVE_INFINITY;
+  readonly #onTick: (tick: number) => void;
   readonly #stats: RtpPollerStats = { polls: 0, datagrams: 0, overflows: 0 };
 
+  /**
+   * @param everyTicks reads on one tick in this many (default 1: every tick), for sockets
+   *   whose datagrams may wait (RTCP): a socket costs one recvmmsg(2) per poll, read or not
+   */
   constructor(
-    private readonly clock: MediaClock, private readonly udp: NativeUdp,
+    private readonly clock: MediaClock, private readonly udp: NativeUdp, private readonly everyTicks = 1,
   ) {
-    this.#onTick = this.poll.bind(this);
+    this.#onTick = (tick: number) => {
+      // Ticks the clock skipped (a slow loop) count too.
+      if (tick - this.#polledAt < this.everyTicks) return;
+      this.#polledAt = tick;
+      this.poll();
+    };
   }
 
   /** Registered sockets. */

@@ -18,11 +18,14 @@
  *   age from the kernel's timestamp (arrival times stay true for the jitter buffer and RTCP).
  *   On node:dgram each inbound datagram first lets the clock run a tick that fell due
  *   (`poll`), so a tick waits for one packet's callback rather than for a whole poll phase.
+ * - The separate RTCP socket (none with rtcp-mux) is native too when the pool's `NativeRtpIo` has
+ *   an RTCP poller, which reads it on one tick in ten, each report with its kernel arrival time
+ *   (RFC 3550 §6.4.1: the round-trip time counts from there); else node:dgram's.
  * - `close()` is idempotent: leaves the clock, says BYE, closes sockets and returns the port
  *   (or hands pooled sockets back to their `RtpSocketPool`).
  */
 import { randomInt } from 'node:crypto';
-import type { RemoteInfo, Socket } from 'node:dgram';
+import type { RemoteInfo } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import type { DtmfDigitOptions } from './dtmf-sender.ts';
@@ -63,7 +66,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly rtpSocket: RtpUdpSocket;
   /** The RTP socket's connection to the latched peer. */
   private readonly link: RtpLink;
-  private readonly rtcpSocket: Socket | undefined;
+  private readonly rtcpSocket: RtpUdpSocket | undefined;
   // Listeners whose identity must hold until `close()` removes them: prototype methods bound
   // once (tsx's keepNames wraps each named arrow field in `__name`, about 250 bytes a call).
   private readonly onPrepareBound: (tick: number) => void;
@@ -72,7 +75,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   /** Set by the prepare phase when this tick's packet is to be sent, cleared by the send phase. */
   private prepared = false;
   private readonly onRtpBound: MessageListener;
-  private readonly onRtcpBound: ((msg: Buffer, rinfo: RemoteInfo) => void) | undefined;
+  private readonly onRtcpBound: MessageListener | undefined;
   private readonly onSocketErrorBound: (error: Error) => void;
 
   private constructor(
@@ -126,7 +129,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     this.rtpSocket.on('message', this.onRtpBound);
     this.rtpSocket.on('error', this.onSocketErrorBound);
     if (this.rtcpSocket !== undefined) {
-      this.onRtcpBound = this.onRtcp.bind(this);
+      this.onRtcpBound = this.onRtcpSocket.bind(this);
       this.rtcpSocket.on('message', this.onRtcpBound);
       this.rtcpSocket.on('error', this.onSocketErrorBound);
     }
@@ -352,7 +355,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     if (ageMs === undefined) this.options.clock.poll?.();
     if (this.closed) return;
     if (this.mux && isRtcpPacket(msg, length, start)) {
-      this.onRtcp(start === 0 && length === msg.length ? msg : msg.subarray(start, start + length), rinfo);
+      this.onRtcp(start === 0 && length === msg.length ? msg : msg.subarray(start, start + length), rinfo, ageMs);
       return;
     }
     const now = ageMs === undefined ? this.now() : this.now() - ageMs;
@@ -369,7 +372,12 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     inbound.accept(msg, now, this.hasListeners('audio'));
   }
 
-  private onRtcp(msg: Buffer, rinfo: RemoteInfo): void {
+  /** A datagram on the separate RTCP socket (a native one hands a region of its poll buffer, and the datagram's age). */
+  private onRtcpSocket(msg: Buffer, rinfo: RemoteInfo, ageMs?: number, start?: number, length?: number): void {
+    this.onRtcp(start === undefined ? msg : msg.subarray(start, start + length!), rinfo, ageMs);
+  }
+
+  private onRtcp(msg: Buffer, rinfo: RemoteInfo, ageMs?: number): void {
     if (this.closed || this.rtcp === undefined) return;
     const packets = parseRtcp(msg, msg.length);
     if (packets === null) {
@@ -377,7 +385,10 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       return;
     }
     this.latch.rtcpFrom(rinfo);
-    this.rtcp.reporter.receive(packets, this.inbound.remoteSsrc, this.wallClock(), this.now());
+    // When the kernel received it, not when a poll got to it: the round-trip time of a receiver
+    // report (RFC 3550 §6.4.1) counts from there.
+    const age = ageMs ?? 0;
+    this.rtcp.reporter.receive(packets, this.inbound.remoteSsrc, this.wallClock() - age, this.now() - age);
     this.emit('rtcp', packets);
   }
 

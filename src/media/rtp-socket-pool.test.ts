@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { ManualMediaClock } from './clock.ts';
 import { MediaError } from './errors.ts';
 import { loadNativeUdp } from '../lib/native-udp.ts';
-import type { NativeRtpIo } from './native-rtp-socket.ts';
+import { NativeRtpSocket, type NativeRtpIo } from './native-rtp-socket.ts';
+import type { RtcpPacket } from './rtcp.ts';
 import { PortAllocator } from './ports.ts';
 import { writeRtpHeader } from './rtp.ts';
 import { RtpPoller } from './rtp-poller.ts';
@@ -142,6 +143,37 @@ for (const io of ['dgram', 'native'] as const) {
     }
   });
 }
+
+test('native RTCP sockets: read on one tick in ten, reports both ways, and the BYE leaves through them', async () => {
+  const loaded = loadNativeUdp();
+  if (loaded.udp === undefined) throw new Error(loaded.reason);
+  const udp = loaded.udp;
+  const ports = range(4);
+  const clock = new ManualMediaClock();
+  const rtcpPoller = new RtpPoller(clock, udp, 10);
+  const { pool: p } = pool(ports, { native: { udp, poller: new RtpPoller(clock, udp), rtcpPoller } });
+  const sessions: RtpSession[] = [];
+  try {
+    const [la, lb] = [await p.acquire(), await p.acquire()];
+    assert.ok(la.rtcp instanceof NativeRtpSocket && lb.rtcp instanceof NativeRtpSocket, 'both RTCP sockets are native');
+    const base = { clock, ports, localAddress: '127.0.0.1', codec: { name: 'PCMU', pt: 0 }, rtcpIntervalMs: 100,
+      wallClock: () => 1_700_000_000_000 + clock.nowMs } as const;
+    const a = await RtpSession.open({ ...base, sockets: la, remote: { address: '127.0.0.1', port: lb.port, rtcpPort: lb.rtcpPort } });
+    const b = await RtpSession.open({ ...base, sockets: lb, remote: { address: '127.0.0.1', port: la.port, rtcpPort: la.rtcpPort } });
+    sessions.push(a, b);
+    const atB: RtcpPacket[] = [];
+    b.on('rtcp', (packets) => atB.push(...packets));
+    await until(() => atB.some((x) => x.type === 'sr') && a.stats.remote !== undefined, 'reports both ways', () => clock.tick());
+    // Each RTCP poll reads both sockets, on one tick in ten.
+    assert.ok(rtcpPoller.stats.polls <= Math.ceil((clock.currentTick + 1) / 10), `polls ${rtcpPoller.stats.polls} by tick ${clock.currentTick}`);
+    assert.equal(a.stats.remote?.fractionLost, 0);
+    a.close();
+    await until(() => atB.some((x) => x.type === 'bye'), "A's RTCP BYE", () => clock.tick());
+  } finally {
+    for (const s of sessions) s.close();
+    p.close();
+  }
+});
 
 test('sends to IP literals at once and still resolves a host name', async () => {
   const ports = range(2);

@@ -16,7 +16,6 @@
  * - Idle pairs are closed (port released) beyond `maxIdle` and after `maxIdleMs` unused;
  *   `close()` closes them all. Idle sockets are unref'd: they never keep the process alive.
  */
-import type { Socket } from 'node:dgram';
 import { MediaError } from './errors.ts';
 import { NativeRtpSocket, type NativeRtpIo } from './native-rtp-socket.ts';
 import type { PortSource } from './ports.ts';
@@ -59,7 +58,7 @@ interface Pair {
   pinnedPort: boolean;
   rtcpPort: number;
   rtp: RtpUdpSocket;
-  rtcp: Socket;
+  rtcp: RtpUdpSocket;
 }
 
 /** How often idle pairs are checked against `maxIdleMs`, ms. */
@@ -87,7 +86,7 @@ class Lease implements RtpSocketLease {
   readonly port: number;
   readonly rtcpPort: number;
   readonly rtp: RtpUdpSocket;
-  readonly rtcp: Socket;
+  readonly rtcp: RtpUdpSocket;
   readonly pinnedPort: boolean;
   #released = false;
 
@@ -161,7 +160,7 @@ export class RtpSocketPool {
       return this.#lend(early);
     }
     this.#bound++;
-    const rtcp = bound.rtcp as Socket;
+    const rtcp = bound.rtcp as RtpUdpSocket;
     const pair: Pair = { port: bound.rtp.address().port, pinnedPort: bound.port !== 0, rtcpPort: rtcp.address().port, rtp: bound.rtp, rtcp };
     return this.#lease(pair, undefined);
   }
@@ -179,6 +178,7 @@ export class RtpSocketPool {
     this.#reused++;
     // What reached a native socket while it rested (dgram's were read and dropped meanwhile).
     if (idle.pair.rtp instanceof NativeRtpSocket) idle.pair.rtp.drain();
+    if (idle.pair.rtcp instanceof NativeRtpSocket) idle.pair.rtcp.drain();
     idle.pair.rtp.ref();
     idle.pair.rtcp.ref();
     return this.#lease(idle.pair, idle.stalePeer);

@@ -3,7 +3,6 @@
  * range, the lease of a pooled pair (`rtp-socket-pool.ts`), and how a session holds either
  * (closing its own sockets at the end, or giving pooled ones back).
  */
-import type { Socket } from 'node:dgram';
 import { lookup as dnsLookup, type LookupOneOptions } from 'node:dns';
 import { MediaError } from './errors.ts';
 import { NativeRtpSocket, type NativeRtpIo } from './native-rtp-socket.ts';
@@ -24,7 +23,7 @@ export interface RtpSocketLease {
   /** Local RTCP port. */
   readonly rtcpPort: number;
   readonly rtp: RtpUdpSocket;
-  readonly rtcp: Socket;
+  readonly rtcp: RtpUdpSocket;
   /** Where the previous session on these sockets sent its RTP, if any. */
   readonly stalePeer: PeerAddress | undefined;
   /** The RTP port was asked for by number (see {@link SocketHold.pinnedPort}); default false. */
@@ -42,7 +41,7 @@ export interface SocketHold {
   rtcpPort: number;
   rtp: RtpUdpSocket;
   /** Undefined with rtcp-mux. */
-  rtcp: Socket | undefined;
+  rtcp: RtpUdpSocket | undefined;
   /** The previous peer of pooled sockets (its late packets must not latch). */
   stalePeer: PeerAddress | undefined;
   /**
@@ -55,7 +54,7 @@ export interface SocketHold {
 }
 
 /** Sockets this session bound itself: closed on release, port returned. */
-export function ownedHold(port: number, rtp: RtpUdpSocket, rtcp: Socket | undefined, ports: PortSource): SocketHold {
+export function ownedHold(port: number, rtp: RtpUdpSocket, rtcp: RtpUdpSocket | undefined, ports: PortSource): SocketHold {
   return new OwnedHold(port, rtp, rtcp, ports);
 }
 
@@ -72,7 +71,7 @@ class OwnedHold implements SocketHold {
   readonly pinnedPort: boolean;
 
   constructor(
-    private readonly allocated: number, readonly rtp: RtpUdpSocket, readonly rtcp: Socket | undefined, private readonly ports: PortSource,
+    private readonly allocated: number, readonly rtp: RtpUdpSocket, readonly rtcp: RtpUdpSocket | undefined, private readonly ports: PortSource,
   ) {
     this.port = rtp.address().port;
     this.rtcpPort = rtcp === undefined ? this.port : rtcp.address().port;
@@ -90,7 +89,7 @@ class LeasedHold implements SocketHold {
   readonly port: number;
   readonly rtcpPort: number;
   readonly rtp: RtpUdpSocket;
-  readonly rtcp: Socket | undefined;
+  readonly rtcp: RtpUdpSocket | undefined;
   readonly stalePeer: PeerAddress | undefined;
   readonly pinnedPort: boolean;
 
@@ -111,13 +110,14 @@ class LeasedHold implements SocketHold {
 /**
  * Binds an RTP socket on a port from `ports` and, unless `rtcp` is false, its RTCP socket on
  * the port above (port 0 lets the OS pick both). A taken port moves on to the next one. The
- * RTP socket is a native one (native-rtp-socket.ts) when `native` is given; RTCP's, a few
- * packets a call, is always node:dgram's.
+ * RTP socket is a native one (native-rtp-socket.ts) when `native` is given, and so is the RTCP
+ * socket when `native` has an RTCP poller (else node:dgram's: a send through dgram costs about
+ * three times the CPU, and every call sends at least its RTCP BYE).
  * @throws MediaError `media_ports_exhausted` (from `ports`), `media_bind_failed`
  */
 export async function bindRtpSockets(
   ports: PortSource, localAddress: string, recvBufferSize: number, attempts: number, rtcp = true, native?: NativeRtpIo,
-): Promise<{ port: number; rtp: RtpUdpSocket; rtcp: Socket | undefined }> {
+): Promise<{ port: number; rtp: RtpUdpSocket; rtcp: RtpUdpSocket | undefined }> {
   let lastError: unknown;
   for (let i = 0; i < Math.max(1, attempts); i++) {
     const port = ports.allocate();
@@ -126,7 +126,11 @@ export async function bindRtpSockets(
       rtpSocket = native === undefined
         ? await bindUdp(localAddress, port, recvBufferSize, literalLookup)
         : NativeRtpSocket.open(native, localAddress, port, recvBufferSize);
-      const rtcpSocket = rtcp ? await bindUdp(localAddress, port === 0 ? 0 : port + 1, 1 << 16, literalLookup) : undefined;
+      const rtcpPort = port === 0 ? 0 : port + 1;
+      let rtcpSocket: RtpUdpSocket | undefined;
+      if (!rtcp) rtcpSocket = undefined;
+      else if (native?.rtcpPoller === undefined) rtcpSocket = await bindUdp(localAddress, rtcpPort, 1 << 16, literalLookup);
+      else rtcpSocket = NativeRtpSocket.open({ udp: native.udp, poller: native.rtcpPoller }, localAddress, rtcpPort, 1 << 16);
       return { port, rtp: rtpSocket, rtcp: rtcpSocket };
     } catch (error) {
       rtpSocket?.close();
