@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { RemoteInfo, Socket } from 'node:dgram';
 import { ManualMediaClock } from './clock.ts';
-import { parseRtcp } from './rtcp.ts';
+import { ntpFromUnixMs, ntpMiddle32, parseRtcp, writeReceiverReport } from './rtcp.ts';
 import type { RtcpPacket } from './rtcp.ts';
 import { writeRtpHeader } from './rtp.ts';
 import { SILENT_PAYLOAD } from './rtp-outbound.ts';
@@ -183,4 +183,30 @@ test('a report completes, then the next one is sent on time', async () => {
   }
   assert.ok(f.rtcp.sent.length >= 4, String(f.rtcp.sent.length));
   f.session.close();
+});
+
+/** A receiver report on `ssrc` whose LSR is `lsrUnixMs` and DLSR zero: its round trip is arrival - LSR. */
+function receiverReport(ssrc: number, lsrUnixMs: number): Buffer {
+  const buf = Buffer.alloc(64);
+  const length = writeReceiverReport(buf, 0, {
+    ssrc: 0x7777,
+    reports: [{ ssrc, fractionLost: 0, cumulativeLost: 0, extendedHighestSeq: 0, jitter: 0,
+      lastSr: ntpMiddle32(...ntpFromUnixMs(lsrUnixMs)), delaySinceLastSr: 0 }],
+  });
+  return buf.subarray(0, length);
+}
+
+test("RTCP: a report's round trip counts from the kernel's arrival time a native socket gives (RFC 3550 §6.4.1)", async () => {
+  const now = 1_700_000_000_000;
+  for (const rtcpMux of [false, true]) {
+    const f = await opened({ rtcpMux, wallClock: () => now });
+    const rr = receiverReport(f.session.ssrc, now - 300);
+    const rinfo: RemoteInfo = { address: PEER.address, port: rtcpMux ? PEER.port : PEER.rtcpPort, family: 'IPv4', size: rr.length };
+    // As a native socket hands it: a region of its poll buffer, received 100 ms before this poll.
+    const pollBuffer = Buffer.concat([Buffer.alloc(8), rr]);
+    (rtcpMux ? f.rtp : f.rtcp).emit('message', pollBuffer, rinfo, 100, 8, rr.length);
+    const rtt = f.session.stats.remote?.rttMs;
+    assert.ok(rtt !== undefined && Math.abs(rtt - 200) < 0.1, `rtcp-mux ${rtcpMux}: rtt ${rtt}`);
+    f.session.close();
+  }
 });
