@@ -148,7 +148,7 @@ function notes(ref: Step | undefined, areas: ProfileLine[]): string[] {
     '- The clean rate moves with the machine more than with a session\'s changes. Three ramps of one build',
     '  (552c3d2) within ten minutes on 2026-11-27: clean at 2,200 cps at 387 µs a call (2,400 needed 107 % of the',
     '  core); clean at 1,800 (the table: 2,000 failed at 662 µs a call); and one started at 2,200, failed there at',
-    '  527. Builds are compared by alternating single 1,600 cps steps instead: that build against fd432fb, eight',
+    '  527. Builds are compared by alternating single 1,600 cps steps instead (bench/cps-ab.ts): that build against fd432fb, eight',
     '  pairs on 2026-11-27, 460 against 474 µs a call on average (pairs differing by -94 to +58).',
     '- The floor: `--baseline` runs the same loop against bench/cps-baseline.ts, a bare Node UAS (`node:dgram` and',
     '  string handling: the 200 with its SDP, the BYE with the X- headers, retransmissions, one timer at a time; no',

@@ -19,6 +19,7 @@
  * a tracing one (`--trace-gc-nvp`), `--gc-log FILE` collects the lines it prints.
  * `--log-level info` has the gateway log as a production one does (two lines a call at info, written
  * synchronously to a file in its scratch directory; default silent).
+ * `--steps-only` stops after the ramp (no half-rate run, no profile): what bench/cps-ab.ts needs.
  * `--baseline` runs everything above against bench/cps-baseline.ts instead of the gateway (same
  * pinning and arguments): a bare Node UAS, `node:dgram` and string handling only, that answers,
  * waits and sends the same BYE: this machine's floor for Node + loopback UDP + SIPp on this loop.
@@ -26,7 +27,7 @@
  * docs by hand).
  * Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE [--heap-survivors]] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--steps-only] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE [--heap-survivors]] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -58,7 +59,12 @@ const opts = benchArgs({
   'gc-log': { type: 'string' },
   baseline: { type: 'boolean', default: false },
   'log-level': { type: 'string', default: 'silent' },
+  'steps-only': { type: 'boolean', default: false },
 }, import.meta.url);
+if (opts['steps-only'] && opts.write) {
+  process.stderr.write('--write with --steps-only: the docs need the half-rate run\n');
+  process.exit(2);
+}
 if (opts.baseline && opts.write) {
   process.stderr.write('--write with --baseline: the baseline figure goes into docs/benchmarks.md by hand\n');
   process.exit(2);
@@ -326,6 +332,10 @@ async function main(): Promise<void> {
     return;
   }
   const steps = await withGateway(rampUp);
+  if (opts['steps-only']) {
+    process.stdout.write(markdown(steps, undefined, { functions: [], areas: [] }, RUN));
+    return;
+  }
   const best = steps.filter(clean).pop();
   // A fresh gateway: the failed step's backlog (BYE retransmissions) must not weigh on it.
   const half = best === undefined ? undefined : await withGateway((g) => step(g, Math.max(1, Math.floor(best.rate / 2))));
