@@ -126,11 +126,7 @@ export async function bindRtpSockets(
       rtpSocket = native === undefined
         ? await bindUdp(localAddress, port, recvBufferSize, literalLookup)
         : NativeRtpSocket.open(native, localAddress, port, recvBufferSize);
-      const rtcpPort = port === 0 ? 0 : port + 1;
-      let rtcpSocket: RtpUdpSocket | undefined;
-      if (!rtcp) rtcpSocket = undefined;
-      else if (native?.rtcpPoller === undefined) rtcpSocket = await bindUdp(localAddress, rtcpPort, 1 << 16, literalLookup);
-      else rtcpSocket = NativeRtpSocket.open({ udp: native.udp, poller: native.rtcpPoller }, localAddress, rtcpPort, 1 << 16);
+      const rtcpSocket = rtcp ? await bindRtcp(localAddress, port === 0 ? 0 : port + 1, native) : undefined;
       return { port, rtp: rtpSocket, rtcp: rtcpSocket };
     } catch (error) {
       rtpSocket?.close();
@@ -140,6 +136,12 @@ export async function bindRtpSockets(
     }
   }
   throw new MediaError('media_bind_failed', `cannot bind RTP socket [address:${localAddress}]`, { cause: lastError });
+}
+
+/** The RTCP socket: native when `native` has an RTCP poller, else node:dgram's (see {@link bindRtpSockets}). */
+async function bindRtcp(localAddress: string, port: number, native: NativeRtpIo | undefined): Promise<RtpUdpSocket> {
+  if (native?.rtcpPoller === undefined) return bindUdp(localAddress, port, 1 << 16, literalLookup);
+  return NativeRtpSocket.open({ udp: native.udp, poller: native.rtcpPoller }, localAddress, port, 1 << 16);
 }
 
 /**
