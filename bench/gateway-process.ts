@@ -37,6 +37,19 @@ export interface BenchGatewayOptions {
   logLevel?: LoggerOptions['level'];
 }
 
+/**
+ * `rtp.pacer` from AGENTLINE_RTP_PACER (0/false: off), AGENTLINE_RTP_PACER_LEAD_MS and
+ * AGENTLINE_RTP_PACER_PRIORITY, as for `agentline serve`, to compare the settings.
+ */
+function benchPacer(): { enabled: boolean; leadMs?: number; priority?: number } {
+  const env = process.env;
+  return {
+    enabled: !/^(0|false|no|off)$/i.test(env['AGENTLINE_RTP_PACER'] ?? ''),
+    ...(env['AGENTLINE_RTP_PACER_LEAD_MS'] === undefined ? {} : { leadMs: Number(env['AGENTLINE_RTP_PACER_LEAD_MS']) }),
+    ...(env['AGENTLINE_RTP_PACER_PRIORITY'] === undefined ? {} : { priority: Number(env['AGENTLINE_RTP_PACER_PRIORITY']) }),
+  };
+}
+
 /** Starts the gateway under test and creates its bench agent. */
 export async function startBenchGateway(options: BenchGatewayOptions): Promise<Gateway> {
   const level = options.logLevel ?? 'silent';
@@ -47,7 +60,7 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<G
     // AGENTLINE_SIP_IO and AGENTLINE_RTP_IO (auto, native, dgram) as for `agentline serve`, to compare the two.
     sip: { host: '127.0.0.1', port: 0, tcp: false, io: process.env['AGENTLINE_SIP_IO'] ?? 'auto' },
     http: { host: '127.0.0.1', port: 0 },
-    rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax, io: process.env['AGENTLINE_RTP_IO'] ?? 'auto' },
+    rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax, io: process.env['AGENTLINE_RTP_IO'] ?? 'auto', pacer: benchPacer() },
     store: { path: join(options.dir, 'bench.db') },
     limits: { maxCalls: 100_000 },
     log: { level },

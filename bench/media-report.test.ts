@@ -19,12 +19,13 @@ describe('media report', () => {
     const seen: TickProbeStats = {
       ticks: 200, late: { p50: 0.11, p99: 0.18, max: 0.7 }, sendPhase: { p50: 1.21, p99: 1.93, max: 5 },
       work: { p50: 0.21, p99: 0.39, max: 1 }, pass: { p50: 1.45, p99: 2.24, max: 6 }, ticksWithGc: 1, gcInPassMaxMs: 2.5,
+      paced: { batches: 199, late: { p50: 0.05, p99: 0.31, max: 1.2 }, pass: { p50: 2.5, p99: 3.25, max: 4 } },
     };
     // What crosses the gateway's stats line: JSON turns NaN into null.
     const idle = JSON.parse(JSON.stringify({ ticks: 0, late: none, sendPhase: none, work: none, pass: none, ticksWithGc: 0, gcInPassMaxMs: 0 })) as TickProbeStats;
     const rows = clockTable([step(seen), step(idle)]).split('\n').slice(2);
-    assert.equal(rows[0], '| 100 | 200 | 0.11 / 0.18 / 0.7 | 1.21 / 1.93 | 5.0 | 0.21 / 0.39 | 1.45 / 2.24 | 1 (2.5) | 2.0 | 3.0 | 1 (2.5) | 1.0 |');
-    assert.equal(rows[1], '| 100 | 0 | – / – / – | – / – | – | – / – | – / – | 0 (0.0) | 2.0 | 3.0 | 1 (2.5) | 1.0 |');
+    assert.equal(rows[0], '| 100 | 200 | 0.11 / 0.18 / 0.7 | 1.21 / 1.93 | 5.0 | 0.21 / 0.39 | 1.45 / 2.24 | 1 (2.5) | 199 | 0.05 / 0.31 / 1.2 | 2.50 / 3.25 | 2.0 | 3.0 | 1 (2.5) | 1.0 |');
+    assert.equal(rows[1], '| 100 | 0 | – / – / – | – / – | – | – / – | – / – | 0 (0.0) | – | – | – | 2.0 | 3.0 | 1 (2.5) | 1.0 |');
   });
 
   it('names the agent and the flow steps the first call went through', () => {

@@ -70,12 +70,14 @@ export function clockTable(steps: MediaStep[]): string {
   const rows = steps.map((s) => {
     const c = s.clock;
     const pair = (p: { p50: number; p99: number }): string => `${f(p.p50, 2)} / ${f(p.p99, 2)}`;
+    const p = c.paced;
+    const paced = p === undefined || p.batches === 0 ? '– | – | –' : `${p.batches} | ${f(p.late.p50, 2)} / ${f(p.late.p99, 2)} / ${f(p.late.max, 1)} | ${pair(p.pass)}`;
     return `| ${s.calls} | ${c.ticks} | ${f(c.late.p50, 2)} / ${f(c.late.p99, 2)} / ${f(c.late.max, 1)} | ${pair(c.sendPhase)} | ${f(c.sendPhase.max, 1)} | ${pair(c.work)} | ${pair(c.pass)} | `
-      + `${c.ticksWithGc} (${f(c.gcInPassMaxMs, 1)}) | ${f(s.loopP99Ms, 1)} | ${f(s.gcMaxMs, 1)} | ${s.gcMajor} (${f(s.gcMajorMaxMs, 1)}) | ${f(s.genLoopP99Ms, 1)} |`;
+      + `${c.ticksWithGc} (${f(c.gcInPassMaxMs, 1)}) | ${paced} | ${f(s.loopP99Ms, 1)} | ${f(s.gcMaxMs, 1)} | ${s.gcMajor} (${f(s.gcMajorMaxMs, 1)}) | ${f(s.genLoopP99Ms, 1)} |`;
   });
   return [
-    '| calls | ticks | tick late p50 / p99 / max ms | due → send phase end p50 / p99 ms | max ms | work phase p50 / p99 ms | due → pass end p50 / p99 ms | ticks with a GC pause in the pass (longest ms) | gw loop p99 ms | gw GC max ms | gw full GCs (longest ms) | gen loop p99 ms |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| calls | ticks | tick late p50 / p99 / max ms | due → send phase end p50 / p99 ms | max ms | work phase p50 / p99 ms | due → pass end p50 / p99 ms | ticks with a GC pause in the pass (longest ms) | pacer batches | pacer start late p50 / p99 / max ms | pacer pass p50 / p99 ms | gw loop p99 ms | gw GC max ms | gw full GCs (longest ms) | gen loop p99 ms |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows,
   ].join('\n');
 }

@@ -14,6 +14,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { createHistogram, PerformanceObserver, type RecordableHistogram } from 'node:perf_hooks';
 import { TICK_CHANNEL, type TickTiming } from '../src/media/clock.ts';
+import { PACER_CHANNEL, type PacedBatchTiming } from '../src/media/rtp-pacer.ts';
 
 /** p50 / p99 / max, ms. */
 export interface ProbePercentiles {
@@ -37,6 +38,11 @@ export interface TickProbeStats {
   ticksWithGc: number;
   /** Longest such pause, ms. */
   gcInPassMaxMs: number;
+  /**
+   * The RTP pacer's batches (src/media/rtp-pacer.ts; none without it): how late its thread
+   * started each send pass after the due time, and how long the pass took.
+   */
+  paced?: { batches: number; late: ProbePercentiles; pass: ProbePercentiles };
 }
 
 /** A tick's spans, ms, from its {@link TickTiming}. */
@@ -89,6 +95,16 @@ export function watchTicks(): TickProbe {
     windows.gc[i] = 0;
   };
   subscribe(TICK_CHANNEL, onTick);
+  const pacedLate = createHistogram();
+  const pacedPass = createHistogram();
+  let batches = 0;
+  const onBatch = (message: unknown): void => {
+    const b = message as PacedBatchTiming;
+    batches++;
+    pacedLate.record(us(b.startMs - b.dueMs));
+    pacedPass.record(us(b.endMs - b.startMs));
+  };
+  subscribe(PACER_CHANNEL, onBatch);
   // GC entries arrive after the fact, with `startTime` on performance.now()'s base.
   const gcObserver = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) {
@@ -110,8 +126,12 @@ export function watchTicks(): TickProbe {
   let stopped = false;
   return {
     take() {
-      const out = { ticks, late: read(late), sendPhase: read(sendPhase), pass: read(pass), work: read(work), ticksWithGc, gcInPassMaxMs };
+      const out = {
+        ticks, late: read(late), sendPhase: read(sendPhase), pass: read(pass), work: read(work), ticksWithGc, gcInPassMaxMs,
+        paced: { batches, late: read(pacedLate), pass: read(pacedPass) },
+      };
       ticks = 0;
+      batches = 0;
       ticksWithGc = 0;
       gcInPassMaxMs = 0;
       return out;
@@ -120,6 +140,7 @@ export function watchTicks(): TickProbe {
       if (stopped) return;
       stopped = true;
       unsubscribe(TICK_CHANNEL, onTick);
+      unsubscribe(PACER_CHANNEL, onBatch);
       gcObserver.disconnect();
     },
   };

@@ -17,8 +17,12 @@
  * Every function returns a negative errno on failure instead of throwing; the JavaScript side
  * (src/lib/native-udp.ts) turns those into errors with Node's codes.
  *
+ * The media clock's sends may instead go through the pacer (pacer.c), a thread that sends each
+ * tick's packets at the tick's due time.
+ *
  * This file: the argument helpers, opening, connecting, sending and closing, and the module's
- * init; recv.c: the reads; watch.c: the readability watches; agentline_udp.h: what they share.
+ * init; recv.c: the reads; watch.c: the readability watches; pacer.c: the pacer;
+ * agentline_udp.h: what they share.
  */
 #include "agentline_udp.h"
 
@@ -214,6 +218,30 @@ static napi_value op_send_to(napi_env env, napi_callback_info info) {
   return int_result(env, n < 0 ? -errno : n);
 }
 
+/*
+ * sockaddr(ipv6, address, port, out, offset) -> bytes written | -errno: the sockaddr of a numeric
+ * address for a socket of that family (as sendTo parses it), into `out` at `offset` (28 bytes
+ * free), for the pacer's entries (pacer.c).
+ */
+static napi_value op_sockaddr(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  bool ipv6;
+  int32_t port, offset;
+  uint8_t *data;
+  size_t size;
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  CHECK(napi_get_value_bool(env, argv[0], &ipv6));
+  if (!arg_i32(env, argv[2], &port) || !arg_bytes(env, argv[3], &data, &size) || !arg_i32(env, argv[4], &offset) ||
+      offset < 0 || (size_t)offset + sizeof(struct sockaddr_in6) > size)
+    return int_result(env, -EINVAL);
+  struct sockaddr_storage ss;
+  socklen_t len;
+  if (!parse_address(env, argv[1], ipv6, port, &ss, &len)) return int_result(env, -EINVAL);
+  memcpy(data + offset, &ss, len);
+  return int_result(env, len);
+}
+
 /* close(fd) -> 0 | -errno */
 static napi_value op_close(napi_env env, napi_callback_info info) {
   int32_t fd;
@@ -260,11 +288,13 @@ static napi_value init(napi_env env, napi_value exports) {
     napi_callback fn;
   } ops[] = {
       {"open", op_open},           {"localPort", op_local_port}, {"connect", op_connect},       {"disconnect", op_disconnect},
-      {"send", op_send},           {"sendTo", op_send_to},       {"close", op_close},           {"recvBatch", op_recv_batch},
+      {"send", op_send},           {"sendTo", op_send_to},       {"sockaddr", op_sockaddr},     {"close", op_close},           {"recvBatch", op_recv_batch},
       {"recvLarge", op_recv_large}, {"drain", op_drain},         {"watch", op_watch},           {"unwatch", op_unwatch},
       {"formatAddress", op_format_address},
   };
   if (!watches_init(env)) return NULL;
+  /* Before the loop below, so that formatAddress stays the last function registered. */
+  if (pacer_register(env, exports) != napi_ok) return NULL;
   for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
     napi_value fn;
     if (napi_create_function(env, ops[i].name, NAPI_AUTO_LENGTH, ops[i].fn, NULL, &fn) != napi_ok) return NULL;

@@ -41,6 +41,8 @@ napi_value op_recv_large(napi_env env, napi_callback_info info);
 napi_value op_drain(napi_env env, napi_callback_info info);
 napi_value op_watch(napi_env env, napi_callback_info info);
 napi_value op_unwatch(napi_env env, napi_callback_info info);
+/* Adds the pacer's ops to the exports (pacer.c). */
+napi_status pacer_register(napi_env env, napi_value exports);
 /* Sets up this environment's watch table (watch.c); false on failure. */
 int watches_init(napi_env env);
 

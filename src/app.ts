@@ -16,9 +16,10 @@ import type { Config } from './config/index.ts';
 import { UserAgent } from './dialog/index.ts';
 import { ScavengeSteer } from './lib/gc-steer.ts';
 import { setGatewayV8Flags } from './lib/node-flags.ts';
-import { TimerMediaClock, type MediaClock } from './media/clock.ts';
-import { loadNativeUdp } from './lib/native-udp.ts';
+import { TimerMediaClock } from './media/clock.ts';
+import { loadNativeUdp, type NativeUdp } from './lib/native-udp.ts';
 import type { NativeRtpIo } from './media/native-rtp-socket.ts';
+import { RtpPacer } from './media/rtp-pacer.ts';
 import { RtpPoller } from './media/rtp-poller.ts';
 import { PortAllocator } from './media/ports.ts';
 import { createLogger, errorFor, Metrics, type Logger, type MediaClockCounts } from './obs/index.ts';
@@ -47,7 +48,9 @@ export interface GatewayOptions {
   /**
    * What runs scavenges in the media clock's slack (src/lib/gc-steer.ts). Default: one on
    * V8's `gc` when the process was started with `--expose-gc` (as `npm start` is), else none;
-   * `null`: none.
+   * `null`: none. Not used while the RTP pacer runs (`rtp.pacer`): a scavenge shorter than the
+   * pacer's lead delays no packet wherever it falls, and the steer's smaller, more frequent
+   * scavenges cost CPU (cps bench, 2026-11-27: 25 µs a call).
    */
   scavengeSteer?: ScavengeSteer | null;
 }
@@ -103,6 +106,8 @@ export async function startGateway(config: Config, options: GatewayOptions = {})
     const router = new Router({ trunks: config.trunks, directory: store });
     const steer = options.scavengeSteer === undefined ? ScavengeSteer.fromProcess() : options.scavengeSteer ?? undefined;
     const deps = callDeps(config, store, spool, router, logger, metrics, clock, steer);
+    // After the calls' sockets (closed through it) and before nothing else: see RtpPacer.stop.
+    if (deps.rtpIo?.pacer !== undefined) closers.push(() => deps.rtpIo?.pacer?.stop());
     const calls = new CallManager(deps, { maxCalls: config.limits.maxCalls });
     const sip = await startSip(config, calls, logger, clock);
     closers.push(sip.close);
@@ -263,16 +268,24 @@ function callDeps(
   config: Config, store: Store, spool: HandoffSpool, router: Router, logger: Logger, metrics: Metrics, clock: Clock,
   steer: ScavengeSteer | undefined,
 ): CallDeps {
-  // Scavenges in the slack after a tick rather than wherever V8 would.
+  const udp = nativeRtpUdp(config.rtp.io, logger);
+  const pacer = udp === undefined ? undefined : openPacer(udp, config.rtp.pacer, logger);
+  // Without a pacer, scavenges in the slack after a tick rather than wherever V8 would.
+  const slackSteer = pacer === undefined ? steer : undefined;
   const mediaClock = new TimerMediaClock({
     onError: (err) => logger.warn({ err }, 'media clock listener failed'),
-    ...(steer === undefined ? {} : { afterTick: (slackMs: number, periodMs: number) => steer.afterTick(slackMs, periodMs) }),
+    ...(slackSteer === undefined ? {} : { afterTick: (slackMs: number, periodMs: number) => slackSteer.afterTick(slackMs, periodMs) }),
+    ...(pacer === undefined ? {} : { pacer }),
   });
-  const rtpIo = openRtpIo(config.rtp.io, mediaClock, logger);
+  const rtpIo: NativeRtpIo | undefined = udp === undefined ? undefined : {
+    udp, poller: new RtpPoller(mediaClock, udp), rtcpPoller: new RtpPoller(mediaClock, udp, RTCP_POLL_TICKS),
+    ...(pacer === undefined ? {} : { pacer }),
+  };
   metrics.watchMediaClock(() => {
     let counts: MediaClockCounts = mediaClock.stats;
-    if (steer !== undefined) counts = { ...counts, scavenges: steer.stats.scavenges, scavengesNoRoom: steer.stats.noRoom };
+    if (slackSteer !== undefined) counts = { ...counts, scavenges: slackSteer.stats.scavenges, scavengesNoRoom: slackSteer.stats.noRoom };
     if (rtpIo !== undefined) counts = { ...counts, rtpPolled: rtpIo.poller.stats.datagrams, rtpPollOverflows: rtpIo.poller.stats.overflows };
+    if (pacer !== undefined) counts = { ...counts, rtpPaced: pacer.stats.packets, rtpPacerOverruns: pacer.stats.overruns };
     return counts;
   });
   return {
@@ -300,19 +313,28 @@ function callDeps(
 const RTCP_POLL_TICKS = 10;
 
 /**
- * The native RTP sockets `rtp.io` asks for: with `auto`, node:dgram (and a warning that says
- * why) when the addon was not built.
+ * The addon, when `rtp.io` asks for native RTP sockets: with `auto`, node:dgram (and a warning
+ * that says why) when the addon was not built.
  * @throws AgentlineError `config_invalid` for `native` without the addon
  */
-function openRtpIo(mode: Config['rtp']['io'], clock: MediaClock, logger: Logger): NativeRtpIo | undefined {
+function nativeRtpUdp(mode: Config['rtp']['io'], logger: Logger): NativeUdp | undefined {
   if (mode === 'dgram') return undefined;
   const { udp, reason } = loadNativeUdp();
   if (udp === undefined) {
     if (mode === 'native') throw errorFor('config_invalid', { setting: 'rtp.io', value: `native: ${reason}` });
     logger.warn({ reason }, 'RTP on node:dgram: about three times the CPU per packet');
-    return undefined;
   }
-  return { udp, poller: new RtpPoller(clock, udp), rtcpPoller: new RtpPoller(clock, udp, RTCP_POLL_TICKS) };
+  return udp;
+}
+
+/** The pacer `rtp.pacer` asks for; a realtime priority the process may not take is a warning. */
+function openPacer(udp: NativeUdp, settings: Config['rtp']['pacer'], logger: Logger): RtpPacer | undefined {
+  if (!settings.enabled) return undefined;
+  const pacer = new RtpPacer(udp, { leadMs: settings.leadMs, priority: settings.priority });
+  if (settings.priority > 0 && !pacer.realtime) {
+    logger.warn({ priority: settings.priority }, 'RTP pacer at the normal priority: SCHED_FIFO refused (needs CAP_SYS_NICE; rtp.pacer.priority: 0 asks for none)');
+  }
+  return pacer;
 }
 
 /**

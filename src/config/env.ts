@@ -34,6 +34,9 @@ export interface EnvOverride {
  * | AGENTLINE_RTP_PORT_MIN    | rtp.portMin                           | int    |
  * | AGENTLINE_RTP_PORT_MAX    | rtp.portMax                           | int    |
  * | AGENTLINE_RTP_IO          | rtp.io                                | string |
+ * | AGENTLINE_RTP_PACER       | rtp.pacer.enabled                     | bool   |
+ * | AGENTLINE_RTP_PACER_LEAD_MS | rtp.pacer.leadMs                    | int    |
+ * | AGENTLINE_RTP_PACER_PRIORITY | rtp.pacer.priority                 | int    |
  * | AGENTLINE_PUBLIC_ADDRESS  | sip.publicAddress, rtp.publicAddress  | string |
  * | AGENTLINE_HTTP_HOST       | http.host                             | string |
  * | AGENTLINE_HTTP_PORT       | http.port                             | int    |
@@ -53,6 +56,9 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { name: 'AGENTLINE_RTP_PORT_MIN', targets: ['rtp.portMin'], kind: 'int', doc: 'first RTP port' },
   { name: 'AGENTLINE_RTP_PORT_MAX', targets: ['rtp.portMax'], kind: 'int', doc: 'last RTP port' },
   { name: 'AGENTLINE_RTP_IO', targets: ['rtp.io'], kind: 'string', doc: 'RTP socket I/O: auto, native or dgram' },
+  { name: 'AGENTLINE_RTP_PACER', targets: ['rtp.pacer.enabled'], kind: 'bool', doc: 'send RTP from the pacer thread at each tick\'s due time' },
+  { name: 'AGENTLINE_RTP_PACER_LEAD_MS', targets: ['rtp.pacer.leadMs'], kind: 'int', doc: 'how far ahead the event loop builds each tick for the pacer, ms' },
+  { name: 'AGENTLINE_RTP_PACER_PRIORITY', targets: ['rtp.pacer.priority'], kind: 'int', doc: 'the pacer thread\'s SCHED_FIFO priority (0: normal)' },
   { name: 'AGENTLINE_PUBLIC_ADDRESS', targets: ['sip.publicAddress', 'rtp.publicAddress'], kind: 'string', doc: 'address advertised in SIP and SDP' },
   { name: 'AGENTLINE_HTTP_HOST', targets: ['http.host'], kind: 'string', doc: 'HTTP bind address' },
   { name: 'AGENTLINE_HTTP_PORT', targets: ['http.port'], kind: 'int', doc: 'HTTP port' },

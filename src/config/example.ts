@@ -29,6 +29,10 @@ rtp:
   portMax: 29999
   # recordDir: ./data/recordings   # record every call: stereo WAV, caller left, gateway right; unset: off
   # io: auto               # RTP sockets: native (the addon npm install builds), dgram (node:dgram), auto: native when built
+  # pacer:                 # native only: a thread sends each tick's packets at its due time
+  #   enabled: true
+  #   leadMs: 20           # how far ahead the event loop builds a tick (1-40): what a pause may last
+  #   priority: 10         # 1-99: realtime (SCHED_FIFO) when the process has CAP_SYS_NICE; 0: normal
 
 http:                      # Handoff API, admin API, /metrics, /healthz
   host: 127.0.0.1

@@ -21,7 +21,7 @@ describe('config schema', () => {
   it('fills every default from an empty mapping, binding loopback', () => {
     const c = parseConfig({});
     assert.deepEqual(c.sip, { host: '127.0.0.1', port: 5060, udp: true, tcp: true, io: 'auto' });
-    assert.deepEqual(c.rtp, { host: '127.0.0.1', portMin: 20000, portMax: 29999, io: 'auto' });
+    assert.deepEqual(c.rtp, { host: '127.0.0.1', portMin: 20000, portMax: 29999, io: 'auto', pacer: { enabled: true, leadMs: 20, priority: 10 } });
     assert.deepEqual(c.http, { host: '127.0.0.1', port: 8080 });
     assert.deepEqual(c.store, { kind: 'sqlite', path: './data/agentline.db', documentCacheMb: 32 });
     assert.deepEqual(c.limits, { maxCalls: 1000, maxCallDurationSec: 3600, sessionExpiresSec: 1800, overloadRetryAfterSec: 5, drainTimeoutSec: 30 });

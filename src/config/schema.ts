@@ -88,6 +88,20 @@ export const rtpSchema = z.strictObject({
    * per packet), `dgram` through node:dgram, `auto` (default) native when the addon is built.
    */
   io: z.enum(['auto', 'native', 'dgram']).default('auto'),
+  /**
+   * The pacer (native RTP sockets only; src/media/rtp-pacer.ts, native/pacer.c): a thread that
+   * sends each 20 ms tick's packets at the tick's due time, while the event loop builds the
+   * tick `leadMs` ahead (default 20, one tick; outbound audio leaves that much later): a
+   * garbage collection or a busy loop shorter than the lead moves no packet. `priority` 1-99
+   * (default 10) runs that thread at a realtime priority (SCHED_FIFO), so that it gets the CPU
+   * at the due time however busy the event loop is; the process needs CAP_SYS_NICE, else a
+   * warning and the normal priority (0: normal, no warning).
+   */
+  pacer: z.strictObject({
+    enabled: z.boolean().default(true),
+    leadMs: intIn(1, 40).default(20),
+    priority: intIn(0, 99).default(10),
+  }).prefault({}),
 }).refine((r) => r.portMin < r.portMax, { error: 'must be greater than rtp.portMin', path: ['portMax'] });
 
 /** `http:` — Handoff API, admin API, metrics. */

@@ -46,6 +46,29 @@ export interface NativeUdp {
   watch(fd: number, callback: () => void): number;
   /** Stops a watch and releases its callback; the fd may be closed as soon as it returns. 0, or -ENOENT for an unknown id. */
   unwatch(id: number): number;
+  /** Writes the sockaddr of a numeric address (28 bytes free at `offset`); its length, or -errno. */
+  sockaddr(ipv6: boolean, address: string, port: number, out: Uint8Array, offset: number): number;
+  /**
+   * Starts a pacer thread over `buffer` (native/pacer.c; src/media/rtp-pacer.ts lays it out):
+   * its handle, or -errno. `priority` > 0 asks for SCHED_FIFO at that priority.
+   */
+  pacerCreate(buffer: Uint8Array, priority: number): unknown;
+  /** Commits a batch (byte offsets of its header and entries) due at `dueMs` on CLOCK_MONOTONIC: its number, or -errno. */
+  pacerCommit(pacer: unknown, header: number, entries: number, count: number, dueMs: number): number;
+  /** The number of the last batch sent (0: none). */
+  pacerDone(pacer: unknown): number;
+  /** Closes `fd` now, or after the last batch pending. */
+  pacerClose(pacer: unknown, fd: number): number;
+  /** Sends a batch from the calling thread at once. */
+  pacerSendNow(pacer: unknown, header: number, entries: number, count: number): number;
+  /** Stops and joins the thread; what it had not sent is dropped. */
+  pacerStop(pacer: unknown): number;
+  /** 0: realtime as asked; 1: not asked; -errno: refused. */
+  pacerRealtime(pacer: unknown): number;
+  /** CLOCK_MONOTONIC, ms. */
+  monotonicMs(): number;
+  /** Int32 slots of a pacer entry. */
+  readonly PACER_ENTRY_I32: number;
   /** Text of an address from a meta entry's family and four address words. */
   formatAddress(family: number, a0: number, a1: number, a2: number, a3: number, scope?: number): string;
   readonly META_STRIDE: number;

@@ -112,6 +112,9 @@ export abstract class BaseClock implements MediaClock {
   /** Hook for subclasses: the listener set changed. */
   protected onListenersChanged(): void {}
 
+  /** Hook for subclasses: the send phase of `tick` starts. */
+  protected onSendPhaseStart(_tick: number): void {}
+
   /** Hook for subclasses: every `send` listener of the tick has run. */
   protected onSendPhaseEnd(): void {}
 
@@ -168,6 +171,7 @@ export abstract class BaseClock implements MediaClock {
       this.preparedTick = -1;
       this.lastPreparedAhead = ahead;
       if (!ahead) this.runPrepare(tick);
+      this.onSendPhaseStart(tick);
       this.sendStartMs = this.now();
       if (this.watchSends) this.runWatchedSends(this.snapshot('send'), tick);
       else this.runPhase('send', tick);

@@ -46,6 +46,11 @@ export interface MediaClock {
    * poll phase of them. Costs one time read when nothing is due.
    */
   poll?(): void;
+  /**
+   * When `tick` is due, or was, on {@link now}'s base: where its packets leave, which with a
+   * pacer is later than its listeners run (absent on clocks whose ticks run at their due time).
+   */
+  tickDueMs?(tick: number): number;
 }
 
 /** Options shared by the clocks. */
@@ -75,6 +80,20 @@ export interface ClockTimers {
    * always wakes early when it can sleep.
    */
   busyMs?(): number;
+}
+
+/**
+ * Sends each tick's packets at the tick's due time from a thread of its own (rtp-pacer.ts):
+ * the clock dispatches ticks `leadMs` ahead and brackets each send phase with `begin` and
+ * `commit`; the sockets queue their sends in between.
+ */
+export interface TickPacer {
+  /** How far ahead of its due time a tick is dispatched, ms. */
+  readonly leadMs: number;
+  /** The send phase of the tick due at `dueMs` (the clock's time base) starts. */
+  begin(dueMs: number): void;
+  /** It ended: its packets go to the thread. */
+  commit(): void;
 }
 
 /** Options of {@link TimerMediaClock}. */
@@ -110,6 +129,11 @@ export interface TimerMediaClockOptions extends MediaClockOptions {
   slewStepMs?: number;
   /** Timer functions (default: real time). */
   timers?: ClockTimers;
+  /**
+   * Sends each tick's packets at its due time from another thread: ticks are then dispatched
+   * `pacer.leadMs` ahead, whole, with no blocking sleep (`leadMs` and `maxBusy` do not apply).
+   */
+  pacer?: TickPacer;
   /**
    * Called after each dispatch with the time left before the timer wakes for the next tick
    * (ms) and the period: the slack in which work that pauses the event loop delays no tick

@@ -526,3 +526,56 @@ test('timer clock busier than maxBusy but not saturated wakes 1 ms early and sta
   assert.ok(sleeps.every((ms) => ms > 0 && ms <= 1), `sleeps ${sleeps.join(',')}`);
   assert.deepEqual(at.slice(-10), [1420, 1440, 1460, 1480, 1500, 1520, 1540, 1560, 1580, 1600]);
 });
+
+/** A pacer that records when each send phase began (fake time) and for which due time. */
+class FakePacer {
+  readonly begins: Array<{ at: number; dueMs: number }> = [];
+  commits = 0;
+  open = false;
+  constructor(readonly leadMs: number, private readonly timers: FakeTimers) {}
+  begin(dueMs: number): void {
+    assert.equal(this.open, false, 'one batch at a time');
+    this.open = true;
+    this.begins.push({ at: this.timers.time, dueMs });
+  }
+  commit(): void {
+    assert.equal(this.open, true);
+    this.open = false;
+    this.commits++;
+  }
+}
+
+test('with a pacer, each tick runs its lead ahead of its due time, whole and without a sleep', () => {
+  const timers = new SleepingFakeTimers();
+  const pacer = new FakePacer(10, timers);
+  const clock = new TimerMediaClock({ timers, pacer });
+  const sends: number[] = [];
+  clock.add(() => void sends.push(timers.time), 'send');
+  const works = dispatchTimes(clock, timers);
+  timers.advanceTo(1065);
+  assert.deepEqual(pacer.begins, [
+    { at: 1000, dueMs: 1000 }, { at: 1010, dueMs: 1020 }, { at: 1030, dueMs: 1040 }, { at: 1050, dueMs: 1060 },
+  ]);
+  assert.deepEqual(sends, [1000, 1010, 1030, 1050], 'the send phase queues ahead');
+  assert.deepEqual(works, [1000, 1010, 1030, 1050]);
+  assert.equal(pacer.commits, 4);
+  assert.deepEqual(timers.sleeps, [], 'no blocking sleep: the pacer waits for the due time');
+  assert.equal(clock.stats.slews, 0);
+});
+
+test('with a pacer, a late timer dispatches every tick within the lead of now, and the schedule follows a tick sent late', () => {
+  const timers = new SleepingFakeTimers();
+  const pacer = new FakePacer(10, timers);
+  const clock = new TimerMediaClock({ timers, pacer, maxCatchUp: 5 });
+  clock.add(() => undefined, 'send');
+  timers.advanceTo(1000);
+  timers.advanceTo(1060, 45); // the wake-up at 1010 comes at 1055
+  assert.deepEqual(pacer.begins.slice(1).map((b) => b.at), [1055, 1055, 1055], 'the ticks due at 1020, 1040 and 1060');
+  assert.deepEqual(pacer.begins.slice(0, 3).map((b) => b.dueMs), [1000, 1020, 1040]);
+  // The tick due at 1040 went out at 1055: the schedule follows it (35 ms behind, the one
+  // before, is past the slew's reach), and the next tick is due a period after it, less the slew's first step back.
+  const last = pacer.begins[3]!.dueMs;
+  assert.ok(last > 1070 && last <= 1075, `next due at ${last}`);
+  assert.equal(clock.stats.skipped, 0);
+  assert.equal(clock.stats.slews, 1);
+});

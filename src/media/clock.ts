@@ -9,10 +9,10 @@ import { channel } from 'node:diagnostics_channel';
 import { performance } from 'node:perf_hooks';
 import { BaseClock } from './clock-base.ts';
 import { Slew, usual } from './clock-slew.ts';
-import type { ClockTimers, MediaClockOptions, TickTiming, TimerClockStats, TimerMediaClockOptions } from './clock-types.ts';
+import type { ClockTimers, MediaClockOptions, TickPacer, TickTiming, TimerClockStats, TimerMediaClockOptions } from './clock-types.ts';
 
 export type {
-  ClockTimers, MediaClock, MediaClockOptions, TickListener, TickPhase, TickTiming, TimerClockStats, TimerMediaClockOptions,
+  ClockTimers, MediaClock, MediaClockOptions, TickListener, TickPacer, TickPhase, TickTiming, TimerClockStats, TimerMediaClockOptions,
 } from './clock-types.ts';
 
 /** A clock advanced by hand, for tests. */
@@ -83,6 +83,12 @@ const realTimers: ClockTimers = {
  * two: on the absolute grid, the tick after a late one comes early by as much. RTP
  * timestamps follow tick numbers, never send times; packets go out at most `maxSlewMs` late
  * for a while.
+ *
+ * With a {@link TickPacer} (rtp-pacer.ts), a thread of its own sends each tick's packets at
+ * its due time: the timer wakes `pacer.leadMs` before it and the whole tick runs then, with
+ * no sleep; the send phase only queues. A tick dispatched within its lead moves no packet,
+ * whatever held the event loop; one dispatched late is sent as it is committed, and the
+ * schedule follows it as above.
  */
 export class TimerMediaClock extends BaseClock {
   private readonly timers: ClockTimers;
@@ -105,6 +111,7 @@ export class TimerMediaClock extends BaseClock {
   private dispatching = false;
   private readonly maxBusy: number;
   private readonly afterTick: ((slackMs: number, periodMs: number) => void) | undefined;
+  private readonly pacer: TickPacer | undefined;
   /** Last busy sample: when, the loop's busy total then, and the clock's sleeps since. */
   private busyAt = -1;
   private busyTotal = 0;
@@ -120,7 +127,9 @@ export class TimerMediaClock extends BaseClock {
     this.afterTick = options.afterTick;
     const maxSlew = Math.min(this.periodMs, Math.max(0, options.maxSlewMs ?? this.periodMs));
     this.slew = new Slew(maxSlew, Math.min(this.periodMs / 2, Math.max(0.05, options.slewStepMs ?? 0.5)));
-    this.watchSends = maxSlew > 0;
+    this.pacer = options.pacer;
+    // With a pacer, a stall in the send phase delays no packet (it only queues them).
+    this.watchSends = maxSlew > 0 && this.pacer === undefined;
   }
 
   /**
@@ -142,6 +151,7 @@ export class TimerMediaClock extends BaseClock {
    * when the lead is none: the loop has no time to spare, and the tick runs when it can.
    */
   private get wakeEarly(): number {
+    if (this.pacer !== undefined) return Math.min(2 * this.periodMs, Math.max(0, this.pacer.leadMs));
     const lead = this.lead;
     return lead === 0 ? 0 : Math.min(this.periodMs / 2, lead + Math.max(0, this.usualPrepareMs));
   }
@@ -162,6 +172,11 @@ export class TimerMediaClock extends BaseClock {
   /** A snapshot of the scheduling stats. */
   get stats(): TimerClockStats {
     return { ...this.counters, slews: this.slew.follows };
+  }
+
+  /** See {@link MediaClock.tickDueMs}: the grid's time plus the slew in force. */
+  tickDueMs(tick: number): number {
+    return this.dueMs(tick);
   }
 
   /** Monotonic time from the clock's timers, ms. */
@@ -188,9 +203,19 @@ export class TimerMediaClock extends BaseClock {
     else if (this.size === 0 && this.running) this.stop();
   }
 
+  protected override onSendPhaseStart(tick: number): void {
+    this.pacer?.begin(this.dueMs(tick));
+  }
+
   protected override onSendPhaseEnd(): void {
     if (tickChannel.hasSubscribers) this.sendEndMs = this.timers.now();
-    this.slew.afterSends(this.sendStartMs - this.tickGridMs, this.lastStall);
+    if (this.pacer === undefined) {
+      this.slew.afterSends(this.sendStartMs - this.tickGridMs, this.lastStall);
+    } else {
+      this.pacer.commit();
+      // The packets leave at the due time, or now when that has passed.
+      this.slew.afterSends(this.timers.now() - this.tickGridMs, this.lastStall);
+    }
     const ms = this.lastPrepareMs;
     this.usualPrepareMs = this.usualPrepareMs < 0 ? ms : usual(this.usualPrepareMs, ms);
   }
@@ -248,7 +273,7 @@ export class TimerMediaClock extends BaseClock {
           this.schedule();
           return;
         }
-        now = this.prepareDue();
+        if (this.pacer === undefined) now = this.prepareDue();
       }
       this.dispatchDue(now);
     } finally {
@@ -288,7 +313,9 @@ export class TimerMediaClock extends BaseClock {
   private dispatchDue(now: number): void {
     // `now` is often exactly a due time (after a sleep): a rounding error of the float
     // subtraction must not put it a hair before, which would leave the tick for a later turn.
-    const due = Math.floor((now - this.startMs - this.slew.ms) / this.periodMs + DUE_EPSILON);
+    // With a pacer, ticks run up to its lead ahead (the next one at least: `run` calls within it).
+    const horizon = this.pacer === undefined ? now : Math.max(now + this.wakeEarly, this.dueMs(this.nextTick));
+    const due = Math.floor((horizon - this.startMs - this.slew.ms) / this.periodMs + DUE_EPSILON);
     let burst = 0;
     while (this.running && this.nextTick <= due && burst < this.maxCatchUp) {
       const tick = this.nextTick++;

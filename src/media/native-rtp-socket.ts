@@ -14,12 +14,18 @@
  *   dgram socket reports it; errors the kernel queued on the socket come from the poll.
  * A host name as a send target (an SDP `c=` line may carry one) is resolved once through
  * `dns.lookup`; until then its datagrams are dropped, as dgram queues them behind its lookup.
+ *
+ * With the `NativeRtpIo`'s pacer, a send without a callback during the media clock's send
+ * phase is queued for the pacer's thread, which sends it at the tick's due time (rtp-pacer.ts);
+ * its failure comes back a tick or two later, as a failed send's would. Closing then goes
+ * through the pacer, which closes the fd once no pending batch names it.
  */
 import type { RemoteInfo } from 'node:dgram';
 import { lookup } from 'node:dns';
 import { isIP, type AddressInfo } from 'node:net';
 import { constants } from 'node:os';
 import { errnoError, Meta, SourceText, type NativeUdp } from '../lib/native-udp.ts';
+import type { PacedSender, RtpPacer } from './rtp-pacer.ts';
 import type { RtpPoller } from './rtp-poller.ts';
 import type { MessageListener, RtpUdpSocket, SendCallback } from './rtp-udp-socket.ts';
 import { isLiteral } from './udp.ts';
@@ -34,6 +40,8 @@ export interface NativeRtpIo {
    * timestamp keeps its arrival time exact). Without it, RTCP sockets are node:dgram's.
    */
   rtcpPoller?: RtpPoller;
+  /** Sends the media clock's send phases at their ticks' due times (rtp-pacer.ts); RTP sockets only. */
+  pacer?: RtpPacer;
 }
 
 const ECONNREFUSED = -constants.errno.ECONNREFUSED;
@@ -45,7 +53,7 @@ function notConnected(): Error {
 }
 
 /** See the module comment. */
-export class NativeRtpSocket implements RtpUdpSocket {
+export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
   readonly port: number;
   /** Index in the poller's socket list while registered (-1: not). */
   pollIndex = -1;
@@ -60,13 +68,18 @@ export class NativeRtpSocket implements RtpUdpSocket {
   /** The sources' text (the last one's is also in `#rinfo`). */
   readonly #sources: SourceText;
   #resolved: Map<string, string | undefined> | undefined;
+  /** The last unconnected target's sockaddr, for the pacer (made again when the target changes). */
+  #toAddress = '';
+  #toPort = -1;
+  #sockaddrLen = 0;
+  #sockaddr: Uint8Array | undefined;
 
   /**
    * @param fd a socket from `udp.open`, owned from now on (closed by {@link close})
    */
   constructor(
     private readonly udp: NativeUdp, fd: number, private readonly ipv6: boolean, private readonly localAddress: string,
-    private readonly poller: RtpPoller,
+    private readonly poller: RtpPoller, private readonly pacer?: RtpPacer,
   ) {
     this.#fd = fd;
     this.#sources = new SourceText(udp);
@@ -84,7 +97,7 @@ export class NativeRtpSocket implements RtpUdpSocket {
     const ipv6 = isIP(address) === 6;
     const fd = io.udp.open(ipv6, address, port, recvBufferSize);
     if (fd < 0) throw errnoError(fd, 'bind');
-    return new NativeRtpSocket(io.udp, fd, ipv6, address, io.poller);
+    return new NativeRtpSocket(io.udp, fd, ipv6, address, io.poller, io.pacer);
   }
 
   /** The file descriptor (-1 once closed). */
@@ -165,7 +178,8 @@ export class NativeRtpSocket implements RtpUdpSocket {
     if (this.#fd < 0) return;
     this.removeAllListeners('message');
     this.#onError = undefined;
-    this.udp.close(this.#fd);
+    if (this.pacer === undefined) this.udp.close(this.#fd);
+    else this.pacer.close(this.#fd);
     this.#fd = -1;
     this.#remote = undefined;
   }
@@ -204,8 +218,15 @@ export class NativeRtpSocket implements RtpUdpSocket {
     listener(data, rinfo, meta[m + Meta.ageUs]! / 1000 + sinceReadMs, meta[m + Meta.offset]!, length);
   }
 
+  /** A send the pacer queued failed (see the module comment). @internal for {@link RtpPacer} */
+  pacedResult(result: number): void {
+    if (this.#fd >= 0) this.#done(result, undefined);
+  }
+
   #sendConnected(msg: Buffer, offset: number, length: number, callback: SendCallback | undefined): void {
     if (this.#fd < 0) return;
+    const pacer = this.pacer;
+    if (callback === undefined && pacer?.open === true && pacer.queue(this, this.#fd, msg, offset, length, undefined, 0)) return;
     this.#done(this.udp.send(this.#fd, msg, offset, length), callback);
   }
 
@@ -214,7 +235,22 @@ export class NativeRtpSocket implements RtpUdpSocket {
     // The cheap test the dgram sockets' lookup uses (rtp-sockets.ts): this runs per packet unconnected.
     const literal = isLiteral(address) ? address : this.#resolve(address);
     if (literal === undefined) return;
+    const pacer = this.pacer;
+    if (callback === undefined && pacer?.open === true && this.#paceTo(pacer, msg, offset, length, literal, port)) return;
     this.#done(this.udp.sendTo(this.#fd, this.ipv6, msg, offset, length, literal, port), callback);
+  }
+
+  /** Queues an unconnected send with the pacer; false when it takes none. */
+  #paceTo(pacer: RtpPacer, msg: Buffer, offset: number, length: number, address: string, port: number): boolean {
+    if (address !== this.#toAddress || port !== this.#toPort) {
+      const sockaddr = (this.#sockaddr ??= new Uint8Array(28));
+      const len = this.udp.sockaddr(this.ipv6, address, port, sockaddr, 0);
+      if (len < 0) return false;
+      this.#toAddress = address;
+      this.#toPort = port;
+      this.#sockaddrLen = len;
+    }
+    return pacer.queue(this, this.#fd, msg, offset, length, this.#sockaddr, this.#sockaddrLen);
   }
 
   /** Completes a send as dgram would (see the module comment). */

@@ -7,6 +7,9 @@
 import type { RtcpReporter, ReportInput } from './rtcp-reporter.ts';
 import type { RtpInbound } from './rtp-inbound.ts';
 import type { RtpOutbound } from './rtp-outbound.ts';
+
+/** RTP timestamp units per ms: G.711's 8 kHz clock (RFC 3551 §4.5.14). */
+const SAMPLES_PER_MS = 8;
 import type { RtpSessionStats } from './rtp-session-types.ts';
 
 /** What a snapshot is made from. */
@@ -48,14 +51,20 @@ export function sessionStats(p: SessionParts): RtpSessionStats {
 /**
  * What the session's next RTCP report says: the sender part while we send (RFC 3550 §6.4.1),
  * a reception block once the peer has sent anything (§6.4: none before).
+ * @param sinceDueMs how long after `tick` was due the report is made (negative when the clock
+ *   runs ticks ahead of their due time, for a pacer): the SR's RTP timestamp "corresponds to
+ *   the same time as the NTP timestamp" (§6.4.1), so it moves from the tick's by as much
  */
-export function reportInput(outbound: RtpOutbound, inbound: RtpInbound, sending: boolean, tick: number, wallMs: number, monoMs: number): ReportInput {
+export function reportInput(
+  outbound: RtpOutbound, inbound: RtpInbound, sending: boolean, tick: number, wallMs: number, monoMs: number, sinceDueMs = 0,
+): ReportInput {
+  const rtpTimestamp = (outbound.timestampAt(tick) + Math.round(sinceDueMs * SAMPLES_PER_MS)) >>> 0;
   const ssrc = inbound.remoteSsrc;
   return {
     wallMs,
     monoMs,
     ...(outbound.packets > 0 && sending
-      ? { sender: { rtpTimestamp: outbound.timestampAt(tick), packetCount: outbound.packets, octetCount: outbound.octets } }
+      ? { sender: { rtpTimestamp, packetCount: outbound.packets, octetCount: outbound.octets } }
       : {}),
     ...(ssrc === undefined ? {} : { reception: { ssrc, snapshot: inbound.reception.snapshot(), jitter: inbound.jitterTimestampUnits } }),
   };

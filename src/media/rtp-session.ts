@@ -342,7 +342,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
     // An `audio` listener may have closed the session: no report after the BYE.
     const rtcp = this.rtcp;
     if (rtcp !== undefined && !this.closed && rtcp.due(tick)) {
-      rtcp.report(reportInput(this.outbound, this.inbound, this.sending, tick, this.wallClock(), now));
+      const clock = this.options.clock;
+      const due = clock.tickDueMs?.(tick);
+      rtcp.report(reportInput(this.outbound, this.inbound, this.sending, tick, this.wallClock(), now, due === undefined ? 0 : clock.now() - due));
     }
   }
 

@@ -143,8 +143,10 @@ describe('Metrics', () => {
     assert.equal(sample(text, 'agentline_media_clock_slews_total'), 1);
     assert.equal(sample(text, 'agentline_media_clock_busy_ratio'), 0.4);
     assert.equal(sample(text, 'agentline_media_clock_scavenges_total'), 0, 'no steer: zero');
-    Object.assign(counts, { ticks: 120, skipped: 3, busy: 0.95, scavenges: 7, scavengesNoRoom: 2 });
+    Object.assign(counts, { ticks: 120, skipped: 3, busy: 0.95, scavenges: 7, scavengesNoRoom: 2, rtpPaced: 900, rtpPacerOverruns: 1 });
     text = await m.render();
+    assert.equal(sample(text, 'agentline_rtp_paced_packets_total'), 900);
+    assert.equal(sample(text, 'agentline_rtp_pacer_overruns_total'), 1);
     assert.equal(sample(text, 'agentline_media_clock_scavenges_total'), 7);
     assert.equal(sample(text, 'agentline_media_clock_scavenges_no_room_total'), 2);
     assert.equal(sample(text, 'agentline_media_clock_ticks_total'), 120);

@@ -34,6 +34,10 @@ export interface MediaClockCounts {
   rtpPolled?: number;
   /** Polls that left datagrams for the next tick: more arrived in a period than one poll reads. */
   rtpPollOverflows?: number;
+  /** Packets the RTP pacer's thread sent at their ticks' due times (src/media/rtp-pacer.ts; absent without it). */
+  rtpPaced?: number;
+  /** Ticks whose packets the pacer could not take (its thread that many ticks behind): sent at once. */
+  rtpPacerOverruns?: number;
 }
 
 /** Direction of media or signalling relative to Agentline. */
@@ -117,6 +121,8 @@ export class Metrics {
     this.#clockCounter('agentline_media_clock_scavenges_no_room_total', 'Young-generation collections that were due after a media tick but did not fit its slack.', 'scavengesNoRoom');
     this.#clockCounter('agentline_rtp_native_datagrams_total', 'RTP datagrams read by the native poller once per media tick (rtp.io native; absent on node:dgram).', 'rtpPolled');
     this.#clockCounter('agentline_rtp_native_poll_overflows_total', 'Native RTP polls that left datagrams for the next tick (more arrived in a period than one poll reads).', 'rtpPollOverflows');
+    this.#clockCounter('agentline_rtp_paced_packets_total', 'RTP packets the pacer thread sent at their ticks\' due times (rtp.pacer).', 'rtpPaced');
+    this.#clockCounter('agentline_rtp_pacer_overruns_total', 'Media ticks whose packets the pacer thread could not take (it was that many ticks behind): sent at once.', 'rtpPacerOverruns');
     // eslint-disable-next-line @typescript-eslint/no-this-alias -- read inside prom-client's collect, where `this` is the gauge
     const self = this;
     new Gauge({

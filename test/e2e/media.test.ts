@@ -97,26 +97,35 @@ async function callRecord(gw: Gateway, id: string): Promise<CallRecord> {
   return rec as CallRecord;
 }
 
-describe('gateway media: RTP both ways, tones and digits', () => {
-  let dir: string;
-  let gw: Gateway;
-  let uac: TestUac;
-  let tenantId: string;
-  // The media clock hands each tick's slack to this steer: a young generation always over the
-  // budget, so that each tick with room runs one (counted, not run: V8's gc is not needed;
-  // and no minimum interval between them, which the steer's own tests cover).
+/**
+ * A steer the media clock may hand each tick's slack to: a young generation always over the
+ * budget, so that each tick with room runs one (counted, not run: V8's gc is not needed; and
+ * no minimum interval between them, which the steer's own tests cover).
+ */
+function countingSteer(): { steer: ScavengeSteer; steered: () => number } {
   let steered = 0;
   const steer = new ScavengeSteer({
     minIntervalMs: 0,
     scavenge: () => void steered++,
     young: () => ({ used: 9 * 1024 * 1024, available: 16 * 1024 * 1024 }),
   });
+  return { steer, steered: () => steered };
+}
+
+describe('gateway media: RTP both ways, tones and digits', () => {
+  let dir: string;
+  let gw: Gateway;
+  let uac: TestUac;
+  let tenantId: string;
+  // With the pacer (rtp.pacer, on by default with native sockets), the media clock gives its
+  // slack to no steer: a scavenge shorter than the pacer's lead delays no packet anywhere.
+  const steer = countingSteer();
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentline-media-'));
     gw = await startGateway(parseConfig(loopbackConfig(dir, {
       demo: { enabled: true },
-    }, 40)), { logger: createLogger({ level: 'silent' }), scavengeSteer: steer });
+    }, 40)), { logger: createLogger({ level: 'silent' }), scavengeSteer: steer.steer });
     uac = await TestUac.start(gw.sipPort);
     const tenant = await gw.store.getTenantBySlug('demo');
     assert.ok(tenant);
@@ -189,13 +198,15 @@ describe('gateway media: RTP both ways, tones and digits', () => {
       assert.ok(ticks !== null && Number(ticks[1]) >= 50, `clock ticks in /metrics: ${ticks?.[1]}`);
       assert.match(metrics, /^agentline_media_clock_skipped_ticks_total \d+$/m);
       assert.match(metrics, /^agentline_media_clock_busy_ratio [\d.e-]+$/m);
-      // Scavenges were run in the ticks' slack, and counted where operators see them.
-      const scavenges = /^agentline_media_clock_scavenges_total (\d+)$/m.exec(metrics);
-      assert.ok(steered >= 10, `scavenges run after ticks: ${steered}`);
-      assert.ok(scavenges !== null && Number(scavenges[1]) >= 10, `in /metrics: ${scavenges?.[1]}`);
+      // The pacer sent the packets: no scavenge was steered into the ticks' slack.
+      assert.equal(steer.steered(), 0, 'no steered scavenge with the pacer');
+      assert.match(metrics, /^agentline_media_clock_scavenges_total 0$/m);
       // The caller's RTP was read by the native poller (rtp.io auto, with the addon npm install builds).
       const polled = /^agentline_rtp_native_datagrams_total (\d+)$/m.exec(metrics);
       assert.ok(polled !== null && Number(polled[1]) >= 50, `native RTP reads in /metrics: ${polled?.[1]}`);
+      // And the tone it played went out through the pacer's thread (rtp.pacer, on by default with native sockets).
+      const paced = /^agentline_rtp_paced_packets_total (\d+)$/m.exec(metrics);
+      assert.ok(paced !== null && Number(paced[1]) >= 50, `paced RTP packets in /metrics: ${paced?.[1]}`);
     } finally {
       caller.close();
     }
@@ -247,6 +258,8 @@ describe('gateway media: RTP both ways, tones and digits', () => {
 });
 
 describe('gateway media on node:dgram (rtp.io: dgram, the fallback without the native addon)', () => {
+  // No pacer without the addon's sockets: the clock hands each tick's slack to the steer.
+  const steer = countingSteer();
   let dir: string;
   let gw: Gateway;
   let uac: TestUac;
@@ -256,7 +269,7 @@ describe('gateway media on node:dgram (rtp.io: dgram, the fallback without the n
     gw = await startGateway(parseConfig(loopbackConfig(dir, {
       demo: { enabled: true },
       rtp: { host: '127.0.0.1', ...rtpPortRange(40), io: 'dgram' },
-    })), { logger: createLogger({ level: 'silent' }), scavengeSteer: null });
+    })), { logger: createLogger({ level: 'silent' }), scavengeSteer: steer.steer });
     uac = await TestUac.start(gw.sipPort);
     const tenant = await gw.store.getTenantBySlug('demo');
     assert.ok(tenant);
@@ -288,6 +301,11 @@ describe('gateway media on node:dgram (rtp.io: dgram, the fallback without the n
       assert.ok((media['packetsReceived'] as number) > 10, `the gateway heard the caller: ${String(media['packetsReceived'])}`);
       const metrics = await (await fetch(`http://127.0.0.1:${gw.httpPort}/metrics`)).text();
       assert.doesNotMatch(metrics, /^agentline_rtp_native_datagrams_total [1-9]/m);
+      assert.doesNotMatch(metrics, /^agentline_rtp_paced_packets_total [1-9]/m);
+      // Scavenges were run in the ticks' slack, and counted where operators see them.
+      const scavenges = /^agentline_media_clock_scavenges_total (\d+)$/m.exec(metrics);
+      assert.ok(steer.steered() >= 10, `scavenges run after ticks: ${steer.steered()}`);
+      assert.ok(scavenges !== null && Number(scavenges[1]) >= 10, `in /metrics: ${scavenges?.[1]}`);
     } finally {
       caller.close();
     }
