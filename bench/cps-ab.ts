@@ -10,9 +10,10 @@
  * `--a` and `--b` are checkouts (e.g. `git worktree add /tmp/base <commit>`, with `node_modules`
  * linked and the addon built there). A checkout whose cps.ts knows `--steps-only` runs the step
  * alone (about 25 s); an older one also runs its half-rate step (about twice that). Bounded:
- * `--pairs` × 2 runs.
+ * `--pairs` × 2 runs. `--a-env` and `--b-env` (`NAME=value,...`) add to one side's environment:
+ * two settings of one build compare with `--a . --a-env AGENTLINE_RTP_PACER=0`.
  *
- *   node --import tsx bench/cps-ab.ts --a /tmp/base [--b .] [--pairs 8] [--rate 1600] [--step-sec 10] [--max-others 5]
+ *   node --import tsx bench/cps-ab.ts --a /tmp/base [--b .] [--a-env K=V,...] [--b-env K=V,...] [--pairs 8] [--rate 1600] [--step-sec 10] [--max-others 5]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,15 +28,28 @@ const opts = benchArgs({
   rate: { type: 'string', default: '1600' },
   'step-sec': { type: 'string', default: '10' },
   'max-others': { type: 'string', default: '5' },
+  'a-env': { type: 'string', default: '' },
+  'b-env': { type: 'string', default: '' },
 }, import.meta.url);
 
+/** The environment of one side: this process's, plus `NAME=value,...`. */
+function sideEnv(extra: string): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const pair of extra.split(',').filter((p) => p !== '')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new Error(`--a-env/--b-env: expected NAME=value, got ${pair}`);
+    env[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return env;
+}
+
 /** Runs one cps.ts step in `dir`; its stdout. */
-function runStep(dir: string, rate: number, stepSec: number): Promise<string> {
+function runStep(dir: string, rate: number, stepSec: number, env: NodeJS.ProcessEnv): Promise<string> {
   const script = join(dir, 'bench/cps.ts');
   const stepsOnly = readFileSync(script, 'utf8').includes("'steps-only'") ? ['--steps-only'] : [];
   const args = ['--import', 'tsx', script, '--rates', String(rate), '--step-sec', String(stepSec), ...stepsOnly];
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk: string) => { out += chunk; });
@@ -50,14 +64,15 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const dirs = { A: resolve(opts.a), B: resolve(opts.b) };
+  const envs = { A: sideEnv(opts['a-env']), B: sideEnv(opts['b-env']) };
   const rate = Number(opts.rate);
   const maxOthers = Number(opts['max-others']);
   const keep = (s: AbStep): boolean => s.failed === 0 && s.othersPct <= maxOthers;
   const pairs: [AbStep | undefined, AbStep | undefined][] = [];
-  process.stdout.write(`A: ${dirs.A}\nB: ${dirs.B}\n\n| pair | A µs/call | B µs/call | B - A | A others % | B others % |\n|---|---|---|---|---|---|\n`);
+  process.stdout.write(`A: ${dirs.A} ${opts['a-env']}\nB: ${dirs.B} ${opts['b-env']}\n\n| pair | A µs/call | B µs/call | B - A | A others % | B others % |\n|---|---|---|---|---|---|\n`);
   for (let i = 1; i <= Number(opts.pairs); i++) {
-    const a = parseStepRow(await runStep(dirs.A, rate, Number(opts['step-sec'])), rate);
-    const b = parseStepRow(await runStep(dirs.B, rate, Number(opts['step-sec'])), rate);
+    const a = parseStepRow(await runStep(dirs.A, rate, Number(opts['step-sec']), envs.A), rate);
+    const b = parseStepRow(await runStep(dirs.B, rate, Number(opts['step-sec']), envs.B), rate);
     pairs.push([a, b]);
     const cell = (s: AbStep | undefined): string => (s === undefined ? 'no row' : `${s.cpuUsPerCall}${keep(s) ? '' : ' (left out)'}`);
     const diff = a !== undefined && b !== undefined ? String(b.cpuUsPerCall - a.cpuUsPerCall) : '-';
