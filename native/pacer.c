@@ -35,7 +35,12 @@
 
 /* Batches committed and not yet sent, at most (the JavaScript side uses fewer regions). */
 #define QUEUE 8
-/* Int32 slots of a packet's entry: fd, payload offset, length, address length, 28 bytes of sockaddr, result. */
+/*
+ * Int32 slots of a packet's entry: fd, payload offset, length, address length, 28 bytes of sockaddr, result.
+ * The address length may carry ADDR_CONNECTED: the socket was connected to that address when the packet
+ * was queued, and it is sent with send(2) unless the socket has been disconnected since (EDESTADDRREQ),
+ * when it goes to that address with sendto(2), as it would have without the pacer.
+ */
 #define ENTRY_I32 12
 #define E_FD 0
 #define E_OFFSET 1
@@ -43,6 +48,7 @@
 #define E_ADDRLEN 3
 #define E_ADDR 4
 #define E_RESULT 11
+#define ADDR_CONNECTED 0x100
 /* Bytes of a batch's header: the send pass's start and end, two doubles (ms, CLOCK_MONOTONIC). */
 #define HEADER_BYTES 16
 
@@ -93,15 +99,16 @@ static void send_batch(pacer_t *p, batch_t *b) {
   int64_t start = now_ns();
   int32_t *entry = (int32_t *)(p->base + b->entries);
   for (int32_t i = 0; i < b->count; i++, entry += ENTRY_I32) {
-    int32_t offset = entry[E_OFFSET], length = entry[E_LENGTH], addrlen = entry[E_ADDRLEN];
+    int32_t offset = entry[E_OFFSET], length = entry[E_LENGTH], addrlen = entry[E_ADDRLEN] & ~ADDR_CONNECTED;
+    int connected = addrlen == 0 || (entry[E_ADDRLEN] & ADDR_CONNECTED) != 0;
     if (offset < 0 || length < 0 || (size_t)offset + (size_t)length > p->size || addrlen < 0 || addrlen > 28) {
       entry[E_RESULT] = -EINVAL;
       continue;
     }
-    ssize_t n = addrlen == 0
-                    ? send(entry[E_FD], p->base + offset, (size_t)length, MSG_DONTWAIT | MSG_NOSIGNAL)
-                    : sendto(entry[E_FD], p->base + offset, (size_t)length, MSG_DONTWAIT | MSG_NOSIGNAL,
-                             (struct sockaddr *)&entry[E_ADDR], (socklen_t)addrlen);
+    const uint8_t *data = p->base + offset;
+    ssize_t n = connected ? send(entry[E_FD], data, (size_t)length, MSG_DONTWAIT | MSG_NOSIGNAL) : -1;
+    if (!connected || (n < 0 && errno == EDESTADDRREQ && addrlen > 0))
+      n = sendto(entry[E_FD], data, (size_t)length, MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&entry[E_ADDR], (socklen_t)addrlen);
     entry[E_RESULT] = n < 0 ? -errno : (int32_t)n;
   }
   double *header = (double *)(p->base + b->header);

@@ -73,6 +73,9 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
   #toPort = -1;
   #sockaddrLen = 0;
   #sockaddr: Uint8Array | undefined;
+  /** The connected peer's sockaddr, for the pacer (see `RtpPacer.queue`). */
+  #peerSockaddr: Uint8Array | undefined;
+  #peerSockaddrLen = 0;
 
   /**
    * @param fd a socket from `udp.open`, owned from now on (closed by {@link close})
@@ -156,6 +159,10 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
     const result = this.udp.connect(this.#fd, this.ipv6, address, port);
     if (result < 0) throw errnoError(result, 'connect');
     this.#remote = { address, family: this.ipv6 ? 'IPv6' : 'IPv4', port };
+    if (this.pacer !== undefined) {
+      const sockaddr = (this.#peerSockaddr ??= new Uint8Array(28));
+      this.#peerSockaddrLen = Math.max(0, this.udp.sockaddr(this.ipv6, address, port, sockaddr, 0));
+    }
   }
 
   disconnect(): void {
@@ -226,7 +233,8 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
   #sendConnected(msg: Buffer, offset: number, length: number, callback: SendCallback | undefined): void {
     if (this.#fd < 0) return;
     const pacer = this.pacer;
-    if (callback === undefined && pacer?.open === true && pacer.queue(this, this.#fd, msg, offset, length, undefined, 0)) return;
+    if (callback === undefined && pacer?.open === true && this.#remote !== undefined &&
+      pacer.queue(this, this.#fd, msg, offset, length, this.#peerSockaddr, this.#peerSockaddrLen, true)) return;
     this.#done(this.udp.send(this.#fd, msg, offset, length), callback);
   }
 

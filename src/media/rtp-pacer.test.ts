@@ -72,6 +72,27 @@ test('a batch leaves at its due time, not when it was committed, unconnected and
   }
 });
 
+test('a packet queued on a connected socket reaches that peer even when the socket is disconnected before it leaves', async () => {
+  const udp = addon();
+  const pacer = new RtpPacer(udp, { maxPackets: 4, regions: 2 });
+  const { socket: peer, got } = await receiver();
+  const s = pacedSocket(udp, pacer);
+  try {
+    s.connect(peer.address().port, '127.0.0.1');
+    pacer.begin(performance.now() + 40);
+    s.send(Buffer.from('queued while connected'));
+    pacer.commit();
+    s.disconnect(); // the link went idle (rtp-link.ts) before the due time
+    await until(() => got.length === 1, 'the packet');
+    assert.equal(got[0]!.text, 'queued while connected');
+    assert.equal(pacer.stats.errors, 0, 'not EDESTADDRREQ: sent to the address it was queued for');
+  } finally {
+    s.close();
+    pacer.stop();
+    peer.close();
+  }
+});
+
 test('outside a send phase, and for a send with a callback, the socket sends at once', async () => {
   const udp = addon();
   const pacer = new RtpPacer(udp, { maxPackets: 4, regions: 2 });

@@ -81,6 +81,8 @@ const E_LENGTH = 2;
 const E_ADDRLEN = 3;
 const E_ADDR_BYTE = 16;
 const E_RESULT = 11;
+/** In an entry's address length: sent with send(2) on the connected socket, to the address if it was disconnected since. */
+const ADDR_CONNECTED = 0x100;
 
 /** One region: its layout in the buffer and the batch in it. */
 interface Region {
@@ -180,9 +182,14 @@ export class RtpPacer implements TickPacer {
 
   /**
    * Queues a packet of the open batch; false when it does not fit (the caller sends it).
-   * @param addr the peer's sockaddr (`NativeUdp.sockaddr`), undefined on a connected socket
+   * @param addr the peer's sockaddr (`NativeUdp.sockaddr`)
+   * @param connected the socket is connected to `addr`: the thread sends with send(2), and to
+   *   `addr` if the socket was disconnected in between (the packet still goes where it would have)
    */
-  queue(sender: PacedSender, fd: number, data: Uint8Array, offset: number, length: number, addr: Uint8Array | undefined, addrLen: number): boolean {
+  queue(
+    sender: PacedSender, fd: number, data: Uint8Array, offset: number, length: number, addr: Uint8Array | undefined, addrLen: number,
+    connected = false,
+  ): boolean {
     const region = this.#open;
     if (region === undefined) return false;
     const i = region.count;
@@ -197,7 +204,7 @@ export class RtpPacer implements TickPacer {
     i32[e + E_FD] = fd;
     i32[e + E_OFFSET] = this.#pos;
     i32[e + E_LENGTH] = length;
-    i32[e + E_ADDRLEN] = addr === undefined ? 0 : addrLen;
+    i32[e + E_ADDRLEN] = addr === undefined ? 0 : connected ? addrLen | ADDR_CONNECTED : addrLen;
     if (addr !== undefined) bytes.set(addr.length === addrLen ? addr : addr.subarray(0, addrLen), (e << 2) + E_ADDR_BYTE);
     region.senders[i] = sender;
     region.count = i + 1;
