@@ -334,6 +334,7 @@ function openPacer(udp: NativeUdp, settings: Config['rtp']['pacer'], logger: Log
   if (settings.priority > 0 && !pacer.realtime) {
     logger.warn({ priority: settings.priority }, 'RTP pacer at the normal priority: SCHED_FIFO refused (needs CAP_SYS_NICE; rtp.pacer.priority: 0 asks for none)');
   }
+  logger.info({ leadMs: pacer.leadMs, realtime: pacer.realtime }, 'RTP pacer started');
   return pacer;
 }
 

@@ -83,6 +83,11 @@ describe('config schema', () => {
     assert.deepEqual(problems({ rtp: { portMin: 30000, portMax: 30000 } }), ['rtp.portMax: must be greater than rtp.portMin']);
     assert.match(problems({ rtp: { io: 'epoll' } }).join('\n'), /^rtp\.io: .*auto.*native.*dgram/);
     assert.match(problems({ sip: { io: 'epoll' } }).join('\n'), /^sip\.io: .*auto.*native.*dgram/);
+    assert.deepEqual(problems({ rtp: { pacer: { leadMs: 50, priority: -1 } } }), [
+      'rtp.pacer.leadMs: expected a number between 1 and 40, got 50',
+      'rtp.pacer.priority: expected a number between 0 and 99, got -1',
+    ]);
+    assert.deepEqual(problems({ rtp: { pacer: { lead: 10 } } }), ['rtp.pacer.lead: unknown key (did you mean "leadMs"?)']);
     assert.deepEqual(problems({ sip: { udp: false, tcp: false } }), ['sip: enable at least one transport (udp, tcp or tls)']);
     assert.deepEqual(problems({ trunks: [{ name: 'a', transfer: 'refer' }] }), ['trunks[0].referTarget: required when transfer is "refer"']);
     assert.deepEqual(problems({ trunks: [{ name: 'a' }, { name: 'a' }] }), ['trunks[1].name: duplicate trunk name "a"']);
