@@ -278,6 +278,8 @@ function notes(ref: Step | undefined, areas: ProfileLine[]): string[] {
     '   `bench/cps-ab.ts --b-env` switching the steer off, six pairs at 1,600 cps): 422 against 446 µs a call, pairs',
     '   from -47 to +4. The pacer itself moved nothing here: 412 against 419 µs a call with it off (eight pairs,',
     '   -56 to +68); it sends the same six packets a call from its own thread instead of the event loop.',
+    '   `--minor-mc` (V8 11.3\'s experimental young-generation mark-compact in place of the scavenger), two pairs of',
+    '   that build: 530 and 498 against 423 and 437 µs a call. Not set.',
     `3. The SIP and SDP layers, ${share('src/sip', 'src/transaction', 'src/dialog', 'src/sdp', 'sdp-transform')}: parsing and building messages,`,
     '   the offer parse (src/sdp/reader.ts since 2026-11-27: a third of sdp-transform\'s time per offer, three fifths',
     '   of its garbage, sdp-transform its oracle in reader.test.ts).',
