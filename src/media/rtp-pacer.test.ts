@@ -93,6 +93,33 @@ test('a packet queued on a connected socket reaches that peer even when the sock
   }
 });
 
+test('IPv6: paced sends to an IPv6 peer and to an IPv4 peer of a dual-stack socket', async () => {
+  const udp = addon();
+  const pacer = new RtpPacer(udp, { maxPackets: 4, regions: 2 });
+  const poller = new RtpPoller(new ManualMediaClock(), udp);
+  const s = NativeRtpSocket.open({ udp, poller, pacer }, '::', 0, 1 << 16);
+  const v6 = createSocket('udp6');
+  v6.bind(0, '::1');
+  await once(v6, 'listening');
+  const { socket: v4, got: got4 } = await receiver();
+  const got6: string[] = [];
+  v6.on('message', (msg) => void got6.push(msg.toString()));
+  try {
+    pacer.begin(performance.now() + 10);
+    s.send(Buffer.from('six'), v6.address().port, '::1');
+    s.send(Buffer.from('four'), v4.address().port, '127.0.0.1');
+    pacer.commit();
+    await until(() => got6.length === 1 && got4.length === 1, 'both packets');
+    assert.deepEqual([got6[0], got4[0]!.text], ['six', 'four']);
+    assert.equal(pacer.stats.errors, 0);
+  } finally {
+    s.close();
+    pacer.stop();
+    v6.close();
+    v4.close();
+  }
+});
+
 test('outside a send phase, and for a send with a callback, the socket sends at once', async () => {
   const udp = addon();
   const pacer = new RtpPacer(udp, { maxPackets: 4, regions: 2 });
