@@ -179,6 +179,14 @@ static pacer_t *arg_pacer(napi_env env, napi_value v) {
   return napi_get_value_external(env, v, &data) == napi_ok ? data : NULL;
 }
 
+/* The pacer of an op whose only argument it is; NULL when that is not one. */
+static pacer_t *one_pacer(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 1) return NULL;
+  return arg_pacer(env, argv[0]);
+}
+
 /* pacerCreate(buffer, priority) -> pacer | -errno. priority > 0: SCHED_FIFO at that priority, when allowed. */
 static napi_value op_pacer_create(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -262,10 +270,7 @@ static napi_value op_pacer_commit(napi_env env, napi_callback_info info) {
 
 /* pacerDone(pacer) -> the number of the last batch sent (0: none yet) | -errno */
 static napi_value op_pacer_done(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  pacer_t *p = arg_pacer(env, argv[0]);
+  pacer_t *p = one_pacer(env, info);
   if (p == NULL) return int_result(env, -EINVAL);
   pthread_mutex_lock(&p->lock);
   int64_t done = p->done;
@@ -304,10 +309,7 @@ static napi_value op_pacer_close(napi_env env, napi_callback_info info) {
 
 /* pacerStop(pacer) -> 0: joins the thread (see pacer_stop). */
 static napi_value op_pacer_stop(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  pacer_t *p = arg_pacer(env, argv[0]);
+  pacer_t *p = one_pacer(env, info);
   if (p == NULL) return int_result(env, -EINVAL);
   pacer_stop(p);
   return int_result(env, 0);
@@ -332,10 +334,7 @@ static napi_value op_pacer_send_now(napi_env env, napi_callback_info info) {
 
 /* pacerRealtime(pacer) -> 0: SCHED_FIFO as asked; 1: not asked; -errno: refused (EPERM without CAP_SYS_NICE). */
 static napi_value op_pacer_realtime(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  pacer_t *p = arg_pacer(env, argv[0]);
+  pacer_t *p = one_pacer(env, info);
   return int_result(env, p == NULL ? -EINVAL : p->realtime);
 }
 
