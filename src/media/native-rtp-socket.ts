@@ -68,14 +68,11 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
   /** The sources' text (the last one's is also in `#rinfo`). */
   readonly #sources: SourceText;
   #resolved: Map<string, string | undefined> | undefined;
-  /** The last unconnected target's sockaddr, for the pacer (made again when the target changes). */
+  /** The last send target's sockaddr, for the pacer (made again only when the target changes). */
   #toAddress = '';
   #toPort = -1;
   #sockaddrLen = 0;
-  #sockaddr: Uint8Array | undefined;
-  /** The connected peer's sockaddr, for the pacer (see `RtpPacer.queue`). */
-  #peerSockaddr: Uint8Array | undefined;
-  #peerSockaddrLen = 0;
+  readonly #sockaddr = new Uint8Array(28);
 
   /**
    * @param fd a socket from `udp.open`, owned from now on (closed by {@link close})
@@ -159,10 +156,6 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
     const result = this.udp.connect(this.#fd, this.ipv6, address, port);
     if (result < 0) throw errnoError(result, 'connect');
     this.#remote = { address, family: this.ipv6 ? 'IPv6' : 'IPv4', port };
-    if (this.pacer !== undefined) {
-      const sockaddr = (this.#peerSockaddr ??= new Uint8Array(28));
-      this.#peerSockaddrLen = Math.max(0, this.udp.sockaddr(this.ipv6, address, port, sockaddr, 0));
-    }
   }
 
   disconnect(): void {
@@ -233,8 +226,10 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
   #sendConnected(msg: Buffer, offset: number, length: number, callback: SendCallback | undefined): void {
     if (this.#fd < 0) return;
     const pacer = this.pacer;
-    if (callback === undefined && pacer?.open === true && this.#remote !== undefined &&
-      pacer.queue(this, this.#fd, msg, offset, length, this.#peerSockaddr, this.#peerSockaddrLen, true)) return;
+    const remote = this.#remote;
+    // With the peer's address, in case the socket is disconnected before the packet leaves.
+    if (callback === undefined && pacer?.open === true && remote !== undefined &&
+      pacer.queue(this, this.#fd, msg, offset, length, this.#sockaddr, this.#sockaddrOf(remote.address, remote.port), true)) return;
     this.#done(this.udp.send(this.#fd, msg, offset, length), callback);
   }
 
@@ -244,21 +239,22 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
     const literal = isLiteral(address) ? address : this.#resolve(address);
     if (literal === undefined) return;
     const pacer = this.pacer;
-    if (callback === undefined && pacer?.open === true && this.#paceTo(pacer, msg, offset, length, literal, port)) return;
+    if (callback === undefined && pacer?.open === true) {
+      const len = this.#sockaddrOf(literal, port);
+      if (len > 0 && pacer.queue(this, this.#fd, msg, offset, length, this.#sockaddr, len)) return;
+    }
     this.#done(this.udp.sendTo(this.#fd, this.ipv6, msg, offset, length, literal, port), callback);
   }
 
-  /** Queues an unconnected send with the pacer; false when it takes none. */
-  #paceTo(pacer: RtpPacer, msg: Buffer, offset: number, length: number, address: string, port: number): boolean {
+  /** `#sockaddr` made for `address:port` (a numeric address) unless it is already; its length (0: not an address). */
+  #sockaddrOf(address: string, port: number): number {
     if (address !== this.#toAddress || port !== this.#toPort) {
-      const sockaddr = (this.#sockaddr ??= new Uint8Array(28));
-      const len = this.udp.sockaddr(this.ipv6, address, port, sockaddr, 0);
-      if (len < 0) return false;
+      const len = this.udp.sockaddr(this.ipv6, address, port, this.#sockaddr, 0);
       this.#toAddress = address;
       this.#toPort = port;
-      this.#sockaddrLen = len;
+      this.#sockaddrLen = Math.max(0, len);
     }
-    return pacer.queue(this, this.#fd, msg, offset, length, this.#sockaddr, this.#sockaddrLen);
+    return this.#sockaddrLen;
   }
 
   /** Completes a send as dgram would (see the module comment). */

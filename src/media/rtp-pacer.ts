@@ -80,6 +80,8 @@ const E_OFFSET = 1;
 const E_LENGTH = 2;
 const E_ADDRLEN = 3;
 const E_ADDR_BYTE = 16;
+/** Room for a sockaddr in an entry (sockaddr_in6). */
+const ADDR_BYTES = 28;
 const E_RESULT = 11;
 /** In an entry's address length: sent with send(2) on the connected socket, to the address if it was disconnected since. */
 const ADDR_CONNECTED = 0x100;
@@ -193,6 +195,7 @@ export class RtpPacer implements TickPacer {
     const region = this.#open;
     if (region === undefined) return false;
     const i = region.count;
+    if (addrLen > ADDR_BYTES) return false;
     if (i === this.#maxPackets || this.#pos + length > region.payloadEnd) {
       this.#stats.overflows++;
       return false;
@@ -205,7 +208,8 @@ export class RtpPacer implements TickPacer {
     i32[e + E_OFFSET] = this.#pos;
     i32[e + E_LENGTH] = length;
     i32[e + E_ADDRLEN] = addr === undefined ? 0 : connected ? addrLen | ADDR_CONNECTED : addrLen;
-    if (addr !== undefined) bytes.set(addr.length === addrLen ? addr : addr.subarray(0, addrLen), (e << 2) + E_ADDR_BYTE);
+    // The whole array when it fits the entry (no view made per packet); the thread reads addrLen bytes.
+    if (addr !== undefined) bytes.set(addr.length <= ADDR_BYTES ? addr : addr.subarray(0, addrLen), (e << 2) + E_ADDR_BYTE);
     region.senders[i] = sender;
     region.count = i + 1;
     // 4-aligned, as the next header may need no more.
