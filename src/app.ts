@@ -269,7 +269,7 @@ function callDeps(
   steer: ScavengeSteer | undefined,
 ): CallDeps {
   const udp = nativeRtpUdp(config.rtp.io, logger);
-  const pacer = udp === undefined ? undefined : openPacer(udp, config.rtp.pacer, logger);
+  const pacer = udp === undefined ? undefined : openPacer(udp, config.rtp, logger);
   // Without a pacer, scavenges in the slack after a tick rather than wherever V8 would.
   const slackSteer = pacer === undefined ? steer : undefined;
   const mediaClock = new TimerMediaClock({
@@ -327,10 +327,17 @@ function nativeRtpUdp(mode: Config['rtp']['io'], logger: Logger): NativeUdp | un
   return udp;
 }
 
-/** The pacer `rtp.pacer` asks for; a realtime priority the process may not take is a warning. */
-function openPacer(udp: NativeUdp, settings: Config['rtp']['pacer'], logger: Logger): RtpPacer | undefined {
+/**
+ * The pacer `rtp.pacer` asks for, with room in a tick for a packet from every call the port
+ * range can hold (one RTP and one RTCP port each): a packet that finds a tick's batch full goes
+ * out at once and may overtake its stream's packet still queued. A realtime priority the
+ * process may not take is a warning.
+ */
+function openPacer(udp: NativeUdp, rtp: Config['rtp'], logger: Logger): RtpPacer | undefined {
+  const settings = rtp.pacer;
   if (!settings.enabled) return undefined;
-  const pacer = new RtpPacer(udp, { leadMs: settings.leadMs, priority: settings.priority });
+  const calls = Math.max(64, Math.ceil((rtp.portMax - rtp.portMin + 1) / 2));
+  const pacer = new RtpPacer(udp, { leadMs: settings.leadMs, priority: settings.priority, maxPackets: calls });
   if (settings.priority > 0 && !pacer.realtime) {
     logger.warn({ priority: settings.priority }, 'RTP pacer at the normal priority: SCHED_FIFO refused (needs CAP_SYS_NICE; rtp.pacer.priority: 0 asks for none)');
   }

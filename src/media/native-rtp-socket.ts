@@ -15,10 +15,10 @@
  * A host name as a send target (an SDP `c=` line may carry one) is resolved once through
  * `dns.lookup`; until then its datagrams are dropped, as dgram queues them behind its lookup.
  *
- * With the `NativeRtpIo`'s pacer, a send without a callback during the media clock's send
- * phase is queued for the pacer's thread, which sends it at the tick's due time (rtp-pacer.ts);
- * its failure comes back a tick or two later, as a failed send's would. Closing then goes
- * through the pacer, which closes the fd once no pending batch names it.
+ * With the `NativeRtpIo`'s pacer, a send during the media clock's send phase is queued for the
+ * pacer's thread, which sends it at the tick's due time (rtp-pacer.ts); its failure, or its
+ * callback, comes a tick or two later, as a failed send's would. Closing then goes through the
+ * pacer, which closes the fd once no pending batch names it.
  */
 import type { RemoteInfo } from 'node:dgram';
 import { lookup } from 'node:dns';
@@ -218,9 +218,9 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
     listener(data, rinfo, meta[m + Meta.ageUs]! / 1000 + sinceReadMs, meta[m + Meta.offset]!, length);
   }
 
-  /** A send the pacer queued failed (see the module comment). @internal for {@link RtpPacer} */
-  pacedResult(result: number): void {
-    if (this.#fd >= 0) this.#done(result, undefined);
+  /** A send the pacer queued failed, or came with a callback (see the module comment). @internal for {@link RtpPacer} */
+  pacedResult(result: number, callback: SendCallback | undefined): void {
+    if (callback !== undefined || this.#fd >= 0) this.#done(result, callback);
   }
 
   #sendConnected(msg: Buffer, offset: number, length: number, callback: SendCallback | undefined): void {
@@ -228,8 +228,8 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
     const pacer = this.pacer;
     const remote = this.#remote;
     // With the peer's address, in case the socket is disconnected before the packet leaves.
-    if (callback === undefined && pacer?.open === true && remote !== undefined &&
-      pacer.queue(this, this.#fd, msg, offset, length, this.#sockaddr, this.#sockaddrOf(remote.address, remote.port), true)) return;
+    if (pacer?.open === true && remote !== undefined &&
+      pacer.queue(this, this.#fd, msg, offset, length, this.#sockaddr, this.#sockaddrOf(remote.address, remote.port), true, callback)) return;
     this.#done(this.udp.send(this.#fd, msg, offset, length), callback);
   }
 
@@ -239,9 +239,9 @@ export class NativeRtpSocket implements RtpUdpSocket, PacedSender {
     const literal = isLiteral(address) ? address : this.#resolve(address);
     if (literal === undefined) return;
     const pacer = this.pacer;
-    if (callback === undefined && pacer?.open === true) {
+    if (pacer?.open === true) {
       const len = this.#sockaddrOf(literal, port);
-      if (len > 0 && pacer.queue(this, this.#fd, msg, offset, length, this.#sockaddr, len)) return;
+      if (len > 0 && pacer.queue(this, this.#fd, msg, offset, length, this.#sockaddr, len, false, callback)) return;
     }
     this.#done(this.udp.sendTo(this.#fd, this.ipv6, msg, offset, length, literal, port), callback);
   }

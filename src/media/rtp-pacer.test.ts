@@ -124,17 +124,48 @@ test('IPv6: paced sends to an IPv6 peer and to an IPv4 peer of a dual-stack sock
   });
 });
 
-test('outside a send phase, and for a send with a callback, the socket sends at once', async () => {
+test('outside a send phase the socket sends at once; an empty batch is not committed', async () => {
   await withRig({ maxPackets: 4, regions: 2 }, async ({ pacer, port, got, socket }) => {
     const s = socket();
     s.send(Buffer.from('now'), port, '127.0.0.1');
-    pacer.begin(performance.now() + 500);
     const sent = new Promise<Error | null>((resolve) => s.send(Buffer.from('cb'), port, '127.0.0.1', resolve));
     assert.equal(await sent, null);
     await until(() => got.length === 2, 'the direct sends');
     assert.deepEqual(got.map((g) => g.text), ['now', 'cb']);
+    pacer.begin(performance.now() + 500);
     pacer.commit();
-    assert.equal(pacer.stats.batches, 0, 'an empty batch is not committed');
+    assert.equal(pacer.stats.batches, 0);
+  });
+});
+
+test('a send with a callback in the send phase leaves in order with the stream, and its callback follows the batch', async () => {
+  await withRig({ maxPackets: 4, regions: 2 }, async ({ pacer, port, got, socket }) => {
+    const s = socket();
+    const told: Array<Error | null> = [];
+    pacer.begin(performance.now() + 40);
+    s.send(Buffer.from('1'), port, '127.0.0.1');
+    pacer.commit();
+    // The next tick's first packet to a new target comes with a callback (rtp-link.ts).
+    pacer.begin(performance.now() + 60);
+    s.send(Buffer.from('2'), port, '127.0.0.1', (error) => void told.push(error));
+    pacer.commit();
+    await sleep(20);
+    assert.equal(got.length, 0, 'not sent at once: it would overtake packet 1');
+    await until(() => got.length === 2, 'both packets');
+    assert.deepEqual(got.map((g) => g.text), ['1', '2']);
+    await until(() => {
+      pacer.begin(performance.now());
+      pacer.commit();
+      return told.length > 0;
+    }, 'the callback');
+    assert.deepEqual([...told], [null]);
+    // One that the thread never sends (the pacer stops first) hears so.
+    pacer.begin(performance.now() + 10_000);
+    s.send(Buffer.from('3'), port, '127.0.0.1', (error) => void told.push(error));
+    pacer.commit();
+    pacer.stop();
+    await until(() => told.length === 2, 'the cancelled send\'s callback');
+    assert.equal((told[1] as NodeJS.ErrnoException | null)?.code, 'ECANCELED');
   });
 });
 

@@ -9,22 +9,32 @@
  * one region (a header, then one entry per packet, then the payloads, copied in). A region is
  * written only while free: from {@link RtpPacer.begin} to {@link RtpPacer.commit}, and again
  * once the thread has sent it. When no region is free (the thread is behind by that many
- * ticks) or a batch is full, packets go out at once, as without a pacer.
+ * ticks) or a batch is full, packets go out at once, as without a pacer (and may overtake
+ * their stream's packet still queued: the gateway sizes batches for every call its port range
+ * can hold).
  *
  * A socket that a committed batch names is closed through {@link RtpPacer.close}, which
  * closes it once no batch pending names it (its fd number must not be reused under the
  * thread). Send results come back when the region is reused, a tick or two later, to the
- * socket that queued the packet ({@link PacedSender.pacedResult}).
+ * socket that queued the packet ({@link PacedSender.pacedResult}): its failures, and every
+ * result of a send that came with a callback. A send with a callback is queued like the others,
+ * so that a stream's packets leave in order (an RTP link sends the first packet to each new
+ * target with one: sent at once, it overtook the stream's packets still queued).
  */
 import { channel } from 'node:diagnostics_channel';
+import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { errnoError, type NativeUdp } from '../lib/native-udp.ts';
 import type { TickPacer } from './clock-types.ts';
+import type { SendCallback } from './rtp-udp-socket.ts';
 
-/** Who queued a packet: told its send's result if it failed. */
+/** Who queued a packet: told its send's result if it failed, or if it came with a callback. */
 export interface PacedSender {
-  /** A queued packet's send failed: `result` is -errno. */
-  pacedResult(result: number): void;
+  /**
+   * A queued packet's send ended: `result` is -errno, or the bytes sent (only when the send came
+   * with `callback`, which is the one it was queued with).
+   */
+  pacedResult(result: number, callback: SendCallback | undefined): void;
 }
 
 /** Options of {@link RtpPacer}. */
@@ -83,6 +93,7 @@ const E_ADDR_BYTE = 16;
 /** Room for a sockaddr in an entry (sockaddr_in6). */
 const ADDR_BYTES = 28;
 const E_RESULT = 11;
+const ECANCELED = -constants.errno.ECANCELED;
 /** In an entry's address length: sent with send(2) on the connected socket, to the address if it was disconnected since. */
 const ADDR_CONNECTED = 0x100;
 
@@ -98,6 +109,9 @@ interface Region {
   dueMs: number;
   committedMs: number;
   readonly senders: (PacedSender | undefined)[];
+  /** The sends' callbacks, where they came with one; `callbacks` of them. */
+  readonly callbackOf: (SendCallback | undefined)[];
+  callbacks: number;
 }
 
 /** See the module comment. */
@@ -148,6 +162,7 @@ export class RtpPacer implements TickPacer {
         header, entries: header + HEADER_BYTES, payload: header + HEADER_BYTES + entryBytes,
         payloadEnd: header + regionBytes, seq: 0, count: 0, dueMs: 0, committedMs: 0,
         senders: new Array<PacedSender | undefined>(this.#maxPackets).fill(undefined),
+        callbackOf: new Array<SendCallback | undefined>(this.#maxPackets).fill(undefined), callbacks: 0,
       });
     }
     const handle = udp.pacerCreate(this.#bytes, options.priority ?? 0);
@@ -177,6 +192,7 @@ export class RtpPacer implements TickPacer {
       return;
     }
     region.count = 0;
+    region.callbacks = 0;
     region.dueMs = dueMs;
     this.#pos = region.payload;
     this.#open = region;
@@ -187,10 +203,11 @@ export class RtpPacer implements TickPacer {
    * @param addr the peer's sockaddr (`NativeUdp.sockaddr`)
    * @param connected the socket is connected to `addr`: the thread sends with send(2), and to
    *   `addr` if the socket was disconnected in between (the packet still goes where it would have)
+   * @param callback handed back with the result, through `sender.pacedResult`
    */
   queue(
     sender: PacedSender, fd: number, data: Uint8Array, offset: number, length: number, addr: Uint8Array | undefined, addrLen: number,
-    connected = false,
+    connected = false, callback?: SendCallback,
   ): boolean {
     const region = this.#open;
     if (region === undefined) return false;
@@ -211,6 +228,10 @@ export class RtpPacer implements TickPacer {
     // The whole array when it fits the entry (no view made per packet); the thread reads addrLen bytes.
     if (addr !== undefined) bytes.set(addr.length <= ADDR_BYTES ? addr : addr.subarray(0, addrLen), (e << 2) + E_ADDR_BYTE);
     region.senders[i] = sender;
+    if (callback !== undefined) {
+      region.callbackOf[i] = callback;
+      region.callbacks++;
+    }
     region.count = i + 1;
     // 4-aligned, as the next header may need no more.
     this.#pos += (length + 3) & ~3;
@@ -248,15 +269,25 @@ export class RtpPacer implements TickPacer {
     else this.#udp.pacerClose(this.#handle, fd);
   }
 
-  /** Stops the thread (what it had not sent is dropped); later ticks send at once. Idempotent. */
+  /**
+   * Stops the thread (what it had not sent is dropped: the callbacks of those sends are told
+   * ECANCELED); later ticks send at once. Idempotent.
+   */
   stop(): void {
     if (this.#stopped) return;
     this.commit();
     this.#stopped = true;
     this.#udp.pacerStop(this.#handle);
+    this.#reclaim();
     for (const region of this.#regions) {
+      if (region.seq === 0) continue;
       region.seq = 0;
+      for (let i = 0; i < region.count && region.callbacks > 0; i++) {
+        const callback = region.callbackOf[i];
+        if (callback !== undefined) region.senders[i]?.pacedResult(ECANCELED, callback);
+      }
       region.senders.fill(undefined);
+      region.callbackOf.fill(undefined);
     }
   }
 
@@ -280,17 +311,17 @@ export class RtpPacer implements TickPacer {
     }
   }
 
-  /** Reports a sent batch's failed sends to their senders, and lets go of them. */
+  /** Reports a sent batch's failed sends, and the results of those with callbacks, to their senders; lets go of them. */
   #results(region: Region): void {
-    const senders = region.senders;
+    const { senders, callbackOf } = region;
     for (let i = 0, e = (region.entries >> 2) + E_RESULT; i < region.count; i++, e += this.#stride) {
       const result = this.#i32[e]!;
-      if (result < 0) {
-        this.#stats.errors++;
-        senders[i]?.pacedResult(result);
-      }
+      if (result < 0) this.#stats.errors++;
+      const callback = region.callbacks > 0 ? callbackOf[i] : undefined;
+      if (result < 0 || callback !== undefined) senders[i]?.pacedResult(result, callback);
     }
     senders.fill(undefined, 0, region.count);
+    if (region.callbacks > 0) callbackOf.fill(undefined, 0, region.count);
   }
 
   /** Sends a batch the thread would not take, from this thread. */
