@@ -17,6 +17,7 @@ import { constants as perf, monitorEventLoopDelay, PerformanceObserver } from 'n
 import { createInterface } from 'node:readline';
 import pino from 'pino';
 import { startGateway, type Gateway } from '../src/app.ts';
+import { applyEnv } from '../src/config/env.ts';
 import { parseConfig } from '../src/config/index.ts';
 import { createLogger, type LoggerOptions } from '../src/obs/index.ts';
 import type { NewAgent } from '../src/store/types.ts';
@@ -38,17 +39,11 @@ export interface BenchGatewayOptions {
 }
 
 /**
- * `rtp.pacer` from AGENTLINE_RTP_PACER (0/false: off), AGENTLINE_RTP_PACER_LEAD_MS and
- * AGENTLINE_RTP_PACER_PRIORITY, as for `agentline serve`, to compare the settings.
+ * The environment overrides a bench honours, as `agentline serve` does (src/config/env.ts), to
+ * compare settings: socket I/O (auto, native, dgram) and the RTP pacer. Only these: the
+ * bench's own addresses, ports and store stay whatever else the environment says.
  */
-function benchPacer(): { enabled: boolean; leadMs?: number; priority?: number } {
-  const env = process.env;
-  return {
-    enabled: !/^(0|false|no|off)$/i.test(env['AGENTLINE_RTP_PACER'] ?? ''),
-    ...(env['AGENTLINE_RTP_PACER_LEAD_MS'] === undefined ? {} : { leadMs: Number(env['AGENTLINE_RTP_PACER_LEAD_MS']) }),
-    ...(env['AGENTLINE_RTP_PACER_PRIORITY'] === undefined ? {} : { priority: Number(env['AGENTLINE_RTP_PACER_PRIORITY']) }),
-  };
-}
+const BENCH_ENV = ['AGENTLINE_SIP_IO', 'AGENTLINE_RTP_IO', 'AGENTLINE_RTP_PACER', 'AGENTLINE_RTP_PACER_LEAD_MS', 'AGENTLINE_RTP_PACER_PRIORITY'];
 
 /** Starts the gateway under test and creates its bench agent. */
 export async function startBenchGateway(options: BenchGatewayOptions): Promise<Gateway> {
@@ -56,16 +51,17 @@ export async function startBenchGateway(options: BenchGatewayOptions): Promise<G
   const logger = level === 'silent'
     ? createLogger({ level })
     : createLogger({ level, destination: pino.destination({ dest: join(options.dir, 'gateway.log'), sync: true }) });
-  const gw = await startGateway(parseConfig({
-    // AGENTLINE_SIP_IO and AGENTLINE_RTP_IO (auto, native, dgram) as for `agentline serve`, to compare the two.
-    sip: { host: '127.0.0.1', port: 0, tcp: false, io: process.env['AGENTLINE_SIP_IO'] ?? 'auto' },
+  const raw: Record<string, unknown> = {
+    sip: { host: '127.0.0.1', port: 0, tcp: false },
     http: { host: '127.0.0.1', port: 0 },
-    rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax, io: process.env['AGENTLINE_RTP_IO'] ?? 'auto', pacer: benchPacer() },
+    rtp: { host: '127.0.0.1', portMin: options.rtpPortMin, portMax: options.rtpPortMax },
     store: { path: join(options.dir, 'bench.db') },
     limits: { maxCalls: 100_000 },
     log: { level },
     demo: { enabled: true },
-  }), { logger });
+  };
+  applyEnv(raw, Object.fromEntries(BENCH_ENV.map((name) => [name, process.env[name]])));
+  const gw = await startGateway(parseConfig(raw), { logger });
   const tenant = await gw.store.getTenantBySlug('demo');
   if (!tenant) throw new Error('demo tenant missing');
   await gw.store.createAgent({ ...options.agent, tenantId: tenant.id });
