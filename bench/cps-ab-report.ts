@@ -24,14 +24,26 @@ export function parseStepRow(output: string, rate: number): AbStep | undefined {
   return undefined;
 }
 
+/** The median of a non-empty list. */
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((x, y) => x - y);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** Means of the kept pairs and their differences (B - A). */
 export interface AbSummary {
   kept: number;
   meanA: number;
   meanB: number;
   meanDiff: number;
+  /** The middle difference (the mean of the two middle ones for an even count): one outlier pair cannot move it. */
+  medianDiff: number;
   minDiff: number;
   maxDiff: number;
+  /** Pairs where B took less CPU a call than A, and where it took more (ties in neither). */
+  lower: number;
+  higher: number;
 }
 
 /** Summarises pairs; a pair is kept when both steps are (see `keep`). Undefined when none is. */
@@ -45,7 +57,10 @@ export function summarizePairs(pairs: readonly [AbStep | undefined, AbStep | und
     meanA: mean(kept.map(([a]) => a.cpuUsPerCall)),
     meanB: mean(kept.map(([, b]) => b.cpuUsPerCall)),
     meanDiff: mean(diffs),
+    medianDiff: median(diffs),
     minDiff: Math.min(...diffs),
     maxDiff: Math.max(...diffs),
+    lower: diffs.filter((d) => d < 0).length,
+    higher: diffs.filter((d) => d > 0).length,
   };
 }

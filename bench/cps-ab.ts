@@ -1,8 +1,10 @@
 /**
  * Two builds of the gateway compared on the cps bench: alternating single steps at one rate (A, B,
  * A, B, ...), each a fresh `bench/cps.ts` run from its own checkout, and the gateway's CPU µs a call
- * of each step, their means and the pairs' differences (B - A). On a shared VM a build's clean rate
- * moves by hundreds of cps from one ramp to the next and a single step's µs a call by ±10 %: a
+ * of each step, their means and the pairs' differences (B - A): their mean, their median (one outlier
+ * pair moves the mean by tens of µs, not the median) and in how many pairs B was lower and higher. On
+ * a shared VM a build's clean rate moves by hundreds of cps from one ramp to the next and a single
+ * step's µs a call by ±10 %: a
  * change of a few % only shows in the mean of several pairs, and only when the two builds alternate
  * (the machine drifts over minutes). A step with failed calls, or with "core 0 used by others"
  * above `--max-others`, is listed but left out of the means, with its pair.
@@ -82,7 +84,8 @@ async function main(): Promise<void> {
   process.stdout.write(sum === undefined
     ? '\nNo pair kept.\n'
     : `\n${sum.kept} pairs kept at ${rate} cps: A ${sum.meanA.toFixed(0)}, B ${sum.meanB.toFixed(0)} µs a call on average;`
-      + ` B - A ${sum.meanDiff.toFixed(0)} (${(100 * sum.meanDiff / sum.meanA).toFixed(1)} %), pairs from ${sum.minDiff} to ${sum.maxDiff}.\n`);
+      + ` B - A ${sum.meanDiff.toFixed(0)} (${(100 * sum.meanDiff / sum.meanA).toFixed(1)} %), median ${sum.medianDiff.toFixed(0)},`
+      + ` pairs from ${sum.minDiff} to ${sum.maxDiff}; B lower in ${sum.lower} of ${sum.kept}, higher in ${sum.higher}.\n`);
 }
 
 await main();
