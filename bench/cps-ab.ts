@@ -4,9 +4,8 @@
  * of each step, their means and the pairs' differences (B - A): their mean, their median (one outlier
  * pair moves the mean by tens of µs, not the median) and in how many pairs B was lower and higher. On
  * a shared VM a build's clean rate moves by hundreds of cps from one ramp to the next and a single
- * step's µs a call by ±10 %: a
- * change of a few % only shows in the mean of several pairs, and only when the two builds alternate
- * (the machine drifts over minutes). A step with failed calls, or with "core 0 used by others"
+ * step's µs a call by ±10 %: a change of a few % only shows over several pairs, and only when the
+ * two builds alternate (the machine drifts over minutes). A step with failed calls, or with "core 0 used by others"
  * above `--max-others`, is listed but left out of the means, with its pair.
  *
  * `--a` and `--b` are checkouts (e.g. `git worktree add /tmp/base <commit>`, with `node_modules`

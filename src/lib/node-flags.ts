@@ -51,7 +51,7 @@ export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'
  * 80 % full, before an allocation finds it full. Under a steady call rate that task starts most
  * scavenges (83 of 101 in a 1,600 calls/s run), each copying the calls in flight, whose number
  * does not depend on when the scavenge comes. Waiting for the allocation that finds the space
- * full spaces them about a quarter further apart: 88 scavenges instead of 101 in that run,
+ * full spaces them further apart: 88 scavenges instead of 101 in that run, each a little longer,
  * 4.5 % less pause in all. The cps bench, alternating pairs (2026-11-27): 1,600 calls/s 452
  * against 469 µs a call (5 pairs, median -16, 4 lower), 2,000 calls/s 422 against 425 (5 pairs,
  * median -18, 3 lower): about 2-4 %, near this VM's spread. A scavenge then starts inside whatever
