@@ -295,7 +295,7 @@ function notes(ref: Step | undefined, areas: ProfileLine[]): string[] {
     '   0.4 % of the store bench (perf); in a microbenchmark whose cache was full, 68-71 µs a call against 53-55',
     '   with an 8 MiB cache, where the store bench showed no difference beyond its spread.',
     `5. The call and media layers, ${share('src/call', 'src/media')}: the steps of a call (async functions, the agent's`,
-    '   AbortController, state machine, timers) and the RTP session objects.',
+    '   abort signal, state machine, timers) and the RTP session objects.',
   ];
 }
 

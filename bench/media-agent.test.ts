@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { FlowAgent, parseFlow } from '../src/agents/index.ts';
+import { CallAbort, FlowAgent, parseFlow } from '../src/agents/index.ts';
 import type { AgentContext, AgentMedia } from '../src/agents/types.ts';
 import { frameEnergy } from '../src/media/tone.ts';
 import { decodeWav } from '../src/media/wav.ts';
@@ -16,7 +16,7 @@ const ctx: AgentContext = {
 };
 
 /** Media whose prompts end at once; aborts the call after `plays` of them. */
-function countingMedia(plays: number, ac: AbortController): AgentMedia & { files: string[] } {
+function countingMedia(plays: number, ac: CallAbort): AgentMedia & { files: string[] } {
   const files: string[] = [];
   return {
     files,
@@ -77,9 +77,9 @@ describe('media bench agent', () => {
   it('the flow plays its prompts in turn for as long as the call lasts', async () => {
     const flow = promptLoopFlow('/bench');
     assert.equal(parseFlow(flow).maxSteps, 10_000);
-    const ac = new AbortController();
+    const ac = new CallAbort();
     const media = countingMedia(25, ac);
-    const outcome = await new FlowAgent({ flow }).run(ctx, media, ac.signal);
+    const outcome = await new FlowAgent({ flow }).run(ctx, media, ac);
     assert.equal(media.files.length, 25);
     assert.deepEqual(media.files.slice(0, 3), ['/bench/welcome.wav', '/bench/menu.wav', '/bench/welcome.wav']);
     assert.equal(outcome.contained, true);

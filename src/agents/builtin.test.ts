@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BuiltinAgent, parseBuiltinConfig } from './builtin.ts';
 import { AgentConfigError } from './errors.ts';
+import { CallAbort } from './signal.ts';
 import type { AgentContext, AgentMedia, DtmfListener, PlaybackResult } from './types.ts';
 
 const ctx: AgentContext = {
@@ -35,7 +36,7 @@ const config = { waitMs: 60_000, digits: { '1': { contained: false, destination:
 
 test('a configured digit ends the conversation with its outcome', async () => {
   const media = fakeMedia();
-  const run = new BuiltinAgent(config).run(ctx, media, new AbortController().signal);
+  const run = new BuiltinAgent(config).run(ctx, media, new CallAbort());
   media.press('9'); // not configured: ignored
   media.press('1');
   const o = await run;
@@ -53,7 +54,7 @@ test('a greeting plays first and the first digit cuts it (barge-in)', async () =
     [{ say: 'Hello, press 1 for billing' }, ['say', 'Hello, press 1 for billing']],
   ] as const) {
     const media = fakeMedia();
-    const run = new BuiltinAgent({ ...config, greeting }).run(ctx, media, new AbortController().signal);
+    const run = new BuiltinAgent({ ...config, greeting }).run(ctx, media, new CallAbort());
     assert.deepEqual(media.calls, [first]);
     media.press('7');
     media.press('1');
@@ -65,7 +66,7 @@ test('a greeting plays first and the first digit cuts it (barge-in)', async () =
 
 test('a greeting that cannot play is reported in the outcome, the call goes on', async () => {
   const media = fakeMedia(Object.assign(new Error('no espeak-ng'), { code: 'media_tts_unavailable' }));
-  const run = new BuiltinAgent({ ...config, greeting: { say: 'hi' } }).run(ctx, media, new AbortController().signal);
+  const run = new BuiltinAgent({ ...config, greeting: { say: 'hi' } }).run(ctx, media, new CallAbort());
   await new Promise<void>((r) => setImmediate(r));
   media.press('1');
   const o = await run;
@@ -74,13 +75,13 @@ test('a greeting that cannot play is reported in the outcome, the call goes on',
 });
 
 test('the wait ends with the default outcome', async () => {
-  const o = await new BuiltinAgent({ ...config, waitMs: 1 }).run(ctx, fakeMedia(), new AbortController().signal);
+  const o = await new BuiltinAgent({ ...config, waitMs: 1 }).run(ctx, fakeMedia(), new CallAbort());
   assert.deepEqual(o, { contained: true, data: { timed_out: true } });
 });
 
 test('an abort resolves at once with the default outcome', async () => {
-  const ac = new AbortController();
-  const run = new BuiltinAgent(config).run(ctx, fakeMedia(), ac.signal);
+  const ac = new CallAbort();
+  const run = new BuiltinAgent(config).run(ctx, fakeMedia(), ac);
   ac.abort();
   assert.equal((await run).data?.['ended_early'], true);
 });

@@ -9,6 +9,7 @@
 import { generateTone } from '../media/tone.ts';
 import type { Agent, AgentContext, AgentMedia, Outcome } from './types.ts';
 import { AgentConfigError } from './errors.ts';
+import type { CallSignal } from './signal.ts';
 
 /** A tone greeting: one frequency or several summed (e.g. a DTMF pair). */
 export interface ToneSpec {
@@ -181,7 +182,7 @@ export class BuiltinAgent implements Agent {
    * Plays the greeting, then waits for a configured digit, the wait time, or the abort,
    * whichever comes first. A digit stops the greeting.
    */
-  run(_ctx: AgentContext, media: AgentMedia, signal: AbortSignal): Promise<Outcome> {
+  run(_ctx: AgentContext, media: AgentMedia, signal: CallSignal): Promise<Outcome> {
     return new Promise<Outcome>((resolve) => new BuiltinRun(this.config, media, signal, resolve));
   }
 }
@@ -200,7 +201,7 @@ class BuiltinRun {
   constructor(
     private readonly config: BuiltinConfig,
     private readonly media: AgentMedia,
-    private readonly signal: AbortSignal,
+    private readonly signal: CallSignal,
     private readonly resolve: (o: Outcome) => void,
   ) {
     if (signal.aborted) {

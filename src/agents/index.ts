@@ -11,6 +11,7 @@ import { WebSocketAgent } from './websocket/agent.ts';
 
 export type * from './types.ts';
 export { AgentError, AgentConfigError, type AgentErrorCode } from './errors.ts';
+export { CallAbort, type AbortListener, type CallSignal } from './signal.ts';
 export {
   BuiltinAgent, BUILTIN_DEFAULT_WAIT_MS, DEMO_BUILTIN_CONFIG, parseBuiltinConfig, parseOutcome, type BuiltinConfig,
 } from './builtin.ts';

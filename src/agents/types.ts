@@ -5,6 +5,7 @@
  * shapes from what routing found.
  */
 import type { Logger } from '../obs/index.ts';
+import type { CallSignal } from './signal.ts';
 
 /** How the agent ended the conversation ("SIP, end of the agent's leg"). */
 export interface Outcome {
@@ -86,10 +87,11 @@ export interface Agent {
    * @param ctx the call context
    * @param media the call's media handle
    * @param signal aborted when the call ends under the agent (caller hung up, time limit,
-   *   shutdown); the agent should then resolve promptly with what it has
+   *   shutdown); the agent should then resolve promptly with what it has. AbortSignal's reading
+   *   half (`signal.abortSignal` is a standard AbortSignal, for APIs that take one): see `signal.ts`
    * @returns the outcome; a rejection makes the call use the agent's fallback outcome
    */
-  run(ctx: AgentContext, media: AgentMedia, signal: AbortSignal): Promise<Outcome>;
+  run(ctx: AgentContext, media: AgentMedia, signal: CallSignal): Promise<Outcome>;
 }
 
 /** Host services a factory passes on to the agent it makes. */

@@ -8,7 +8,7 @@
  */
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createAgent } from '../agents/index.ts';
+import { createAgent, type Agent, type AgentFactory } from '../agents/index.ts';
 import { parseConfig } from '../config/index.ts';
 import { UserAgent, type Dialog, type IncomingInvite } from '../dialog/index.ts';
 import { TimerMediaClock } from '../media/clock.ts';
@@ -49,7 +49,7 @@ async function seed(store: Store): Promise<string> {
 }
 
 /** A gateway (a REFER trunk unless `transfer` says `bye`) and a contact center on a driven clock. */
-async function rig(transfer: 'refer' | 'bye' = 'refer') {
+async function rig(transfer: 'refer' | 'bye' = 'refer', agents: AgentFactory = createAgent) {
   const clock = new ManualClock();
   const store = openSqliteStore({ path: ':memory:' });
   const tenantId = await seed(store);
@@ -60,7 +60,7 @@ async function rig(transfer: 'refer' | 'bye' = 'refer') {
   });
   const mediaClock = new TimerMediaClock();
   const manager = new CallManager({
-    store, clock, mediaClock, createAgent, logger: createLogger({ level: 'silent' }), metrics: new Metrics(),
+    store, clock, mediaClock, createAgent: agents, logger: createLogger({ level: 'silent' }), metrics: new Metrics(),
     router: new Router({ trunks: config.trunks, directory: store }), limiter: new LocalConcurrencyLimiter(),
     ports: new PortAllocator(42000, 42400), rtpBindAddress: '127.0.0.1', rtpAdvertisedAddress: '127.0.0.1',
     settings: { maxCallDurationMs: 3_600_000, retentionMs: 86_400_000, retryAfterSec: 5, referTimeoutMs: 30_000 },
@@ -157,4 +157,25 @@ test('a call whose BYE goes unanswered frees its agent\'s concurrency slot when 
   await until(() => r.gwT.requests('BYE').length === 2, 'the second BYE');
   await r.advance(64 * T1);
   await until(() => r.manager.list().length === 0, 'both calls gone');
+});
+
+test('an agent whose abort listener throws: the caller\'s BYE still ends the call, and the record says so', async () => {
+  // The listener's error is the call's to report (logged), never an uncaught exception.
+  const agents: AgentFactory = (kind, config, host) => {
+    const inner = createAgent(kind, config, host);
+    const agent: Agent = {
+      run(ctx, media, signal) {
+        signal.addEventListener('abort', () => { throw new Error('agent bug'); });
+        return inner.run(ctx, media, signal);
+      },
+    };
+    return agent;
+  };
+  const r = await rig('bye', agents);
+  const dialog = await r.call('7001');
+  await dialog.bye();
+  await until(() => r.manager.list().length === 0, 'the call gone');
+  const record = await r.record('S-7001');
+  assert.equal(record?.data['ended_by'], 'caller');
+  assert.equal(record?.data['ended_early'], true, 'the built-in agent heard the abort after the throwing listener');
 });

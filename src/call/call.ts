@@ -7,7 +7,7 @@
  * the CDR in `cdr.ts`).
  */
 import { randomInt } from 'node:crypto';
-import type { Agent, Outcome } from '../agents/index.ts';
+import { CallAbort, type Agent, type Outcome } from '../agents/index.ts';
 import type { Dialog, EndReason, IncomingInvite } from '../dialog/index.ts';
 import { callLogger, deferredLogger, errorFor, type CallLogContext, type Logger } from '../obs/index.ts';
 import type { Release, RouteResult, Trunk } from '../routing/index.ts';
@@ -44,7 +44,7 @@ export class Call {
   readonly conversationId = newConversationId(this.startedAt);
   readonly #sm = new CallStateMachine();
   /** The agent's signal; made when the agent starts (a refused call needs none). */
-  #abort: AbortController | undefined;
+  #abort: CallAbort | undefined;
   /** Set while the agent runs: ends its wait with the fallback once its grace after the end is over. */
   #giveUp: (() => void) | undefined;
   readonly #timers: TimerHandle[] = [];
@@ -252,10 +252,10 @@ export class Call {
       return this.#fallback('agent_failed', err);
     }
     const ctx = agentContext(this.conversationId, this.invite.request, route);
-    const abort = new AbortController();
+    const abort = new CallAbort((err) => this.#log.warn({ err }, 'agent abort listener failed'));
     this.#abort = abort;
     const result = await new Promise<AgentResult>((resolve) => {
-      agent.run(ctx, (this.#media as MediaLeg).handle, abort.signal).then(
+      agent.run(ctx, (this.#media as MediaLeg).handle, abort).then(
         (outcome) => resolve({ outcome }),
         (err: unknown) => resolve(this.#fallback('agent_failed', err)),
       );
@@ -280,7 +280,7 @@ export class Call {
    */
   #tellAgent(endedBy: CallEndedBy): void {
     const abort = this.#abort;
-    if (abort === undefined || abort.signal.aborted) return;
+    if (abort === undefined || abort.aborted) return;
     abort.abort(endedBy);
     const giveUp = this.#giveUp;
     if (giveUp !== undefined) this.#timers.push(this.deps.clock.setTimer(this.deps.settings.agentGraceMs ?? AGENT_GRACE_MS, giveUp));

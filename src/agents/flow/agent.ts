@@ -7,6 +7,7 @@ import { cachedFlowFromConfig } from './cache.ts';
 import { FlowRun } from './run.ts';
 import { agentRuntime, type AgentRuntime, type AgentRuntimeOptions } from './runtime.ts';
 import type { Flow } from './types.ts';
+import type { CallSignal } from '../signal.ts';
 
 /** See the module comment. */
 export class FlowAgent implements Agent {
@@ -30,7 +31,7 @@ export class FlowAgent implements Agent {
    * `onHangup` outcome (plus what it has) as soon as the signal aborts.
    * @throws AgentlineError `agent_failed` when the flow exceeds `maxSteps`
    */
-  run(ctx: AgentContext, media: AgentMedia, signal: AbortSignal): Promise<Outcome> {
+  run(ctx: AgentContext, media: AgentMedia, signal: CallSignal): Promise<Outcome> {
     return new FlowRun(this.flow, ctx, media, signal, this.rt).run();
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { ClockTimers } from '../../media/clock.ts';
 import type { AgentMedia } from '../types.ts';
+import type { CallSignal } from '../signal.ts';
 
 /** Buffered DTMF input with timed reads and a barge-in hook. */
 export class DigitInput {
@@ -20,7 +21,7 @@ export class DigitInput {
   constructor(
     media: AgentMedia,
     private readonly timers: ClockTimers,
-    private readonly signal: AbortSignal,
+    private readonly signal: CallSignal,
   ) {
     this.undo = media.onDtmf((digit) => this.push(digit));
     signal.addEventListener('abort', this.onAbort, { once: true });

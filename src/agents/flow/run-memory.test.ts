@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { AgentContext, AgentMedia, PlaybackResult } from '../types.ts';
 import { FlowAgent } from './agent.ts';
+import { CallAbort } from '../signal.ts';
 import { heapAfterGc } from '../../../test/support/heap.ts';
 
 const ctx: AgentContext = {
@@ -60,9 +61,9 @@ test('prompts of a live call leave nothing behind (no reaction per prompt on a c
     steps: { a: { play: '/p/a.wav', next: 'b', bargeIn: false }, b: { play: '/p/b.wav', next: 'a', bargeIn: false } },
   };
   const media = new InstantMedia(new Set([1000, 9000]));
-  const ac = new AbortController();
+  const ac = new CallAbort();
   let reached = media.heldPrompt();
-  const run = new FlowAgent({ flow: loop }).run(ctx, media, ac.signal);
+  const run = new FlowAgent({ flow: loop }).run(ctx, media, ac);
   await reached;
   const before = heapAfterGc();
   reached = media.heldPrompt();

@@ -4,6 +4,7 @@ import { FakeMedia, FakeTimers, flush } from '../../../test/support/fake-media.t
 import type { AgentContext, Outcome } from '../types.ts';
 import { FlowAgent } from './agent.ts';
 import { DEMO_FLOW } from './demo.ts';
+import { CallAbort } from '../signal.ts';
 
 const ctx: AgentContext = {
   tenant: { id: 't1', slug: 'acme' },
@@ -15,14 +16,14 @@ const ctx: AgentContext = {
 interface Harness {
   media: FakeMedia;
   timers: FakeTimers;
-  ac: AbortController;
+  ac: CallAbort;
   run: Promise<Outcome>;
 }
 
 function start(flow: unknown, media = new FakeMedia()): Harness {
   const timers = new FakeTimers();
-  const ac = new AbortController();
-  const run = new FlowAgent({ flow }, { timers }).run(ctx, media, ac.signal);
+  const ac = new CallAbort();
+  const run = new FlowAgent({ flow }, { timers }).run(ctx, media, ac);
   return { media, timers, ac, run };
 }
 

@@ -15,6 +15,7 @@ import { DigitInput } from './input.ts';
 import type { AgentRuntime } from './runtime.ts';
 import { interpolate, interpolateDeep, type TemplateScope } from './template.ts';
 import type { BranchStep, CollectSpec, Flow, FlowStep, HandoffStep, Prompt } from './types.ts';
+import type { CallSignal } from '../signal.ts';
 
 /** Thrown inside a run when the signal aborted; caught by {@link FlowRun.run}. */
 const ABORTED = Symbol('aborted');
@@ -60,7 +61,7 @@ export class FlowRun {
     private readonly flow: Flow,
     private readonly ctx: AgentContext,
     private readonly media: AgentMedia,
-    private readonly signal: AbortSignal,
+    private readonly signal: CallSignal,
     private readonly rt: AgentRuntime,
   ) {
     this.input = new DigitInput(media, rt.timers, signal);

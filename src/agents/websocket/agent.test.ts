@@ -6,6 +6,7 @@ import { ULAW_TO_LINEAR, encodeUlaw } from '../../media/g711.ts';
 import type { Outcome } from '../types.ts';
 import { WebSocketAgent } from './agent.ts';
 import { BotError, type BotFailure } from './errors.ts';
+import { CallAbort } from '../signal.ts';
 import { TEST_CONTEXT, TestBotServer, type BotConnection } from './test-bot.ts';
 
 let bot: TestBotServer;
@@ -16,15 +17,15 @@ interface Call {
   agent: WebSocketAgent;
   media: FakeMedia;
   timers: FakeTimers;
-  ac: AbortController;
+  ac: CallAbort;
   run: Promise<Outcome>;
 }
 
 function call(config: Record<string, unknown> = {}, media = new FakeMedia()): Call {
   const timers = new FakeTimers();
-  const ac = new AbortController();
+  const ac = new CallAbort();
   const agent = new WebSocketAgent({ url: bot.url, token: 't0k', ...config }, { timers });
-  return { agent, media, timers, ac, run: agent.run(TEST_CONTEXT, media, ac.signal) };
+  return { agent, media, timers, ac, run: agent.run(TEST_CONTEXT, media, ac) };
 }
 
 /** Connects a call and reads its `start`. */
@@ -234,7 +235,7 @@ test('refused upgrade (401) and refused connection reject as bot_connect_failed'
   const guarded = await TestBotServer.start(() => 401);
   try {
     const agent = new WebSocketAgent({ url: guarded.url }, { timers: new FakeTimers() });
-    await assert.rejects(agent.run(TEST_CONTEXT, new FakeMedia(), new AbortController().signal), failsWith('bot_connect_failed'));
+    await assert.rejects(agent.run(TEST_CONTEXT, new FakeMedia(), new CallAbort()), failsWith('bot_connect_failed'));
   } finally {
     await guarded.close();
   }
@@ -242,7 +243,7 @@ test('refused upgrade (401) and refused connection reject as bot_connect_failed'
   await bot.close();
   bot = await TestBotServer.start();
   const agent = new WebSocketAgent({ url }, { timers: new FakeTimers() });
-  await assert.rejects(agent.run(TEST_CONTEXT, new FakeMedia(), new AbortController().signal), failsWith('bot_connect_failed'));
+  await assert.rejects(agent.run(TEST_CONTEXT, new FakeMedia(), new CallAbort()), failsWith('bot_connect_failed'));
 });
 
 test('a bot that never answers the upgrade times out', async () => {
@@ -253,7 +254,7 @@ test('a bot that never answers the upgrade times out', async () => {
   try {
     const timers = new FakeTimers();
     const agent = new WebSocketAgent({ url: `ws://127.0.0.1:${port}/`, connectTimeoutMs: 3000 }, { timers });
-    const rejected = assert.rejects(agent.run(TEST_CONTEXT, new FakeMedia(), new AbortController().signal), failsWith('bot_connect_timeout'));
+    const rejected = assert.rejects(agent.run(TEST_CONTEXT, new FakeMedia(), new CallAbort()), failsWith('bot_connect_timeout'));
     await timers.advance(3000);
     await rejected;
   } finally {
@@ -263,8 +264,8 @@ test('a bot that never answers the upgrade times out', async () => {
 });
 
 test('an aborted call before connect resolves without a bot', async () => {
-  const ac = new AbortController();
+  const ac = new CallAbort();
   ac.abort();
   const agent = new WebSocketAgent({ url: bot.url }, { timers: new FakeTimers() });
-  assert.deepEqual(await agent.run(TEST_CONTEXT, new FakeMedia(), ac.signal), { contained: true, data: { ended_early: true } });
+  assert.deepEqual(await agent.run(TEST_CONTEXT, new FakeMedia(), ac), { contained: true, data: { ended_early: true } });
 });

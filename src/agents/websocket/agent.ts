@@ -6,6 +6,7 @@ import { agentRuntime, type AgentRuntime, type AgentRuntimeOptions } from '../fl
 import type { Agent, AgentContext, AgentMedia, Outcome } from '../types.ts';
 import { parseWebSocketConfig, type WebSocketAgentConfig } from './config.ts';
 import { BotSession, type SessionStats } from './session.ts';
+import type { CallSignal } from '../signal.ts';
 
 /** See the module comment. One instance serves one call (as every agent). */
 export class WebSocketAgent implements Agent {
@@ -32,7 +33,7 @@ export class WebSocketAgent implements Agent {
    * Streams the call to the bot until it hands off or hangs up.
    * @throws BotError (`agent_failed`, with a `reason`) when the bot cannot be reached or fails
    */
-  run(ctx: AgentContext, media: AgentMedia, signal: AbortSignal): Promise<Outcome> {
+  run(ctx: AgentContext, media: AgentMedia, signal: CallSignal): Promise<Outcome> {
     this.session = new BotSession(this.config, ctx, media, signal, this.rt);
     return this.session.run();
   }

@@ -18,6 +18,7 @@ import { BotError } from './errors.ts';
 import {
   dtmfMessage, markMessage, parseBotMessage, startMessage, stopMessage, type BotMessage, type StopReason,
 } from './protocol.ts';
+import type { CallSignal } from '../signal.ts';
 
 /** Counters of one session. */
 export interface SessionStats {
@@ -54,7 +55,7 @@ export class BotSession {
     private readonly config: WebSocketAgentConfig,
     private readonly ctx: AgentContext,
     private readonly media: AgentMedia,
-    private readonly signal: AbortSignal,
+    private readonly signal: CallSignal,
     private readonly rt: AgentRuntime,
   ) {
     this.bot = botOrigin(config.url);
