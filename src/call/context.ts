@@ -9,14 +9,20 @@ import { parseNameAddr, type SipRequest } from '../sip/index.ts';
 
 /** `X-` headers of a request, first value of each name, minus the names in `exclude`. */
 export function xHeadersOf(req: SipRequest, exclude: readonly string[]): Record<string, string> {
-  const skip = new Set(exclude.map((n) => n.toLowerCase()));
   const out: Record<string, string> = {};
   for (const h of req.headers) {
-    const lower = h.name.toLowerCase();
-    if (!lower.startsWith('x-') || skip.has(lower) || Object.hasOwn(out, h.name)) continue;
+    // A header's key is its name in lower case (compact forms aside, and no X- name is one).
+    const key = h.key;
+    if (!key.startsWith('x-') || isExcluded(key, exclude) || Object.hasOwn(out, h.name)) continue;
     out[h.name] = h.value;
   }
   return out;
+}
+
+/** True when `key` (lower case) is one of `names` (a trunk's one or two secret headers), in any case. */
+function isExcluded(key: string, names: readonly string[]): boolean {
+  for (const name of names) if (name.length === key.length && name.toLowerCase() === key) return true;
+  return false;
 }
 
 /** The caller: P-Asserted-Identity (RFC 3325 §9.1) when present and parseable, else From. */
