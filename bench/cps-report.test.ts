@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { clean, demandPct, type Step } from './cps-report.ts';
+import { clean, COST_HEADING, demandPct, type Step } from './cps-report.ts';
+import { withSection } from './doc-section.ts';
 
 function step(rate: number, cpuUsPerCall: number, over: Partial<Step> = {}): Step {
   const calls = rate * 10;
@@ -20,4 +22,16 @@ test('a step is clean only when every call succeeded within one core per offered
   assert.equal(clean(step(2000, 427, { failed: 1, successful: 19_999 })), false);
   assert.equal(clean(step(2000, 427, { successful: 19_000 })), false);
   assert.equal(clean(step(2000, 427, { sippExit: 1 })), false);
+});
+
+test('--write replaces the generated section of docs/benchmarks.md and keeps the hand-written cost section', () => {
+  const doc = readFileSync(new URL('../docs/benchmarks.md', import.meta.url), 'utf8');
+  const costAt = doc.indexOf(`\n${COST_HEADING}\n`);
+  assert.ok(costAt > doc.indexOf('\n## Calls per second\n'), 'the cost section follows the generated one');
+  const costEnd = doc.indexOf('\n## ', costAt + 1);
+  const cost = doc.slice(costAt, costEnd);
+  const written = withSection(doc, '## Calls per second', '## Calls per second\n\nnew figures\n');
+  const generated = written.slice(written.indexOf('## Calls per second\n'), written.indexOf(`${COST_HEADING}\n`));
+  assert.equal(generated, '## Calls per second\n\nnew figures\n\n', 'only the generated section changed');
+  assert.ok(written.includes(cost), 'the hand-written section is intact');
 });

@@ -10,6 +10,10 @@ describe('withSection', () => {
   it('replaces the last section to the end of the file', () => {
     assert.equal(withSection(doc, '## B', '## B\n\nnew b\n'), '# Benchmarks\n\n## A\n\nold a\n\n## B\n\nnew b\n');
   });
+  it('matches the heading as a whole line, not as the start of a longer heading', () => {
+    const two = '# Benchmarks\n\n## A: notes\n\nkept\n\n## A\n\nold a\n';
+    assert.equal(withSection(two, '## A', '## A\n\nnew a\n'), '# Benchmarks\n\n## A: notes\n\nkept\n\n## A\n\nnew a\n');
+  });
   it('appends a section that is not there', () => {
     assert.equal(withSection(doc, '## C', '## C\n\nc\n'), `${doc.trimEnd()}\n\n## C\n\nc\n`);
   });
