@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { clean, COST_HEADING, demandPct, type Step } from './cps-report.ts';
+import { clean, COST_HEADING, demandPct, sippVersionOf, type Step } from './cps-report.ts';
 import { withSection } from './doc-section.ts';
 
 function step(rate: number, cpuUsPerCall: number, over: Partial<Step> = {}): Step {
@@ -34,4 +34,10 @@ test('--write replaces the generated section of docs/benchmarks.md and keeps the
   const generated = written.slice(written.indexOf('## Calls per second\n'), written.indexOf(`${COST_HEADING}\n`));
   assert.equal(generated, '## Calls per second\n\nnew figures\n\n', 'only the generated section changed');
   assert.ok(written.includes(cost), 'the hand-written section is intact');
+});
+
+test('the SIPp version is read from sipp -v, not assumed', () => {
+  assert.equal(sippVersionOf('\n SIPp v3.6.1-SCTP-PCAP-RTPSTREAM.\n\n'), 'SIPp v3.6.1-SCTP-PCAP-RTPSTREAM');
+  assert.equal(sippVersionOf('SIPp v3.7.3-TLS-SCTP-PCAP-RTPSTREAM.\n This program is free software'), 'SIPp v3.7.3-TLS-SCTP-PCAP-RTPSTREAM');
+  assert.match(sippVersionOf('no version here'), /not found/);
 });

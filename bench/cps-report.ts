@@ -3,6 +3,7 @@
  * and with `--write` put into docs/benchmarks.md, its own "## Calls per second" section
  * only), and the notes that say how to read them.
  */
+import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -149,8 +150,22 @@ function notes(ref: Step | undefined): string[] {
   ];
 }
 
+/** The SIPp that ran, as `sipp -v` names it (e.g. `SIPp v3.6.1-SCTP-PCAP-RTPSTREAM (sipp -v)`). */
 function sippVersion(): string {
-  return 'SIPp v3.6.1 (Debian sip-tester)';
+  let output: string;
+  try {
+    output = execFileSync('sipp', ['-v'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    // SIPp 3.6 prints its version and exits 99.
+    output = String((err as { stdout?: unknown }).stdout ?? '');
+  }
+  return `${sippVersionOf(output)} (sipp -v)`;
+}
+
+/** The `SIPp vX.Y.Z...` word of `sipp -v`'s output, without its closing period. */
+export function sippVersionOf(output: string): string {
+  const m = /SIPp v\S+/.exec(output);
+  return m === null ? 'SIPp (version not found in `sipp -v`)' : m[0].replace(/\.$/, '');
 }
 
 /** The hand-written section after the generated one: the analysis that `--write` must not touch. */
