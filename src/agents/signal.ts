@@ -5,16 +5,20 @@
  *
  * Why not Node's own: an AbortSignal is an EventTarget that Node 20 makes on a slow path.
  * Making one, adding an `abort` listener and removing it took 8.5-9 µs here (Node 20.20, a
- * microbenchmark of 200,000; the signal alone 3.5-4.4 µs), about 2 % of a call in the cps
- * loop, for an event that most calls never fire (the agent usually ends first). This one
- * costs an object and, once a listener is added, one small array.
+ * microbenchmark of 200,000; the signal alone 3.5-4.4 µs), for an event that most calls
+ * never fire (the agent usually ends first); with what it left to each scavenge, the cps
+ * loop took 21 µs a call more with it (docs/benchmarks.md, "Calls per second: what a call
+ * costs", item 7). This one costs an object and, once a listener is added, one small array.
  *
  * An agent that hands the end of the call to an API that wants a real AbortSignal (`fetch`,
  * `timers/promises`, a WebSocket client) takes `abortSignal`: made on first use, aborted
  * together with this one (at once when this one already is).
  */
 
-/** An `abort` listener: a function or an object with `handleEvent`, as for an AbortSignal. */
+/**
+ * An `abort` listener: a function or an object with `handleEvent`, as for an AbortSignal. It
+ * is given an `Event` of type `abort` whose `target` is not set (read the signal you hold).
+ */
 export type AbortListener = ((event: Event) => void) | { handleEvent(event: Event): void };
 
 /** What an agent is given with its call: see the module comment. */
