@@ -100,6 +100,24 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX handoff_shared_v2 ON handoff_records (tenant_id, shared_id, created_at);
     `,
   },
+  {
+    // The call indexes of v1 were descending, (…, started_at DESC, id DESC), and every call
+    // adds the newest key: in a descending index that is the leftmost leaf, and SQLite splits
+    // a full leaf there into two half-full pages, which then never fill (its quick append
+    // balance is for the rightmost leaf only). 100,000 calls in start order took 4,605 pages
+    // for calls_tenant against 2,552 ascending, and a commit of 27 calls wrote 43 WAL frames
+    // against 38 (2026-11-27). The listing reads an ascending index backwards: the same seek,
+    // no sort (query-plan.test.ts checks every listing shape).
+    version: 3,
+    sql: `
+      DROP INDEX calls_started;
+      DROP INDEX calls_tenant;
+      DROP INDEX calls_agent;
+      CREATE INDEX calls_started_v3 ON calls (started_at, id);
+      CREATE INDEX calls_tenant_v3 ON calls (tenant_id, started_at, id);
+      CREATE INDEX calls_agent_v3 ON calls (agent_id, started_at, id);
+    `,
+  },
 ];
 
 /**
