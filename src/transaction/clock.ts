@@ -2,6 +2,7 @@
  * Time for protocol logic (STYLE.md principle 2): state machines take a `Clock` so tests
  * drive timers exactly with `ManualClock` instead of waiting.
  */
+import { TimerLists } from './timer-lists.ts';
 
 /** A scheduled callback that can be cancelled. */
 export interface TimerHandle {
@@ -17,23 +18,15 @@ export interface Clock {
   setTimer(ms: number, fn: () => void): TimerHandle;
 }
 
-/** A Node timer as a {@link TimerHandle}: one small object, no closure per timer (a call sets a dozen). */
-class NodeTimer implements TimerHandle {
-  constructor(private readonly timeout: NodeJS.Timeout) {}
+const systemTimers = new TimerLists();
 
-  cancel(): void {
-    clearTimeout(this.timeout);
-  }
-}
-
-/** The real clock: `performance.now()` and unref'd Node timers (they never hold the process). */
+/**
+ * The real clock: `performance.now()`, and timers in one list per duration, each driven by
+ * an unref'd Node timer (they never hold the process): `timer-lists.ts` says why.
+ */
 export const systemClock: Clock = {
   now: () => performance.now(),
-  setTimer(ms, fn) {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return new NodeTimer(t);
-  },
+  setTimer: (ms, fn) => systemTimers.setTimer(ms, fn),
 };
 
 const noop = (): void => {};
