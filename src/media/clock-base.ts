@@ -5,16 +5,19 @@
  * ahead of its tick (`prepareAhead`); the send phase may be watched for a stall.
  */
 import { STALL_CHUNK, type SendStall } from './clock-slew.ts';
-import type { MediaClock, MediaClockOptions, TickListener, TickPhase } from './clock-types.ts';
+import type { ClockSlot, MediaClock, MediaClockOptions, TickListener, TickPhase } from './clock-types.ts';
 
-/** A listener's place: its phase and its index in that phase's list. */
-interface ListenerEntry {
-  readonly phase: TickPhase;
-  index: number;
+/** A listener's place: its phase and its index in that phase's list (-1 once it left). */
+class ListenerEntry implements ClockSlot {
+  constructor(
+    readonly fn: TickListener,
+    readonly phase: TickPhase,
+    public index: number,
+  ) {}
 }
 
 /** What a removed listener's slot holds until its list is compacted. */
-const VACANT: TickListener = () => undefined;
+const VACANT = new ListenerEntry(() => undefined, 'work', -1);
 /** Vacant slots a list may keep whatever its length (a few short calls end between ticks). */
 const COMPACT_MIN = 16;
 
@@ -25,7 +28,7 @@ export abstract class BaseClock implements MediaClock {
   // Changed in place between ticks (no copy of a 600-entry list per call set up or torn
   // down), copied on write once a phase's dispatch iterates over it, so that the dispatch loop
   // keeps its snapshot and listeners may add or remove during a tick.
-  private lists: Record<TickPhase, TickListener[]> = { prepare: [], send: [], work: [] };
+  private lists: Record<TickPhase, ListenerEntry[]> = { prepare: [], send: [], work: [] };
   /** The phase's list is a running dispatch's snapshot: the next change copies it first. */
   private readonly iterated: Record<TickPhase, boolean> = { prepare: false, send: false, work: false };
   /** Slots of removed listeners (see {@link VACANT}) in each phase's list. */
@@ -39,7 +42,9 @@ export abstract class BaseClock implements MediaClock {
    * RTP sessions behind those listeners, their calls and media legs lived through two scavenges
    * and were promoted (the cps bench at 800 calls/s, `--heap-survivors`: 14.6 KB a call survived
    * every scavenge, 6.1 KB with the WeakMap, whose keys V8 does not hold). SlotMap
-   * (src/lib/slot-map.ts) is the same cure for tables keyed by strings.
+   * (src/lib/slot-map.ts) is the same cure for tables keyed by strings. Only `add` and `remove`
+   * use it: `join` hands the entry itself to its caller, who gives it back to `leave` (an RTP
+   * session's three listeners: a WeakMap set and delete each cost about 0.8 µs).
    */
   private readonly entries = new WeakMap<TickListener, ListenerEntry>();
   /** Listeners registered (a WeakMap has no size). */
@@ -64,11 +69,16 @@ export abstract class BaseClock implements MediaClock {
 
   add(listener: TickListener, phase: TickPhase = 'work'): void {
     if (this.entries.has(listener)) return;
+    this.entries.set(listener, this.join(listener, phase) as ListenerEntry);
+  }
+
+  join(listener: TickListener, phase: TickPhase): ClockSlot {
     const list = this.writable(phase);
-    this.entries.set(listener, { phase, index: list.length });
+    const entry = new ListenerEntry(listener, phase, list.length);
     this.count++;
-    list.push(listener);
+    list.push(entry);
     this.onListenersChanged();
+    return entry;
   }
 
   /**
@@ -81,29 +91,37 @@ export abstract class BaseClock implements MediaClock {
     const entry = this.entries.get(listener);
     if (entry === undefined) return;
     this.entries.delete(listener);
-    this.count--;
+    this.leave(entry);
+  }
+
+  leave(slot: ClockSlot): void {
+    const entry = slot as ListenerEntry;
+    if (entry.index < 0) return;
     const list = this.writable(entry.phase);
+    if (list[entry.index] !== entry) return; // another clock's slot
+    this.count--;
     list[entry.index] = VACANT;
+    entry.index = -1;
     const vacant = ++this.vacant[entry.phase];
     if (vacant >= COMPACT_MIN && vacant * 2 >= list.length) this.compact(entry.phase, list);
     this.onListenersChanged();
   }
 
   /** Drops the vacant slots of a phase's (writable) list, in order. */
-  private compact(phase: TickPhase, list: TickListener[]): void {
+  private compact(phase: TickPhase, list: ListenerEntry[]): void {
     let kept = 0;
     for (let i = 0; i < list.length; i++) {
-      const listener = list[i]!;
-      if (listener === VACANT) continue;
-      (this.entries.get(listener) as ListenerEntry).index = kept;
-      list[kept++] = listener;
+      const entry = list[i]!;
+      if (entry === VACANT) continue;
+      entry.index = kept;
+      list[kept++] = entry;
     }
     list.length = kept;
     this.vacant[phase] = 0;
   }
 
   /** A phase's list, ready to change: a copy when a dispatch iterates over it (once per dispatch). */
-  private writable(phase: TickPhase): TickListener[] {
+  private writable(phase: TickPhase): ListenerEntry[] {
     if (!this.iterated[phase]) return this.lists[phase];
     this.iterated[phase] = false;
     return (this.lists[phase] = this.lists[phase].slice());
@@ -146,7 +164,7 @@ export abstract class BaseClock implements MediaClock {
     try {
       this.runPrepare(tick);
     } finally {
-      this.leave();
+      this.endDispatch();
     }
     this.preparedTick = tick;
   }
@@ -178,18 +196,18 @@ export abstract class BaseClock implements MediaClock {
       this.onSendPhaseEnd();
       this.runPhase('work', tick);
     } finally {
-      this.leave();
+      this.endDispatch();
     }
   }
 
   /** Ends a dispatch; once none runs, the lists change in place again. */
-  private leave(): void {
+  private endDispatch(): void {
     if (--this.depth > 0) return;
     this.iterated.prepare = this.iterated.send = this.iterated.work = false;
   }
 
   /** A phase's list as a dispatch iterates over it: changes go to a copy from now on. */
-  private snapshot(phase: TickPhase): readonly TickListener[] {
+  private snapshot(phase: TickPhase): readonly ListenerEntry[] {
     this.iterated[phase] = true;
     return this.lists[phase];
   }
@@ -198,10 +216,10 @@ export abstract class BaseClock implements MediaClock {
     this.runList(this.snapshot(phase), tick);
   }
 
-  private runList(list: readonly TickListener[], tick: number): void {
+  private runList(list: readonly ListenerEntry[], tick: number): void {
     for (let i = 0; i < list.length; i++) {
       try {
-        list[i]!(tick);
+        list[i]!.fn(tick);
       } catch (error) {
         this.onError(error);
       }
@@ -213,7 +231,7 @@ export abstract class BaseClock implements MediaClock {
    * less the others' average, is the pass's stall (the event loop does not run during a pass,
    * so that is the CPU taken from it: a VM's stall, a garbage collection, a page fault).
    */
-  private runWatchedSends(list: readonly TickListener[], tick: number): void {
+  private runWatchedSends(list: readonly ListenerEntry[], tick: number): void {
     const stall = this.lastStall;
     stall.ms = 0;
     stall.of = list.length;
@@ -227,7 +245,7 @@ export abstract class BaseClock implements MediaClock {
     let chunks = 0;
     for (let i = 0; i < list.length; i++) {
       try {
-        list[i]!(tick);
+        list[i]!.fn(tick);
       } catch (error) {
         this.onError(error);
       }

@@ -92,3 +92,31 @@ test('a tick keeps its snapshot through many changes and through a nested tick',
   clock.tick();
   assert.deepEqual(calls, ['first', 'd']);
 });
+
+test('join hands back a slot that leave takes: in place, through compaction, once, and only on its own clock', () => {
+  const clock = new ManualMediaClock();
+  const other = new ManualMediaClock();
+  const calls: number[] = [];
+  const slots = Array.from({ length: 40 }, (_, i) => clock.join(() => void calls.push(i), i % 2 === 0 ? 'work' : 'send'));
+  assert.equal(clock.size, 40);
+  // Leaving 34 of them compacts both lists (16 vacant slots at least, half of a list): the
+  // slots left keep pointing at their listeners.
+  for (let i = 0; i < 34; i++) clock.leave(slots[i]!);
+  clock.leave(slots[3]!); // twice: nothing
+  other.leave(slots[35]!); // not its clock: nothing
+  assert.equal(clock.size, 6);
+  clock.tick();
+  assert.deepEqual(calls, [35, 37, 39, 34, 36, 38], 'send phase first, each in join order');
+  clock.leave(slots[34]!);
+  clock.leave(slots[37]!);
+  calls.length = 0;
+  clock.tick();
+  assert.deepEqual(calls, [35, 39, 36, 38]);
+  // The same listener joined twice runs twice (add would ignore the second).
+  const twice = (): void => void calls.push(-1);
+  clock.join(twice, 'work');
+  clock.join(twice, 'work');
+  calls.length = 0;
+  clock.tick();
+  assert.equal(calls.filter((c) => c === -1).length, 2);
+});

@@ -17,6 +17,11 @@ export type TickListener = (tick: number) => void;
 export type TickPhase = 'prepare' | 'send' | 'work';
 
 /** What media sessions need from a clock. */
+/** A listener's registration on a media clock (see {@link MediaClock.join}). */
+export interface ClockSlot {
+  readonly phase: TickPhase;
+}
+
 export interface MediaClock {
   /** Tick period, ms (20). */
   readonly periodMs: number;
@@ -36,6 +41,14 @@ export interface MediaClock {
    * an index and need none).
    */
   remove(listener: TickListener, phase?: TickPhase): void;
+  /**
+   * Registers a listener and returns its slot, which only {@link leave} takes: no lookup on
+   * either side (what an RTP session uses for its three listeners; `add` and `remove` keep a
+   * table from listener to slot). Each call registers anew.
+   */
+  join(listener: TickListener, phase: TickPhase): ClockSlot;
+  /** Unregisters the listener of a slot from {@link join}; a slot that already left is ignored. */
+  leave(slot: ClockSlot): void;
   /** Monotonic time on this clock's time base, ms (media sessions stamp arrivals with it). */
   now(): number;
   /**

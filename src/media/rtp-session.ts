@@ -27,6 +27,7 @@
 import { randomInt } from 'node:crypto';
 import type { RemoteInfo } from 'node:dgram';
 import { isIPv6 } from 'node:net';
+import type { ClockSlot } from './clock-types.ts';
 import type { DtmfEvent } from './dtmf-receiver.ts';
 import type { DtmfDigitOptions } from './dtmf-sender.ts';
 import { DEFAULT_TELEPHONE_EVENT_PT } from './dtmf.ts';
@@ -69,9 +70,8 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   private readonly rtcpSocket: RtpUdpSocket | undefined;
   // Listeners whose identity must hold until `close()` removes them: prototype methods bound
   // once (tsx's keepNames wraps each named arrow field in `__name`, about 250 bytes a call).
-  private readonly onPrepareBound: (tick: number) => void;
-  private readonly onSendBound: (tick: number) => void;
-  private readonly onWorkBound: (tick: number) => void;
+  /** Its three places on the media clock (prepare, send, work), which `close` gives back. */
+  private readonly slots: readonly ClockSlot[];
   /** Set by the prepare phase when this tick's packet is to be sent, cleared by the send phase. */
   private prepared = false;
   private readonly onRtpBound: MessageListener;
@@ -122,9 +122,6 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       const intervalTicks = (options.rtcpIntervalMs ?? 5000) / options.clock.periodMs;
       this.rtcp = new RtcpSender(reporter, this.latch, this.link, hold.rtcp, intervalTicks, this.onRtcpSendError.bind(this));
     }
-    this.onPrepareBound = this.onPrepare.bind(this);
-    this.onSendBound = this.onSend.bind(this);
-    this.onWorkBound = this.onWork.bind(this);
     this.onRtpBound = this.onRtp.bind(this);
     this.rtpSocket.on('message', this.onRtpBound);
     this.rtpSocket.on('error', this.onSocketErrorBound);
@@ -133,9 +130,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
       this.rtcpSocket.on('message', this.onRtcpBound);
       this.rtcpSocket.on('error', this.onSocketErrorBound);
     }
-    options.clock.add(this.onPrepareBound, 'prepare');
-    options.clock.add(this.onSendBound, 'send');
-    options.clock.add(this.onWorkBound, 'work');
+    const clock = options.clock;
+    this.slots = [clock.join(this.onPrepare.bind(this), 'prepare'), clock.join(this.onSend.bind(this), 'send'),
+      clock.join(this.onWork.bind(this), 'work')];
   }
 
   /**
@@ -262,9 +259,7 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.options.clock.remove(this.onPrepareBound, 'prepare');
-    this.options.clock.remove(this.onSendBound, 'send');
-    this.options.clock.remove(this.onWorkBound, 'work');
+    for (const slot of this.slots) this.options.clock.leave(slot);
     this.outbound.playback.clear();
     // The BYE must leave before the socket closes: release once it has.
     if (this.rtcp?.bye(this.releaseSockets.bind(this)) !== true) this.releaseSockets();
