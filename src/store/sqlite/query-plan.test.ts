@@ -43,9 +43,7 @@ describe('sqlite query plans', () => {
   });
 
   it('lists calls in order from an index in every filter combination, never sorting', () => {
-    const db = new Database(':memory:');
-    try {
-      applyMigrations(db, 0);
+    withDb((db) => {
       const keys: Array<keyof CallListShape> = ['tenant', 'agent', 'since', 'until', 'outcome', 'cursor'];
       for (let bits = 0; bits < 1 << keys.length; bits++) {
         const shape = Object.fromEntries(keys.map((k, i) => [k, ((bits >> i) & 1) === 1])) as unknown as CallListShape;
@@ -53,17 +51,13 @@ describe('sqlite query plans', () => {
         assert.doesNotMatch(plan, /TEMP B-TREE/, `${JSON.stringify(shape)} sorts in a temp b-tree:\n${plan}`);
         assert.match(plan, /USING INDEX calls_/, `${JSON.stringify(shape)} reads no call index:\n${plan}`);
       }
-    } finally {
-      db.close();
-    }
+    });
   });
 
   it('keeps the call indexes dense when calls arrive in start order', () => {
     // A descending index takes each newest key at its leftmost leaf, where SQLite's splits
-    // leave half-full pages (migration 3): about 50 % full against over 90 % ascending.
-    const db = new Database(':memory:');
-    try {
-      applyMigrations(db, 0);
+    // leave half-full pages (migration 3): about 50 % full against nearly 90 % ascending.
+    withDb((db) => {
       const insert = db.prepare(`INSERT INTO calls (${CALL_COLUMNS.join(', ')}) VALUES (${CALL_COLUMNS.map(() => '?').join(', ')})`);
       const row = (i: number): unknown[] => CALL_COLUMNS.map((c) => {
         if (c === 'id') return `0190c0de-0000-7000-8000-${String(i).padStart(12, '0')}`;
@@ -82,11 +76,20 @@ describe('sqlite query plans', () => {
         WHERE name LIKE 'calls^_%' ESCAPE '^' AND pagetype = 'leaf' GROUP BY name`).all() as Array<{ name: string; fill: number }>;
       assert.equal(fill.length, 3, 'the three call indexes');
       for (const { name, fill: f } of fill) assert.ok(f > 0.8, `${name} leaves are ${(f * 100).toFixed(0)} % full`);
-    } finally {
-      db.close();
-    }
+    });
   });
 });
+
+/** Runs `fn` on a new, migrated in-memory database, then closes it. */
+function withDb(fn: (db: Database.Database) => void): void {
+  const db = new Database(':memory:');
+  try {
+    applyMigrations(db, 0);
+    fn(db);
+  } finally {
+    db.close();
+  }
+}
 
 /** EXPLAIN QUERY PLAN of `sql` with every parameter bound to NULL. */
 function explain(db: Database.Database, sql: string): string {
