@@ -16,12 +16,12 @@ export type TickListener = (tick: number) => void;
  */
 export type TickPhase = 'prepare' | 'send' | 'work';
 
-/** What media sessions need from a clock. */
 /** A listener's registration on a media clock (see {@link MediaClock.join}). */
 export interface ClockSlot {
   readonly phase: TickPhase;
 }
 
+/** What media sessions need from a clock. */
 export interface MediaClock {
   /** Tick period, ms (20). */
   readonly periodMs: number;

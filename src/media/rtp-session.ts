@@ -68,12 +68,13 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
   /** The RTP socket's connection to the latched peer. */
   private readonly link: RtpLink;
   private readonly rtcpSocket: RtpUdpSocket | undefined;
-  // Listeners whose identity must hold until `close()` removes them: prototype methods bound
-  // once (tsx's keepNames wraps each named arrow field in `__name`, about 250 bytes a call).
   /** Its three places on the media clock (prepare, send, work), which `close` gives back. */
   private readonly slots: readonly ClockSlot[];
   /** Set by the prepare phase when this tick's packet is to be sent, cleared by the send phase. */
   private prepared = false;
+  // Listeners whose identity must hold until `close()` removes them, and the clock's: prototype
+  // methods bound once (tsx's keepNames wraps each named arrow field in `__name`, about 250
+  // bytes a call).
   private readonly onRtpBound: MessageListener;
   private readonly onRtcpBound: MessageListener | undefined;
   private readonly onSocketErrorBound: (error: Error) => void;
