@@ -96,9 +96,9 @@ export abstract class BaseClock implements MediaClock {
 
   leave(slot: ClockSlot): void {
     const entry = slot as ListenerEntry;
-    if (entry.index < 0) return;
+    // Left already, or another clock's slot: nothing to do (and no copy of a list mid-tick).
+    if (entry.index < 0 || this.lists[entry.phase][entry.index] !== entry) return;
     const list = this.writable(entry.phase);
-    if (list[entry.index] !== entry) return; // another clock's slot
     this.count--;
     list[entry.index] = VACANT;
     entry.index = -1;
