@@ -37,6 +37,7 @@ import { join } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_NODE_FLAGS } from '../src/lib/node-flags.ts';
+import { loadNativeUdp } from '../src/lib/native-udp.ts';
 import { summarizeAreas, summarizeHeap, summarizeProfile, type CpuProfile, type HeapProfile } from './cps-profile.ts';
 import { benchArgs } from './args.ts';
 import { clean, heapMarkdown, markdown, row, writeDoc, type HeapRun, type ProfileRun, type RunSettings, type Step } from './cps-report.ts';
@@ -134,6 +135,26 @@ async function stopGatewayProc(g: GatewayProc): Promise<void> {
   await exited;
 }
 
+/**
+ * SIPp's media ports for a step: its RTP port, and a socket bound on the port above it (the
+ * RTCP port of RFC 3550 §11), which nobody reads. SIPp binds only the RTP port, so each call's
+ * RTCP BYE to the port above drew an ICMP port unreachable from the kernel, built and delivered
+ * inside the gateway's send (the BYE's send took as much of the gateway's CPU as the SIP BYE's).
+ * A real peer listens there, or has rtcp-mux. The socket is the addon's: node:dgram would read
+ * and drop every datagram on the bench's own, unpinned, thread. `CPS_RTCP_SINK=0` leaves it out.
+ */
+async function mediaPorts(): Promise<{ mp: number; close(): void }> {
+  const udp = process.env['CPS_RTCP_SINK'] === '0' ? undefined : loadNativeUdp().udp;
+  for (let attempt = 0; ; attempt++) {
+    const mp = await freePort();
+    if (udp === undefined) return { mp, close: () => undefined };
+    // A small receive buffer: once full, the kernel drops what comes, silently.
+    const fd = mp < 65535 ? udp.open(false, '127.0.0.1', mp + 1, 4096) : -1;
+    if (fd >= 0) return { mp, close: () => udp.close(fd) };
+    if (attempt === 20) throw new Error(`no free RTCP port above a free RTP port (last: ${mp + 1}, result ${fd})`);
+  }
+}
+
 async function freePort(): Promise<number> {
   const s = createSocket('udp4');
   await new Promise<void>((ok) => s.bind(0, '127.0.0.1', () => ok()));
@@ -160,8 +181,9 @@ async function step(g: GatewayProc, rate: number, seconds = STEP_SEC): Promise<S
   const before = await gatewayStats(g);
   const core0 = cpuTicks(0);
   const t0 = performance.now();
-  const child = spawn('taskset', sippArgs(g.sipPort, rate, seconds, await freePort(), await freePort(), statFile), { cwd: dir, stdio: 'ignore' });
-  const sippExit = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const media = await mediaPorts();
+  const child = spawn('taskset', sippArgs(g.sipPort, rate, seconds, await freePort(), media.mp, statFile), { cwd: dir, stdio: 'ignore' });
+  const sippExit = await new Promise<number | null>((resolve) => child.on('close', resolve)).finally(() => media.close());
   const wallMs = performance.now() - t0;
   const after = await gatewayStats(g);
   const cpuMs = after.cpuMs - before.cpuMs;
