@@ -139,7 +139,7 @@ async function stopGatewayProc(g: GatewayProc): Promise<void> {
  * SIPp's media ports for a step: its RTP port, and a socket bound on the port above it (the
  * RTCP port of RFC 3550 §11), which nobody reads. SIPp binds only the RTP port, so each call's
  * RTCP BYE to the port above drew an ICMP port unreachable from the kernel, built and delivered
- * inside the gateway's send (the BYE's send took as much of the gateway's CPU as the SIP BYE's).
+ * inside the gateway's send (about 2 µs of its CPU a call: docs/benchmarks.md, "Calls per second").
  * A real peer listens there, or has rtcp-mux. The socket is the addon's: node:dgram would read
  * and drop every datagram on the bench's own, unpinned, thread. `CPS_RTCP_SINK=0` leaves it out.
  */
