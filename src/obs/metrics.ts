@@ -2,8 +2,9 @@
  * Prometheus metrics on a registry of our own (never the global one, so tests can
  * make many). Callers go through typed methods that keep every label bounded.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { isErrorCode } from './errors.ts';
+import { LeanHistogram } from './lean-histogram.ts';
 import { PendingCounts } from './pending-counts.ts';
 import { CALL_OUTCOMES, CappedLabel, OTHER, methodLabel, oneOf, statusLabel } from './labels.ts';
 import type { CallOutcome } from './labels.ts';
@@ -62,15 +63,16 @@ export class Metrics {
   readonly #pending = {
     calls: new PendingCounts(), sipAnswers: new PendingCounts(), sipRequests: new PendingCounts(),
     sipResponses: new PendingCounts(), rtpPackets: new PendingCounts(), rtpLost: new PendingCounts(),
+    httpRequests: new PendingCounts(),
   };
 
   readonly #activeCalls: Gauge;
   readonly #sipRetransmissions: Counter;
   readonly #sipParseErrors: Counter<'kind'>;
-  readonly #rtpJitter: Histogram;
-  readonly #httpRequests: Counter<'route' | 'code'>;
-  readonly #httpDuration: Histogram<'route'>;
-  readonly #storeOps: Histogram<'op'>;
+  // Histograms observed per call or per request: LeanHistogram (prom-client's hashes a label object each time).
+  readonly #rtpJitter: LeanHistogram;
+  readonly #httpDuration: LeanHistogram;
+  readonly #storeOps: LeanHistogram;
   readonly #handoffRecords: Counter;
   readonly #walFrames: Gauge;
   readonly #checkpoints: Counter<'result'>;
@@ -106,10 +108,11 @@ export class Metrics {
     this.#sipParseErrors = counter('agentline_sip_parse_errors_total', 'Unparseable SIP messages by kind.', ['kind']);
     batched('agentline_rtp_packets_total', 'RTP packets by direction.', ['direction'], p.rtpPackets);
     batched('agentline_rtp_lost_total', 'Inbound RTP packets lost (sequence gaps, late drops).', [], p.rtpLost);
-    this.#rtpJitter = new Histogram({ name: 'agentline_rtp_jitter_ms', help: 'Per-call interarrival jitter at call end (RFC 3550 §6.4.1), ms.', buckets: [...JITTER_BUCKETS_MS], registers });
-    this.#httpRequests = counter('agentline_http_requests_total', 'HTTP requests by route template and status.', ['route', 'code']);
-    this.#httpDuration = new Histogram({ name: 'agentline_http_request_duration_seconds', help: 'HTTP request duration by route template, s.', labelNames: ['route'], buckets: [...HTTP_BUCKETS_S], registers });
-    this.#storeOps = new Histogram({ name: 'agentline_store_op_duration_seconds', help: 'Store operation duration by operation, s.', labelNames: ['op'], buckets: [...STORE_BUCKETS_S], registers });
+    const registry = this.registry;
+    this.#rtpJitter = new LeanHistogram({ name: 'agentline_rtp_jitter_ms', help: 'Per-call interarrival jitter at call end (RFC 3550 §6.4.1), ms.', buckets: JITTER_BUCKETS_MS, registry });
+    batched('agentline_http_requests_total', 'HTTP requests by route template and status.', ['route', 'code'], p.httpRequests);
+    this.#httpDuration = new LeanHistogram({ name: 'agentline_http_request_duration_seconds', help: 'HTTP request duration by route template, s.', labelName: 'route', buckets: HTTP_BUCKETS_S, registry });
+    this.#storeOps = new LeanHistogram({ name: 'agentline_store_op_duration_seconds', help: 'Store operation duration by operation, s.', labelName: 'op', buckets: STORE_BUCKETS_S, registry });
     this.#handoffRecords = counter('agentline_handoff_records_total', 'Handoff records written.');
     this.#walFrames = new Gauge({ name: 'agentline_store_wal_frames', help: 'SQLite WAL frames at the last checkpoint (stays low while checkpoints keep up).', registers });
     this.#checkpoints = counter('agentline_store_checkpoints_total', 'SQLite WAL checkpoints by result: full (the WAL can start over), partial, busy.', ['result']);
@@ -202,7 +205,7 @@ export class Metrics {
 
   /** One call's interarrival jitter in milliseconds. */
   rtpJitter(ms: number): void {
-    if (Number.isFinite(ms) && ms >= 0) this.#rtpJitter.observe(ms);
+    if (Number.isFinite(ms) && ms >= 0) this.#rtpJitter.observe('', ms);
   }
 
   /**
@@ -213,13 +216,13 @@ export class Metrics {
    */
   httpRequest(route: string, status: number, seconds: number): void {
     const label = this.#routes.value(route);
-    this.#httpRequests.inc({ route: label, code: statusLabel(status, 100, 599) });
-    if (Number.isFinite(seconds) && seconds >= 0) this.#httpDuration.observe({ route: label }, seconds);
+    this.#pending.httpRequests.add(label, statusLabel(status, 100, 599), 1);
+    if (Number.isFinite(seconds) && seconds >= 0) this.#httpDuration.observe(label, seconds);
   }
 
   /** A store operation took `seconds` (`op`: e.g. `put_record`, `get_record`; capped set). */
   storeOp(op: string, seconds: number): void {
-    if (Number.isFinite(seconds) && seconds >= 0) this.#storeOps.observe({ op: this.#ops.value(op) }, seconds);
+    if (Number.isFinite(seconds) && seconds >= 0) this.#storeOps.observe(this.#ops.value(op), seconds);
   }
 
   /** A handoff record was written. */
