@@ -138,7 +138,11 @@ export class Acl {
   /** True when `address` (IPv4, IPv6 or IPv4-mapped; no port) is inside any CIDR. False for non-addresses. */
   matches(address: string): boolean {
     const w = parseAddress(address);
-    if (!w) return false;
+    return w !== undefined && this.matchesWords(w);
+  }
+
+  /** {@link matches} for an address already parsed by {@link parseAddress}. */
+  matchesWords(w: readonly [number, number, number, number]): boolean {
     const t = this.#table;
     for (let o = 0; o < t.length; o += 8) {
       if (((w[0] & t[o + 4]!) >>> 0) === t[o] && ((w[1] & t[o + 5]!) >>> 0) === t[o + 1]

@@ -6,7 +6,7 @@ import { RouteError } from './errors.ts';
 import type { RouteErrorCode } from './errors.ts';
 import { invite } from '../../test/support/fake-transport.ts';
 import { heapAfterGc } from '../../test/support/heap.ts';
-import { readSharedId, Router } from './router.ts';
+import { readSharedId, Router, TRUNK_DECISIONS } from './router.ts';
 import { hashToken } from './tokens.ts';
 import type { RouteDirectory, RouteRequest, TrunkSpec } from './types.ts';
 
@@ -74,6 +74,27 @@ describe('router', () => {
     assert.equal(r.matchTrunk('::ffff:10.1.2.3')?.name, 'a');
     assert.equal(r.matchTrunk('::1')?.name, 'b');
     assert.equal(r.matchTrunk('192.0.2.1'), undefined);
+  });
+
+  it('gives the same trunk decision for an address the second time, allowed or denied, and for bad text', () => {
+    const r = new Router({ trunks: [trunk('a', ['10.0.0.0/8']), trunk('b', ['::1'])], directory: directory() });
+    for (let round = 0; round < 2; round++) {
+      assert.equal(r.matchTrunk('10.9.9.9')?.name, 'a');
+      assert.equal(r.matchTrunk('[::1]')?.name, 'b');
+      assert.equal(r.matchTrunk('192.0.2.1'), undefined);
+      assert.equal(r.matchTrunk('not-an-address'), undefined);
+    }
+  });
+
+  it('stays right when sources keep changing, past the size of its table of decisions', () => {
+    const r = new Router({ trunks: [trunk('a', ['10.0.0.0/8'])], directory: directory() });
+    for (let i = 0; i < 3 * TRUNK_DECISIONS; i++) {
+      const inside = i % 2 === 0;
+      const address = `${inside ? 10 : 11}.0.${(i >> 8) & 255}.${i & 255}`;
+      assert.equal(r.matchTrunk(address)?.name, inside ? 'a' : undefined, address);
+    }
+    assert.equal(r.matchTrunk('10.0.0.0')?.name, 'a');
+    assert.equal(r.matchTrunk('11.0.0.1'), undefined);
   });
 
   it('refuses a trunk with an invalid CIDR', () => {

@@ -5,7 +5,7 @@
  */
 import { detachText } from '../sip/index.ts';
 import type { Agent, Tenant } from '../store/types.ts';
-import { Acl } from './acl.ts';
+import { Acl, parseAddress } from './acl.ts';
 import { LookupCache } from './cache.ts';
 import type { LookupCacheOptions } from './cache.ts';
 import { RouteError } from './errors.ts';
@@ -47,12 +47,19 @@ export function readSharedId(trunk: TrunkSpec, req: RouteRequest): { sharedId: s
 }
 
 
+/** Addresses whose trunk decision {@link Router.matchTrunk} keeps at most. */
+export const TRUNK_DECISIONS = 256;
+/** A remembered "no trunk" (deny). */
+const NO_TRUNK = Symbol('no trunk');
+
 /** Routes INVITEs to agents. One per process, shared by every call. */
 export class Router {
   /** Compiled trunks, in priority order. */
   readonly trunks: readonly Trunk[];
   readonly #directory: RouteDirectory;
   readonly #cache: LookupCache<Resolved | undefined>;
+  /** {@link matchTrunk}'s decisions by source address text. */
+  readonly #trunkOf = new Map<string, Trunk | typeof NO_TRUNK>();
 
   /** @throws AclError when a trunk lists an invalid CIDR */
   constructor(options: RouterOptions) {
@@ -61,9 +68,22 @@ export class Router {
     this.#cache = new LookupCache(options.cache);
   }
 
-  /** The first trunk whose ACL contains `sourceAddress` (no port), or undefined: deny. */
+  /**
+   * The first trunk whose ACL contains `sourceAddress` (no port), or undefined: deny.
+   * Decisions are remembered per address text (a trunk's INVITEs come from a few SBC
+   * addresses): the address is parsed once, not once per trunk and per request (parsing was
+   * 0.28 % of a 1,600 cps profile). The trunks never change after construction; the table is
+   * emptied when it reaches {@link TRUNK_DECISIONS} addresses, so a flood from many sources
+   * costs a parse each, as before, and no memory.
+   */
   matchTrunk(sourceAddress: string): Trunk | undefined {
-    return this.trunks.find((t) => t.acl.matches(sourceAddress));
+    const known = this.#trunkOf.get(sourceAddress);
+    if (known !== undefined) return known === NO_TRUNK ? undefined : known;
+    const w = parseAddress(sourceAddress);
+    const trunk = w === undefined ? undefined : this.trunks.find((t) => t.acl.matchesWords(w));
+    if (this.#trunkOf.size >= TRUNK_DECISIONS) this.#trunkOf.clear();
+    this.#trunkOf.set(sourceAddress, trunk ?? NO_TRUNK);
+    return trunk;
   }
 
   /**
