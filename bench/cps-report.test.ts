@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { clean, COST_HEADING, demandPct, sippVersionOf, type Step } from './cps-report.ts';
+import { asyncMarkdown, clean, COST_HEADING, demandPct, sippVersionOf, type Step } from './cps-report.ts';
 import { withSection } from './doc-section.ts';
 
 function step(rate: number, cpuUsPerCall: number, over: Partial<Step> = {}): Step {
@@ -40,4 +40,20 @@ test('the SIPp version is read from sipp -v, not assumed', () => {
   assert.equal(sippVersionOf('\n SIPp v3.6.1-SCTP-PCAP-RTPSTREAM.\n\n'), 'SIPp v3.6.1-SCTP-PCAP-RTPSTREAM');
   assert.equal(sippVersionOf('SIPp v3.7.3-TLS-SCTP-PCAP-RTPSTREAM.\n This program is free software'), 'SIPp v3.7.3-TLS-SCTP-PCAP-RTPSTREAM');
   assert.match(sippVersionOf('no version here'), /not found/);
+});
+
+test('the async count reads per call, by type and by site, most first', () => {
+  const md = asyncMarkdown({
+    step: step(100, 400),
+    counts: {
+      types: { Timeout: 1500, PROMISE: 67_000 },
+      sites: [{ type: 'PROMISE', site: 'Call.run (src/call/call.ts:113:9) < a|b', count: 1000 }],
+      sampleEvery: 16,
+    },
+  });
+  const lines = md.split('\n');
+  assert.ok(lines.indexOf('| 67.00 | PROMISE |') < lines.indexOf('| 1.50 | Timeout |'), md);
+  assert.ok(lines.includes('| 1.00 | PROMISE | Call.run (src/call/call.ts:113:9) < a\\|b |'), md);
+  assert.match(md, /of one step, 1000 calls/);
+  assert.match(md, /one stack in 16/);
 });

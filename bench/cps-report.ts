@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AsyncCounts } from './async-count.ts';
 import type { HeapLine, ProfileLine } from './cps-profile.ts';
 import { writeSection } from './doc-section.ts';
 
@@ -93,6 +94,29 @@ export function heapMarkdown(h: HeapRun, stepSec: number): string {
     ...h.areas.map((a) => `| ${kb(a.bytes / calls)} | ${a.pct.toFixed(1)} | ${a.name} |`),
     '', '| KB/call | % | function | where |', '|---|---|---|---|',
     ...h.functions.map((f) => `| ${kb(f.bytes / calls)} | ${f.pct.toFixed(1)} | ${f.name} | ${f.where} |`),
+  ];
+  return `${out.join('\n')}\n`;
+}
+
+/** A step run with the async counter on (`--async-count-out`). */
+export interface AsyncRun {
+  step: Step;
+  counts: AsyncCounts;
+}
+
+/** Resources created per call, by type, then the top creation sites per call. */
+export function asyncMarkdown(a: AsyncRun, top = 25): string {
+  const calls = Math.max(1, a.step.calls);
+  const per = (n: number): string => (n / calls).toFixed(2);
+  const types = Object.entries(a.counts.types).sort((x, y) => y[1] - x[1]);
+  const out = [
+    `### Asynchronous resources at ${a.step.rate} cps`, '',
+    `\`async_hooks\` init events of one step, ${a.step.calls} calls (sites from one stack in ${a.counts.sampleEvery}). `
+      + 'The counter turns on V8\'s promise hooks: this step\'s CPU figures are not the gateway\'s.',
+    '', '| per call | type |', '|---|---|',
+    ...types.map(([type, n]) => `| ${per(n)} | ${type} |`),
+    '', '| per call | type | site |', '|---|---|---|',
+    ...a.counts.sites.slice(0, top).map((s) => `| ${per(s.count)} | ${s.type} | ${s.site.replaceAll('|', '\\|')} |`),
   ];
   return `${out.join('\n')}\n`;
 }

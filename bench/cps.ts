@@ -14,7 +14,10 @@
  * `HeapProfiler.startSampling`, garbage included) of one step (at `--profile-rate`, else at the
  * highest clean rate), keeps the `.heapprofile` in FILE and lists the top allocation sites
  * (self bytes by function and by area, and bytes per call); with `--heap-survivors`, only what
- * no scavenge collected (`heap-start old`: what was promoted, or is still live, by allocation site). `--write` puts the markdown into docs/benchmarks.md (its own
+ * no scavenge collected (`heap-start old`: what was promoted, or is still live, by allocation site).
+ * `--async-count-out FILE` with `--profile-rate N` counts the asynchronous resources (promises,
+ * timers, nextTicks) of one step at N by type and creation site (bench/async-count.ts), keeps the
+ * JSON in FILE and lists them per call. `--write` puts the markdown into docs/benchmarks.md (its own
  * "## Calls per second" section only). `--node-flags` passes V8/Node flags to the gateway; with
  * a tracing one (`--trace-gc-nvp`), `--gc-log FILE` collects the lines it prints.
  * `--log-level info` has the gateway log as a production one does (two lines a call at info, written
@@ -27,7 +30,7 @@
  * docs by hand).
  * Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--steps-only] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE [--heap-survivors]] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--steps-only] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE [--heap-survivors]] [--async-count-out FILE] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -40,7 +43,10 @@ import { GATEWAY_NODE_FLAGS } from '../src/lib/node-flags.ts';
 import { loadNativeUdp } from '../src/lib/native-udp.ts';
 import { summarizeAreas, summarizeHeap, summarizeProfile, type CpuProfile, type HeapProfile } from './cps-profile.ts';
 import { benchArgs } from './args.ts';
-import { clean, heapMarkdown, markdown, row, writeDoc, type HeapRun, type ProfileRun, type RunSettings, type Step } from './cps-report.ts';
+import type { AsyncCounts } from './async-count.ts';
+import {
+  asyncMarkdown, clean, heapMarkdown, markdown, row, writeDoc, type AsyncRun, type HeapRun, type ProfileRun, type RunSettings, type Step,
+} from './cps-report.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCENARIO = join(ROOT, 'test/interop/scenarios/gateway-bench.xml');
@@ -55,6 +61,7 @@ const opts = benchArgs({
   'profile-rate': { type: 'string' },
   'heap-profile-out': { type: 'string' },
   'heap-survivors': { type: 'boolean', default: false },
+  'async-count-out': { type: 'string' },
   warmup: { type: 'string', default: '400x10' },
   'node-flags': { type: 'string', default: '' },
   'gc-log': { type: 'string' },
@@ -284,16 +291,16 @@ async function rampUp(g: GatewayProc): Promise<Step[]> {
  * commands (`prof`: CPU profile, 200 µs sampling; `heap`: sampling heap profile), startup
  * excluded. Returns the step and the profile's text (undefined when none was written).
  */
-async function profiledStep(rate: number, kind: 'prof' | 'heap'): Promise<{ step: Step; text: string | undefined }> {
+async function profiledStep(rate: number, kind: 'prof' | 'heap' | 'async'): Promise<{ step: Step; text: string | undefined }> {
   const dir = mkdtempSync(join(tmpdir(), `cps-${kind}-`));
-  const file = join(dir, `gateway.${kind === 'prof' ? 'cpuprofile' : 'heapprofile'}`);
+  const file = join(dir, `gateway.${kind === 'prof' ? 'cpuprofile' : kind === 'heap' ? 'heapprofile' : 'async.json'}`);
   const g = await freshGateway(dir);
   let s: Step;
   try {
     await command(g, kind === 'heap' && opts['heap-survivors'] ? 'heap-start old' : `${kind}-start`);
     s = await step(g, rate);
     await command(g, `${kind}-stop ${file}`);
-    process.stderr.write(`${kind === 'prof' ? 'profile' : 'heap profile'} run: ${row(s)}\n`);
+    process.stderr.write(`${kind === 'prof' ? 'profile' : kind === 'heap' ? 'heap profile' : 'async count'} run: ${row(s)}\n`);
   } finally {
     await stopGatewayProc(g);
   }
@@ -320,6 +327,14 @@ async function heapRun(rate: number, out: string): Promise<HeapRun> {
   return { step: s, ...summarizeHeap(profile, 25) };
 }
 
+/** The asynchronous resources of one step at `rate` (`async-start`/`async-stop`), kept in `out`. */
+async function asyncRun(rate: number, out: string): Promise<AsyncRun> {
+  const { step: s, text } = await profiledStep(rate, 'async');
+  if (text !== undefined) writeFileSync(out, text);
+  const counts: AsyncCounts = text === undefined ? { types: {}, sites: [], sampleEvery: 1 } : (JSON.parse(text) as AsyncCounts);
+  return { step: s, counts };
+}
+
 async function command(g: GatewayProc, line: string): Promise<void> {
   const answered = nextLine(g.lines);
   g.child.stdin.write(`${line}\n`);
@@ -342,6 +357,11 @@ async function main(): Promise<void> {
   if (opts.baseline) {
     process.stderr.write('baseline run: bench/cps-baseline.ts (bare Node UAS), not the gateway\n');
     process.stdout.write(BASELINE_BANNER);
+  }
+  const asyncOut = opts['async-count-out'];
+  if (opts['profile-rate'] !== undefined && asyncOut !== undefined) {
+    process.stdout.write(asyncMarkdown(await asyncRun(Number(opts['profile-rate']), asyncOut)));
+    return;
   }
   const heapOut = opts['heap-profile-out'];
   if (opts['profile-rate'] !== undefined && heapOut !== undefined) {

@@ -9,12 +9,15 @@
  *   what is left survived every scavenge, i.e. was promoted (or is still live), and is found by
  *   its allocation stack (the bytes behind the scavenger's promotion rate);
  * - `heap-snapshot <file>`: a heap snapshot (`v8.writeHeapSnapshot`), e.g. a second after the
- *   load stopped, to find what still holds ended calls.
- * Node built-ins only, so that the baseline stays free of gateway code.
+ *   load stopped, to find what still holds ended calls;
+ * - `async-start` / `async-stop <file>`: the asynchronous resources created in between, by type
+ *   and by creation site (bench/async-count.ts), as JSON.
+ * Node built-ins only (and the bench's own async counter), so that the baseline stays free of gateway code.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { writeHeapSnapshot } from 'node:v8';
+import { AsyncCounter } from './async-count.ts';
 
 /** Mean bytes between two heap samples (V8's default is 32 KiB; finer for per-call figures). */
 const HEAP_SAMPLING_BYTES = 8192;
@@ -36,8 +39,11 @@ export function heapSamplingParams(mode: string | undefined): {
 export type ProfileCommand = (arg: string | undefined) => void;
 
 /** Connects an inspector session now and returns the commands by name. */
-export function profileCommands(): Record<'prof-start' | 'prof-stop' | 'heap-start' | 'heap-stop' | 'heap-snapshot', ProfileCommand> {
+export function profileCommands(): Record<
+  'prof-start' | 'prof-stop' | 'heap-start' | 'heap-stop' | 'heap-snapshot' | 'async-start' | 'async-stop', ProfileCommand
+> {
   const inspector = new Session();
+  const asyncCounter = new AsyncCounter();
   inspector.connect();
   const done = (): void => void process.stdout.write('{"ok":true}\n');
   const save = (file: string | undefined, profile: object): void => {
@@ -72,6 +78,14 @@ export function profileCommands(): Record<'prof-start' | 'prof-stop' | 'heap-sta
     })(),
     'heap-snapshot': (file) => {
       if (file !== undefined) writeHeapSnapshot(file);
+      done();
+    },
+    'async-start': () => {
+      asyncCounter.start();
+      done();
+    },
+    'async-stop': (file) => {
+      save(file, asyncCounter.stop());
       done();
     },
   };
