@@ -108,14 +108,24 @@ export class NativeUdpEndpoint implements DatagramEndpoint {
    *   buffer loses the datagram, and UDP SIP retransmits), or `closed`
    */
   send(data: Buffer, target: Endpoint): Promise<void> {
-    if (this.#fd < 0) return Promise.reject(new TransportError('closed', `transport closed [${formatEndpoint(target)}]`));
+    try {
+      this.sendNow(data, target);
+      return RESOLVED;
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** {@link send}, done when it returns. @throws TransportError as `send` rejects */
+  sendNow(data: Buffer, target: Endpoint): void {
+    if (this.#fd < 0) throw new TransportError('closed', `transport closed [${formatEndpoint(target)}]`);
     const port = target.port;
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) return Promise.reject(this.#sendFailed(target, 'bad port'));
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) throw this.#sendFailed(target, 'bad port');
     const result = this.udp.sendTo(this.#fd, this.isIpv6, data, 0, data.length, target.address, port);
-    if (result >= 0) return RESOLVED;
+    if (result >= 0) return;
     // The addon refuses what inet_pton cannot read: say so when it is a host name.
-    if (result === EINVAL && isIP(target.address) === 0) return Promise.reject(this.#sendFailed(target, 'not an IP address'));
-    return Promise.reject(this.#sendFailed(target, 'send failed', errnoError(result, 'sendto')));
+    if (result === EINVAL && isIP(target.address) === 0) throw this.#sendFailed(target, 'not an IP address');
+    throw this.#sendFailed(target, 'send failed', errnoError(result, 'sendto'));
   }
 
   /** Stops reading, then closes the socket. Idempotent. */

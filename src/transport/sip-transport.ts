@@ -18,6 +18,9 @@ import { TransportCounters } from './stats.ts';
 import type { DatagramEndpoint, DropEvent, Endpoint, Inbound, Protocol, SipTransportOptions, Transport, TransportStats } from './types.ts';
 import { responseTarget, setTopViaTransport } from './via.ts';
 
+/** What a send that completed within the call returns (one shared, settled promise). */
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** Listener for errors that are not a message's fault: socket errors, throwing handlers. */
 export type TransportErrorHandler = (err: unknown, context: string) => void;
 
@@ -103,16 +106,24 @@ export class SipTransport implements Transport {
    * @throws TransportError `closed`, `unsupported_protocol`, `connect_failed`, `connect_timeout`,
    *   `connection_limit`, `send_failed`; SipParseError when the request has no Via and needs the TCP fallback
    */
-  async sendRequest(req: SipRequest, target: Endpoint): Promise<Endpoint> {
-    this.assertOpen(target);
-    const dest = { ...target, address: normalizeAddress(target.address) };
-    if (dest.protocol === 'udp') {
+  sendRequest(req: SipRequest, target: Endpoint): Promise<Endpoint> {
+    // Not an async function: over UDP (every call's BYE) the one promise made is the result
+    // (see sendDatagram). Whatever throws here rejects it, as from an async function.
+    try {
+      this.assertOpen(target);
+      const dest = { ...target, address: normalizeAddress(target.address) };
+      if (dest.protocol !== 'udp') return this.sendRequestStream(req, dest);
       this.assertProtocol('udp');
       const data = serialize(req);
       if (data.length > UDP_SIZE_LIMIT && this.cfg.protocols.includes('tcp')) return this.sendOverTcpFallback(req, dest);
-      await this.sendDatagram(data, dest);
-      return dest;
+      const sending = this.sendDatagram(data, dest);
+      return sending === undefined ? Promise.resolve(dest) : sending.then(() => dest);
+    } catch (err) {
+      return Promise.reject(err);
     }
+  }
+
+  private async sendRequestStream(req: SipRequest, dest: Endpoint): Promise<Endpoint> {
     this.assertProtocol(dest.protocol);
     const conn = await this.pool.obtain(dest);
     await this.writeStream(conn, serialize(req));
@@ -143,17 +154,23 @@ export class SipTransport implements Transport {
    * @inheritdoc
    * @throws TransportError `closed`, `no_route` (no usable Via), or a send/connect error
    */
-  async sendResponse(res: SipResponse, to: Inbound): Promise<void> {
-    this.assertOpen(to.source);
-    const data = serialize(res);
-    const protocol = to.source.protocol;
-    if (protocol !== 'udp') {
-      const conn = to.connectionId === undefined ? undefined : this.pool.get(to.connectionId);
-      if (conn) return this.writeStream(conn, data);
+  sendResponse(res: SipResponse, to: Inbound): Promise<void> {
+    // Not an async function, as sendRequest: over UDP (every call's 200) no promise is made.
+    try {
+      this.assertOpen(to.source);
+      const data = serialize(res);
+      if (to.source.protocol === 'udp') return this.sendDatagram(data, this.routeResponse(res, to.source)) ?? RESOLVED;
+      return this.sendResponseStream(res, to, data);
+    } catch (err) {
+      return Promise.reject(err);
     }
+  }
+
+  private async sendResponseStream(res: SipResponse, to: Inbound, data: Buffer): Promise<void> {
+    const conn = to.connectionId === undefined ? undefined : this.pool.get(to.connectionId);
+    if (conn) return this.writeStream(conn, data);
     const target = this.routeResponse(res, to.source);
-    if (protocol === 'udp') return this.sendDatagram(data, target);
-    this.assertProtocol(protocol);
+    this.assertProtocol(to.source.protocol);
     await this.writeStream(await this.pool.obtain(target), data);
   }
 
@@ -194,11 +211,24 @@ export class SipTransport implements Transport {
     if (!open) throw new TransportError('unsupported_protocol', `protocol not open [${protocol}]`);
   }
 
-  private async sendDatagram(data: Buffer, target: Endpoint): Promise<void> {
-    if (!this.udp) throw new TransportError('unsupported_protocol', 'protocol not open [udp]');
-    await this.udp.send(data, target);
+  /**
+   * Sends a datagram. On a socket that sends within the call (`sendNow`: the native addon's)
+   * it is sent and counted when this returns, and the answer is undefined: no promise made,
+   * none to settle, two or three fewer a call. Otherwise the promise of the send.
+   * @throws TransportError when the socket refuses the datagram at once
+   */
+  private sendDatagram(data: Buffer, target: Endpoint): Promise<void> | undefined {
+    const udp = this.udp;
+    if (!udp) throw new TransportError('unsupported_protocol', 'protocol not open [udp]');
+    if (udp.sendNow === undefined) return udp.send(data, target).then(() => this.countDatagram(data.length));
+    udp.sendNow(data, target);
+    this.countDatagram(data.length);
+    return undefined;
+  }
+
+  private countDatagram(bytes: number): void {
     this.counters.count('datagramsOut');
-    this.counters.count('bytesOut', data.length);
+    this.counters.count('bytesOut', bytes);
   }
 
   private async writeStream(conn: StreamConnection, data: Buffer): Promise<void> {
@@ -255,7 +285,7 @@ export class SipTransport implements Transport {
   private answer(response: SipResponse, source: Endpoint, conn: StreamConnection | undefined): void {
     this.counters.count('errorResponses');
     const data = serialize(response);
-    let sent: Promise<void>;
+    let sent: Promise<void> | undefined;
     if (conn) {
       sent = this.writeStream(conn, data);
     } else {
@@ -265,9 +295,14 @@ export class SipTransport implements Transport {
       } catch {
         // The Via is unreadable: answer the packet's source.
       }
-      sent = this.sendDatagram(data, target);
+      try {
+        sent = this.sendDatagram(data, target);
+      } catch (err) {
+        this.fail(err, 'error response');
+        return;
+      }
     }
-    sent.catch((err: unknown) => this.fail(err, 'error response'));
+    sent?.catch((err: unknown) => this.fail(err, 'error response'));
   }
 
   private report(event: DropEvent): void {

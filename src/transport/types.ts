@@ -138,6 +138,13 @@ export interface DatagramEndpoint {
    * @throws TransportError `send_failed` (socket error, address family mismatch) or `closed`
    */
   send(data: Buffer, target: Endpoint): Promise<void>;
+  /**
+   * Sends one datagram within the call, where the socket can (the native addon's: one
+   * sendto(2)), with no promise to make and settle. Absent where a send completes later
+   * (node:dgram): use `send`.
+   * @throws TransportError as `send` rejects
+   */
+  sendNow?(data: Buffer, target: Endpoint): void;
   /** Closes the socket. Idempotent. */
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { type SipRequest } from '../../src/sip/index.ts';
+import { createResponse, type SipRequest } from '../../src/sip/index.ts';
 import { SipTransport, UDP_SIZE_LIMIT, type Endpoint } from '../../src/transport/index.ts';
 import { mustParse, rawRequest, TcpListenerPeer, TcpPeer, UdpPeer } from '../support/sip-sockets.ts';
 import { startTransport, UDP_IOS, waitFor } from './transport-harness.ts';
@@ -130,6 +130,33 @@ for (const udpIo of UDP_IOS) {
         await assert.rejects(SipTransport.listen({ host: '127.0.0.1', port: 0, protocols: ['tls'], udpIo }), { code: 'unsupported_protocol' });
       } finally {
         await Promise.all([h.transport.close(), t.transport.close(), udp.close()]);
+      }
+    });
+
+    test('UDP sends that fail reject, never throw, and only datagrams sent are counted', async () => {
+      const h = await startTransport('127.0.0.1', { protocols: ['udp'], udpIo });
+      const udp = await UdpPeer.bind();
+      try {
+        const req = mustParse(Buffer.from(rawRequest({ callId: 'count' }), 'latin1')) as SipRequest;
+        const before = h.transport.stats().datagramsOut;
+        const sent = h.transport.sendRequest(req, { protocol: 'udp', address: '127.0.0.1', port: udp.port });
+        assert.deepEqual(await sent, { protocol: 'udp', address: '127.0.0.1', port: udp.port });
+        assert.equal((await udp.nextMessage()).callId, 'count');
+        assert.equal(h.transport.stats().datagramsOut, before + 1);
+        // Port 0: refused by the socket (the native addon at once, node:dgram in its callback).
+        let badRequest: Promise<Endpoint> | undefined;
+        assert.doesNotThrow(() => { badRequest = h.transport.sendRequest(req, { protocol: 'udp', address: '127.0.0.1', port: 0 }); });
+        await assert.rejects(badRequest!);
+        const res = createResponse(req, 200);
+        const inbound = { message: req, source: { protocol: 'udp' as const, address: '127.0.0.1', port: 0 }, local: h.transport.advertised('udp'), receivedAt: 0 };
+        // The Via's sent-by (192.0.2.10:5060, rport empty) is where a response goes: point it at port 0.
+        res.setTopVia(Object.assign(res.via.clone(), { host: '127.0.0.1', port: 0 }));
+        let badResponse: Promise<void> | undefined;
+        assert.doesNotThrow(() => { badResponse = h.transport.sendResponse(res, inbound); });
+        await assert.rejects(badResponse!);
+        assert.equal(h.transport.stats().datagramsOut, before + 1, 'refused datagrams are not counted');
+      } finally {
+        await Promise.all([h.transport.close(), udp.close()]);
       }
     });
 
