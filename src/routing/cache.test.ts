@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LookupCache } from './cache.ts';
+import { LookupCache, MISS } from './cache.ts';
 
 describe('lookup cache', () => {
   it('evicts the oldest entry beyond maxEntries', async () => {
@@ -34,5 +34,27 @@ describe('lookup cache', () => {
     assert.equal(await cache.get('a', () => Promise.resolve(2)), 2);
     cache.invalidate('a');
     assert.equal(cache.size, 0);
+  });
+
+  it('peek gives a settled, unexpired value (a cached miss too), and MISS for what is pending, expired, failed or dropped', async () => {
+    let now = 0;
+    const cache = new LookupCache<number | undefined>({ ttlMs: 100, now: () => now });
+    assert.equal(cache.peek('a'), MISS);
+    let resolve: (v: number) => void = () => undefined;
+    const pending = cache.get('a', () => new Promise((r) => { resolve = r; }));
+    assert.equal(cache.peek('a'), MISS, 'pending');
+    resolve(7);
+    await pending;
+    assert.equal(cache.peek('a'), 7);
+    await cache.get('none', () => Promise.resolve(undefined));
+    assert.equal(cache.peek('none'), undefined, 'a cached miss is a value');
+    now = 100;
+    assert.equal(cache.peek('a'), MISS, 'expired');
+    await assert.rejects(cache.get('bad', () => Promise.reject(new Error('down'))));
+    assert.equal(cache.peek('bad'), MISS, 'failed');
+    now = 150;
+    await cache.get('b', () => Promise.resolve(1));
+    cache.invalidate('b');
+    assert.equal(cache.peek('b'), MISS, 'dropped');
   });
 });

@@ -17,7 +17,13 @@ export interface LookupCacheOptions {
 interface Entry<V> {
   value: Promise<V>;
   expiresAt: number;
+  /** The lookup has resolved, to `result`. */
+  settled: boolean;
+  result: V | undefined;
 }
+
+/** {@link LookupCache.peek}'s answer when it has no settled value to give. */
+export const MISS: unique symbol = Symbol('miss');
 
 /**
  * Drops the oldest eighth of a full, insertion-ordered cache of `max` entries at once (also
@@ -61,13 +67,26 @@ export class LookupCache<V> {
     const value = load();
     if (this.#ttlMs <= 0) return value;
     if (this.#entries.size >= this.#max) evictOldest(this.#entries, this.#max);
-    const entry: Entry<V> = { value, expiresAt: now + this.#ttlMs };
+    const entry: Entry<V> = { value, expiresAt: now + this.#ttlMs, settled: false, result: undefined };
     this.#entries.set(key, entry);
-    value.catch(() => {
+    value.then((result) => {
+      entry.settled = true;
+      entry.result = result;
+    }, () => {
       // A failed lookup is not remembered; the next INVITE retries the store.
       if (this.#entries.get(key) === entry) this.#entries.delete(key);
     });
     return value;
+  }
+
+  /**
+   * The value cached for `key` when its lookup has resolved and has not expired, else
+   * {@link MISS}: the hot path's hit without a promise (then `get` for the rest).
+   */
+  peek(key: string): V | typeof MISS {
+    const hit = this.#entries.get(key);
+    if (hit === undefined || !hit.settled || hit.expiresAt <= this.#now()) return MISS;
+    return hit.result as V;
   }
 
   /** Drops one key, or everything when `key` is omitted. */

@@ -159,6 +159,14 @@ describe('router', () => {
     r.invalidate();
     await r.route(t, req({}, '7001'));
     assert.equal(dir.reads, 4);
+    // Tokens, from the cache the second time: the same agent, and the same 403 for a bad one.
+    for (let i = 0; i < 2; i++) {
+      assert.equal((await r.route(t, req({ 'X-PolyAi-Auth-Token': TOKEN }))).agent.id, 'A1');
+      await rejectsRoute(r.route(t, req({ 'X-PolyAi-Auth-Token': 'wrong' })), 'route_token_unknown', 403);
+      await rejectsRoute(r.route(t, req({ 'X-PolyAi-Auth-Token': '' })), 'route_token_unknown', 403);
+      await rejectsRoute(r.route(t, req({}, '')), 'route_extension_unknown', 404);
+    }
+    assert.equal(dir.reads, 7);
   });
 
   it('answers route_unavailable (503) when the directory fails, and does not cache the failure', async () => {

@@ -6,7 +6,7 @@
 import { detachText } from '../sip/index.ts';
 import type { Agent, Tenant } from '../store/types.ts';
 import { Acl, parseAddress } from './acl.ts';
-import { LookupCache } from './cache.ts';
+import { LookupCache, MISS } from './cache.ts';
 import type { LookupCacheOptions } from './cache.ts';
 import { RouteError } from './errors.ts';
 import { hashToken, safeEqual } from './tokens.ts';
@@ -46,6 +46,22 @@ export function readSharedId(trunk: TrunkSpec, req: RouteRequest): { sharedId: s
   return undefined;
 }
 
+
+/** The agent a token names. @throws RouteError `route_token_unknown` */
+function checkToken(trunk: Trunk, token: string, hash: string, found: Resolved | undefined): Resolved {
+  // The hash lookup is not constant-time; the final comparison is, so a
+  // lookup structure cannot become an oracle on the stored hash.
+  if (token === '' || !found || !safeEqual(found.agent.tokenHash ?? '', hash)) {
+    throw new RouteError('route_token_unknown', `unknown token [trunk:${trunk.name}, header:${trunk.tokenHeader}]`);
+  }
+  return found;
+}
+
+/** The agent an extension names. @throws RouteError `route_extension_unknown` */
+function checkExtension(trunk: Trunk, ext: string, found: Resolved | undefined): Resolved {
+  if (!found) throw new RouteError('route_extension_unknown', `unknown extension [ext:${ext || '(none)'}, trunk:${trunk.name}]`);
+  return found;
+}
 
 /** Addresses whose trunk decision {@link Router.matchTrunk} keeps at most. */
 export const TRUNK_DECISIONS = 256;
@@ -94,9 +110,9 @@ export class Router {
    */
   async route(trunk: Trunk, req: RouteRequest): Promise<RouteResult> {
     const token = req.header(trunk.tokenHeader);
-    const found = token !== undefined
-      ? await this.#byToken(trunk, token.trim())
-      : await this.#byExtension(trunk, req.requestUriUser);
+    // A cached agent comes back as it is, not as a promise (about four fewer promises an INVITE).
+    const lookup = token !== undefined ? this.#byToken(trunk, token.trim()) : this.#byExtension(trunk, req.requestUriUser);
+    const found = lookup instanceof Promise ? await lookup : lookup;
     const shared = readSharedId(trunk, req);
     const result: RouteResult = { trunk, tenant: found.tenant, agent: found.agent, via: token !== undefined ? 'token' : 'extension' };
     if (shared) {
@@ -111,24 +127,23 @@ export class Router {
     this.#cache.invalidate();
   }
 
-  async #byToken(trunk: Trunk, token: string): Promise<Resolved> {
+  /** @throws RouteError `route_token_unknown` (the rejection when not cached) */
+  #byToken(trunk: Trunk, token: string): Resolved | Promise<Resolved> {
     const hash = hashToken(token);
-    const found = await this.#lookup(`t:${hash}`, () => this.#directory.findAgentByTokenHash(hash));
-    // The hash lookup is not constant-time; the final comparison is, so a
-    // lookup structure cannot become an oracle on the stored hash.
-    if (token === '' || !found || !safeEqual(found.agent.tokenHash ?? '', hash)) {
-      throw new RouteError('route_token_unknown', `unknown token [trunk:${trunk.name}, header:${trunk.tokenHeader}]`);
-    }
-    return found;
+    const key = `t:${hash}`;
+    const cached = this.#cache.peek(key);
+    if (cached !== MISS) return checkToken(trunk, token, hash, cached);
+    return this.#lookup(key, () => this.#directory.findAgentByTokenHash(hash)).then((found) => checkToken(trunk, token, hash, found));
   }
 
-  async #byExtension(trunk: Trunk, user: string | undefined): Promise<Resolved> {
+  /** @throws RouteError `route_extension_unknown` (the rejection when not cached) */
+  #byExtension(trunk: Trunk, user: string | undefined): Resolved | Promise<Resolved> {
     const ext = user?.trim() ?? '';
-    const found = ext === '' ? undefined : await this.#lookup(`e:${ext}`, () => this.#directory.findAgentByExtension(ext));
-    if (!found) {
-      throw new RouteError('route_extension_unknown', `unknown extension [ext:${ext || '(none)'}, trunk:${trunk.name}]`);
-    }
-    return found;
+    if (ext === '') return checkExtension(trunk, ext, undefined);
+    const key = `e:${ext}`;
+    const cached = this.#cache.peek(key);
+    if (cached !== MISS) return checkExtension(trunk, ext, cached);
+    return this.#lookup(key, () => this.#directory.findAgentByExtension(ext)).then((found) => checkExtension(trunk, ext, found));
   }
 
   async #lookup(key: string, find: () => Promise<Agent | undefined>): Promise<Resolved | undefined> {
