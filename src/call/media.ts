@@ -43,12 +43,21 @@ function reserved(port: number, ports: PortSource): PortSource {
  * @throws MediaError `media_ports_exhausted` (503), SdpError (`sdp_invalid` 400, `sdp_no_audio`/
  *   `sdp_no_common_codec` 488)
  */
-export async function openCallMedia(offer: string, deps: CallDeps, sessionId: string): Promise<CallMedia> {
-  if (offer.trim() === '') {
-    // An offer-less INVITE (offer in our 200, answer in the ACK) is not supported yet.
-    throw new SdpError('sdp_no_audio', 'INVITE without an SDP offer');
+export function openCallMedia(offer: string, deps: CallDeps, sessionId: string): Promise<CallMedia> {
+  // Not an async function: on pooled sockets the promise is openPooled's own. Throws reject.
+  try {
+    if (offer.trim() === '') {
+      // An offer-less INVITE (offer in our 200, answer in the ACK) is not supported yet.
+      throw new SdpError('sdp_no_audio', 'INVITE without an SDP offer');
+    }
+    return deps.rtpSockets !== undefined ? openPooled(offer, deps, deps.rtpSockets, sessionId) : openBound(offer, deps, sessionId);
+  } catch (err) {
+    return Promise.reject(err);
   }
-  if (deps.rtpSockets !== undefined) return openPooled(offer, deps, deps.rtpSockets, sessionId);
+}
+
+/** {@link openCallMedia} on a port of the range, bound for this call. */
+async function openBound(offer: string, deps: CallDeps, sessionId: string): Promise<CallMedia> {
   const port = deps.ports.allocate();
   let first;
   try {
@@ -83,10 +92,11 @@ function sessionOptions(deps: CallDeps, media: NegotiatedMedia, where: { ports?:
 
 /** {@link openCallMedia} on a pair of pooled sockets: no bind, the port is known before the answer. */
 async function openPooled(offer: string, deps: CallDeps, pool: RtpSocketPool, sessionId: string): Promise<CallMedia> {
-  const lease = await pool.acquire();
+  // A rested pair, the usual case, without waiting on a promise; else one bound now.
+  const lease = pool.tryAcquire() ?? await pool.acquire();
   try {
     const { answer, media } = answerOffer(offer, { address: deps.rtpAdvertisedAddress, port: lease.port, sessionId });
-    const rtp = await RtpSession.open(sessionOptions(deps, media, { sockets: lease }));
+    const rtp = RtpSession.onLease(sessionOptions(deps, media, { sockets: lease }), lease);
     rtp.setSending(sends(media));
     return { rtp, answer, media, version: 1, sdpRemote: remoteOf(media) };
   } catch (err) {

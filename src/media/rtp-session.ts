@@ -43,7 +43,7 @@ import { isPortUnreachable, isWildcard, LINK_IDLE_MS, RtpLink } from './rtp-link
 import { RtpOutbound } from './rtp-outbound.ts';
 import type { RtpEndpoint, RtpSessionEvents, RtpSessionOptions, RtpSessionStats } from './rtp-session-types.ts';
 import { reportInput, sessionStats } from './rtp-session-stats.ts';
-import { bindRtpSockets, leasedHold, ownedHold, type SocketHold } from './rtp-sockets.ts';
+import { bindRtpSockets, leasedHold, ownedHold, type RtpSocketLease, type SocketHold } from './rtp-sockets.ts';
 import type { MessageListener, RtpUdpSocket } from './rtp-udp-socket.ts';
 
 /** A bidirectional G.711 RTP stream for one call. See the module comment. */
@@ -143,10 +143,15 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    */
   static async open(options: RtpSessionOptions): Promise<RtpSession> {
     const mux = options.rtcpMux === true;
-    if (options.sockets !== undefined) return new RtpSession(options, leasedHold(options.sockets, mux));
+    if (options.sockets !== undefined) return RtpSession.onLease(options, options.sockets);
     const recvBufferSize = options.recvBufferSize ?? 1 << 20;
     const b = await bindRtpSockets(options.ports, options.localAddress, recvBufferSize, options.bindAttempts ?? 5, !mux);
     return new RtpSession(options, ownedHold(b.port, b.rtp, b.rtcp, options.ports));
+  }
+
+  /** {@link open} on pooled `sockets` (as `options.sockets`), which needs no bind: the session at once, no promise. */
+  static onLease(options: RtpSessionOptions, sockets: RtpSocketLease): RtpSession {
+    return new RtpSession(options, leasedHold(sockets, options.rtcpMux === true));
   }
 
   /** Our SSRC. */

@@ -147,9 +147,8 @@ export class RtpSocketPool {
    *   `media_bind_failed`
    */
   async acquire(): Promise<RtpSocketLease> {
-    if (this.#closed) throw new MediaError('media_session_closed', 'RTP socket pool closed');
-    const first = this.#idle[this.#head];
-    if (first !== undefined && this.#now() - first.since >= this.#quarantineMs) return this.#lend(this.#shift());
+    const rested = this.tryAcquire();
+    if (rested !== undefined) return rested;
     let bound;
     try {
       const o = this.#options;
@@ -163,6 +162,17 @@ export class RtpSocketPool {
     const rtcp = bound.rtcp as RtpUdpSocket;
     const pair: Pair = { port: bound.rtp.address().port, pinnedPort: bound.port !== 0, rtcpPort: rtcp.address().port, rtp: bound.rtp, rtcp };
     return this.#lease(pair, undefined);
+  }
+
+  /**
+   * {@link acquire}'s usual case without a promise: the oldest idle pair when it has rested,
+   * else undefined (then `acquire`, which binds one).
+   * @throws MediaError `media_session_closed` once the pool is closed
+   */
+  tryAcquire(): RtpSocketLease | undefined {
+    if (this.#closed) throw new MediaError('media_session_closed', 'RTP socket pool closed');
+    const first = this.#idle[this.#head];
+    return first !== undefined && this.#now() - first.since >= this.#quarantineMs ? this.#lend(this.#shift()) : undefined;
   }
 
   /** Closes every idle pair and returns their ports; later releases close their pair. Idempotent. */
