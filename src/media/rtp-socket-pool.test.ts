@@ -70,6 +70,25 @@ test('a released pair serves another call only after its quarantine, oldest firs
   assert.equal(ports.inUse, 0, 'close returns every port');
 });
 
+test('tryAcquire lends a rested pair at once, and nothing while none has rested; closed, it throws', async () => {
+  const ports = range(8);
+  const { pool: p, advance } = pool(ports);
+  assert.equal(p.tryAcquire(), undefined, 'an empty pool binds nothing here');
+  const a = await p.acquire();
+  a.release({ address: '127.0.0.1', port: 4000 });
+  advance(499);
+  assert.equal(p.tryAcquire(), undefined, 'still resting');
+  advance(1);
+  const b = p.tryAcquire();
+  assert.equal(b?.port, a.port);
+  assert.deepEqual(b?.stalePeer, { address: '127.0.0.1', port: 4000 });
+  assert.deepEqual(p.stats, { reused: 1, bound: 1 });
+  b?.release();
+  p.close();
+  assert.throws(() => p.tryAcquire(), (err: unknown) => err instanceof MediaError && err.code === 'media_session_closed');
+  assert.equal(ports.inUse, 0);
+});
+
 test('honours the range: 503-style exhaustion only when every pair is in a live call', async () => {
   const ports = range(2);
   const { pool: p } = pool(ports);
