@@ -16,6 +16,7 @@ import { PlaybackQueue } from '../media/playback.ts';
 import type { RtpSession } from '../media/rtp-session.ts';
 import { type DigitSource, DtmfDeduper } from './dtmf.ts';
 import type { CallRecorder } from './recorder.ts';
+import { SETTLED } from '../lib/settled.ts';
 
 /** Where prompt audio comes from (the process's `PromptCache`). */
 export interface PromptSource {
@@ -80,7 +81,7 @@ export class CallMediaHandle implements AgentMedia {
   readonly #loading = new Set<Pending>();
   /** Requests in the queue, not yet played out. */
   readonly #queued = new Set<Pending>();
-  #order: Promise<void> = Promise.resolve();
+  #order: Promise<void> = SETTLED;
   #generation = 0;
   #closed = false;
   #ticks = 0;
@@ -204,7 +205,7 @@ export class CallMediaHandle implements AgentMedia {
     const cut = this.#loading.size > 0 || !this.#queue.idle;
     this.#generation++;
     // Later requests need not wait for the loads of cancelled ones.
-    this.#order = Promise.resolve();
+    this.#order = SETTLED;
     // Settled here, synchronously, so that the counters are right at once.
     for (const p of [...this.#loading, ...this.#queued]) p.settle(false);
     this.#queue.clear();

@@ -24,6 +24,7 @@ import { rejectionFor, rejectionHeaders } from './reject.ts';
 import { CallSessionTimer, SessionIntervalError, sessionPolicy } from './session-timer.ts';
 import { CallStateMachine } from './state.ts';
 import type { CallDeps, CallEndedBy, CallState } from './types.ts';
+import { SETTLED } from '../lib/settled.ts';
 
 export { callOutcomeLabel, cdrOutcome } from './call-end.ts';
 
@@ -61,7 +62,7 @@ export class Call {
   #route: RouteResult | undefined;
   #releaseSlot: Release | undefined;
   #media: MediaLeg | undefined;
-  #recorded: Promise<void> = Promise.resolve();
+  #recorded: Promise<void> = SETTLED;
   #dialog: Dialog | undefined;
   #endedBy: CallEndedBy | undefined;
   #note: OutcomeNote | undefined;

@@ -24,6 +24,7 @@
 import type { Logger } from '../obs/index.ts';
 import type { CallPatch, CallRecord, Store } from '../store/index.ts';
 import type { Clock, TimerHandle } from '../transaction/index.ts';
+import { SETTLED } from '../lib/settled.ts';
 
 /** Default wait before an update of a live call's record is written, ms. */
 export const CDR_DELAY_MS = 1000;
@@ -44,7 +45,7 @@ export class CdrWriter {
   /** The record changed since the last write was issued. */
   #dirty = false;
   /** The write in flight (with any follow-up it chains); settled when idle. */
-  #chain: Promise<void> = Promise.resolve();
+  #chain: Promise<void> = SETTLED;
   #writing = false;
   #timer: TimerHandle | undefined;
   /** `flush()` was called: no more waiting. */

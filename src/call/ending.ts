@@ -15,6 +15,7 @@ import type { Clock } from '../transaction/index.ts';
 import { byeHeaders, type FinalOutcome } from './outcome.ts';
 import { HandoffSpool } from './spool.ts';
 import { transferByRefer, type TransferResult } from './transfer.ts';
+import { SETTLED } from '../lib/settled.ts';
 
 /** Delays between the store attempts, ms: 5 tries over about 3 s. */
 export const HANDOFF_RETRY_DELAYS_MS: readonly number[] = [200, 400, 800, 1600];
@@ -117,7 +118,7 @@ export interface HandBack {
  * headers), else the BYE with the outcome headers. Never rejects.
  */
 export async function handBack(dialog: Dialog | undefined, o: HandBackOptions): Promise<HandBack> {
-  if (!dialog || dialog.state === 'terminated') return { method: 'none', answered: Promise.resolve() };
+  if (!dialog || dialog.state === 'terminated') return { method: 'none', answered: SETTLED };
   const wantsRefer = o.trunk.transfer === 'refer' && o.trunk.referTarget !== undefined && !o.final.contained
     && o.final.destination !== undefined && o.peerAlive;
   if (!wantsRefer) return { method: 'bye', answered: sendBye(dialog, byeHeaders(o.trunk, o.final), o.logger) };
@@ -137,7 +138,7 @@ export async function handBack(dialog: Dialog | undefined, o: HandBackOptions): 
  * the returned promise settles with its final response, a refusal or timeout only logged.
  */
 function sendBye(dialog: Dialog, headers: Array<[string, string]>, logger: Logger): Promise<void> {
-  if (dialog.state === 'terminated') return Promise.resolve();
+  if (dialog.state === 'terminated') return SETTLED;
   try {
     return dialog.bye({ headers }).then(
       (res) => { if (res.status >= 300) logger.warn({ status: res.status }, 'BYE refused'); },
@@ -145,7 +146,7 @@ function sendBye(dialog: Dialog, headers: Array<[string, string]>, logger: Logge
     );
   } catch (err) {
     logger.warn({ err }, 'BYE failed');
-    return Promise.resolve();
+    return SETTLED;
   }
 }
 

@@ -16,6 +16,7 @@ import { mediaRecord, RtpMeter } from './media-stats.ts';
 import { formatsChanged, reanswer } from './modify.ts';
 import { CallRecorder } from './recorder.ts';
 import type { CallDeps } from './types.ts';
+import { SETTLED } from '../lib/settled.ts';
 
 /** What closing the leg reports. */
 export interface MediaLegSummary {
@@ -99,7 +100,7 @@ export class MediaLeg {
     rtp.close();
     this.meter.finish(stats);
     const recorded = this.recorder === undefined
-      ? Promise.resolve()
+      ? SETTLED
       : this.recorder.close().then(
         (r) => this.log.info({ path: r.path, durationMs: r.durationMs }, 'call recorded'),
         (err: unknown) => this.log.warn({ err }, 'recording failed'),

@@ -17,9 +17,7 @@ import { UDP_SIZE_LIMIT, resolveOptions, type ResolvedOptions } from './options.
 import { TransportCounters } from './stats.ts';
 import type { DatagramEndpoint, DropEvent, Endpoint, Inbound, Protocol, SipTransportOptions, Transport, TransportStats } from './types.ts';
 import { responseTarget, setTopViaTransport } from './via.ts';
-
-/** What a send that completed within the call returns (one shared, settled promise). */
-const RESOLVED: Promise<void> = Promise.resolve();
+import { SETTLED } from '../lib/settled.ts';
 
 /** Listener for errors that are not a message's fault: socket errors, throwing handlers. */
 export type TransportErrorHandler = (err: unknown, context: string) => void;
@@ -159,7 +157,7 @@ export class SipTransport implements Transport {
     try {
       this.assertOpen(to.source);
       const data = serialize(res);
-      if (to.source.protocol === 'udp') return this.sendDatagram(data, this.routeResponse(res, to.source)) ?? RESOLVED;
+      if (to.source.protocol === 'udp') return this.sendDatagram(data, this.routeResponse(res, to.source)) ?? SETTLED;
       return this.sendResponseStream(res, to, data);
     } catch (err) {
       return Promise.reject(err);
