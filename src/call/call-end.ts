@@ -13,22 +13,25 @@ import type { CallOutcome, Logger } from '../obs/index.ts';
 import type { RouteResult } from '../routing/index.ts';
 import type { SipRequest } from '../sip/index.ts';
 import type { CallPatch, CallRecord } from '../store/index.ts';
-import { commitHandoff, handBack, type HandBack } from './ending.ts';
+import { commitHandoff, handBack, type HandBack, type HandoffCommit } from './ending.ts';
 import { buildHandoffRecord, type FinalOutcome, type OutcomeNote } from './outcome.ts';
 import { REFER_TIMEOUT_MS } from './transfer.ts';
 import type { CallDeps, CallEndedBy } from './types.ts';
 
-/** The record, durable before anything is handed back: store with retries, else the spool. Never rejects. */
-export async function commitCallRecord(
+/**
+ * The record, durable before anything is handed back: store with retries, else the spool. Never
+ * rejects. Not an async function: the promise is commitHandoff's own.
+ */
+export function commitCallRecord(
   conversationId: string, route: RouteResult, final: FinalOutcome, deps: CallDeps, logger: Logger,
-): Promise<void> {
+): Promise<HandoffCommit> {
   const identity = {
     conversationId, tenantId: route.tenant.id, agentId: route.agent.id,
     ...(route.sharedId === undefined ? {} : { sharedId: route.sharedId }),
   };
   const record = buildHandoffRecord(identity, final, Date.now(), deps.settings.retentionMs);
   const { store, clock, metrics, spool, settings } = deps;
-  await commitHandoff(record, {
+  return commitHandoff(record, {
     store, clock, metrics, logger, ...(spool === undefined ? {} : { spool }),
     ...(settings.handoffRetryDelaysMs === undefined ? {} : { retryDelaysMs: settings.handoffRetryDelaysMs }),
   });

@@ -43,17 +43,24 @@ export class MediaLeg {
    * recording (a recording that cannot be created is logged and skipped).
    * @throws as {@link openCallMedia}: `media_ports_exhausted` (503), SDP errors (400/488)
    */
-  static async open(offer: string, deps: CallDeps, sessionId: string, conversationId: string, log: Logger): Promise<MediaLeg> {
-    const media = await openCallMedia(offer, deps, sessionId);
-    let recorder: CallRecorder | undefined;
+  static open(offer: string, deps: CallDeps, sessionId: string, conversationId: string, log: Logger): Promise<MediaLeg> {
+    // Not an async function: without a recording, the one promise made is the media's then().
     const dir = deps.settings.recordDir;
-    if (dir !== undefined) {
+    const opening = openCallMedia(offer, deps, sessionId);
+    if (dir === undefined) return opening.then((media) => MediaLeg.#withHandle(media, deps, undefined, log));
+    return opening.then(async (media) => {
+      let recorder: CallRecorder | undefined;
       try {
         recorder = await CallRecorder.open(join(dir, `${conversationId}.wav`), deps.mediaClock);
       } catch (err) {
         log.warn({ err, dir }, 'call not recorded');
       }
-    }
+      return MediaLeg.#withHandle(media, deps, recorder, log);
+    });
+  }
+
+  /** The agent's handle on the open media, and the leg. */
+  static #withHandle(media: CallMedia, deps: CallDeps, recorder: CallRecorder | undefined, log: Logger): MediaLeg {
     const meter = new RtpMeter(deps.metrics);
     const rtp = media.rtp;
     // Methods, not named arrow functions: see the note on keepNames in call.ts's answer step.
