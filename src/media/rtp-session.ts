@@ -142,10 +142,9 @@ export class RtpSession extends TypedEmitter<RtpSessionEvents> {
    *   when binding fails (other than a taken port, which moves on to the next port)
    */
   static async open(options: RtpSessionOptions): Promise<RtpSession> {
-    const mux = options.rtcpMux === true;
     if (options.sockets !== undefined) return RtpSession.onLease(options, options.sockets);
     const recvBufferSize = options.recvBufferSize ?? 1 << 20;
-    const b = await bindRtpSockets(options.ports, options.localAddress, recvBufferSize, options.bindAttempts ?? 5, !mux);
+    const b = await bindRtpSockets(options.ports, options.localAddress, recvBufferSize, options.bindAttempts ?? 5, options.rtcpMux !== true);
     return new RtpSession(options, ownedHold(b.port, b.rtp, b.rtcp, options.ports));
   }
 
