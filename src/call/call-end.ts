@@ -38,13 +38,14 @@ export function commitCallRecord(
 }
 
 /**
- * Hands the call back on the trunk's terms, once its record is durable. Never rejects.
+ * Hands the call back on the trunk's terms, once its record is durable: as it is for a BYE, a
+ * promise that never rejects for a REFER transfer (see handBack).
  * @param peerAlive false when the caller's leg is presumed dead (no ACK, session expired): BYE only
  */
 export function handCallBack(
   dialog: Dialog | undefined, conversationId: string, route: RouteResult, final: FinalOutcome, deps: CallDeps, logger: Logger,
   peerAlive: boolean,
-): Promise<HandBack> {
+): HandBack | Promise<HandBack> {
   return handBack(dialog, {
     trunk: route.trunk, final, conversationId, clock: deps.clock, logger,
     peerAlive, referTimeoutMs: deps.settings.referTimeoutMs ?? REFER_TIMEOUT_MS,

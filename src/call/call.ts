@@ -292,11 +292,11 @@ export class Call {
     this.#sm.fire('end');
     const route = this.#route as RouteResult;
     // The agent has resolved (or was given up on after its signal aborted): nothing to tell it.
-    const endedBy = this.#endedBy ?? 'agent';
-    this.#endedBy = endedBy;
+    const endedBy = (this.#endedBy ??= 'agent');
     const final = finalizeOutcome(route.agent, result.outcome, endedBy, result.note);
     await commitCallRecord(this.conversationId, route, final, this.deps, this.#log);
-    const back = await handCallBack(this.#dialog, this.conversationId, route, final, this.deps, this.#log, !this.#peerGone);
+    const handing = handCallBack(this.#dialog, this.conversationId, route, final, this.deps, this.#log, !this.#peerGone);
+    const back = handing instanceof Promise ? await handing : handing;
     this.#closeMedia();
     const label = callOutcomeLabel(endedBy, final, result.note);
     this.deps.metrics.callEnded(label);

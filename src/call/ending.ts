@@ -115,13 +115,20 @@ export interface HandBack {
 /**
  * Hands the call back (after the record is durable): REFER when the trunk asks for it and
  * there is a destination (then a bare BYE on success; on failure the BYE with the outcome
- * headers), else the BYE with the outcome headers. Never rejects.
+ * headers), else the BYE with the outcome headers. The BYE alone (every call but a REFER
+ * transfer) is handed back as it is, not as a promise; the REFER's outcome comes as a promise
+ * that never rejects.
  */
-export async function handBack(dialog: Dialog | undefined, o: HandBackOptions): Promise<HandBack> {
+export function handBack(dialog: Dialog | undefined, o: HandBackOptions): HandBack | Promise<HandBack> {
   if (!dialog || dialog.state === 'terminated') return { method: 'none', answered: SETTLED };
   const wantsRefer = o.trunk.transfer === 'refer' && o.trunk.referTarget !== undefined && !o.final.contained
     && o.final.destination !== undefined && o.peerAlive;
   if (!wantsRefer) return { method: 'bye', answered: sendBye(dialog, byeHeaders(o.trunk, o.final), o.logger) };
+  return referThenBye(dialog, o);
+}
+
+/** {@link handBack} by REFER: the BYE follows its outcome. */
+async function referThenBye(dialog: Dialog, o: HandBackOptions): Promise<HandBack> {
   const transfer = await transferByRefer(dialog, {
     template: o.trunk.referTarget as string, destination: o.final.destination as string, conversationId: o.conversationId,
     headers: byeHeaders(o.trunk, o.final), clock: o.clock, timeoutMs: o.referTimeoutMs,
