@@ -19,6 +19,7 @@ import { errnoError, loadNativeUdp, META_STRIDE, Meta, SourceText, type NativeUd
 import { formatEndpoint, normalizeAddress } from './address.ts';
 import { TransportError } from './errors.ts';
 import type { DatagramEndpoint, Endpoint } from './types.ts';
+import { SETTLED } from '../lib/settled.ts';
 
 /** Bytes per datagram slot: a UDP datagram's maximum payload fits, so nothing legal is truncated. */
 export const SLOT_BYTES = 65_536;
@@ -41,8 +42,6 @@ const ICMP_NOISE = new Set([
 
 /** The read buffers, shared by every endpoint: nothing reads while a listener runs (see `#read`). */
 let shared: { data: Buffer; meta: Int32Array } | undefined;
-
-const RESOLVED = Promise.resolve();
 
 /** See the module comment. */
 export class NativeUdpEndpoint implements DatagramEndpoint {
@@ -110,7 +109,7 @@ export class NativeUdpEndpoint implements DatagramEndpoint {
   send(data: Buffer, target: Endpoint): Promise<void> {
     try {
       this.sendNow(data, target);
-      return RESOLVED;
+      return SETTLED;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -130,11 +129,11 @@ export class NativeUdpEndpoint implements DatagramEndpoint {
 
   /** Stops reading, then closes the socket. Idempotent. */
   close(): Promise<void> {
-    if (this.#fd < 0) return RESOLVED;
+    if (this.#fd < 0) return SETTLED;
     this.#stopWatching();
     this.udp.close(this.#fd);
     this.#fd = -1;
-    return RESOLVED;
+    return SETTLED;
   }
 
   #stopWatching(): void {
