@@ -9,6 +9,8 @@ import type { ApiKey, HandoffDocument, Store } from '../store/index.ts';
 import type { Directory } from './auth.ts';
 import type { HandoffWaiters, WaitTarget } from './waiters.ts';
 
+const ignore = (): void => undefined;
+
 /** What the request names, validated. */
 export interface HandoffRequest {
   account: string;
@@ -38,6 +40,11 @@ export async function findInScope(ctx: LookupContext, key: ApiKey, req: HandoffR
   // All three reads start before any result is looked at; cache hits are not promises.
   const tenantRead = ctx.directory.tenant(key.tenantId);
   const agentRead = ctx.directory.agent(key.tenantId, req.project);
+  // When the store fails, the record read throws first and the directory reads are never
+  // awaited: unheard, their rejections would end the process (Node's unhandled rejection).
+  // Marked heard now; awaiting them below still throws their error.
+  if (tenantRead instanceof Promise) tenantRead.catch(ignore);
+  if (agentRead instanceof Promise) agentRead.catch(ignore);
   const record = await ctx.store.getHandoffDocument(key.tenantId, req.sharedId !== undefined ? { sharedId: req.sharedId } : { id: req.id ?? '' });
   const tenant = tenantRead instanceof Promise ? await tenantRead : tenantRead;
   const agent = agentRead instanceof Promise ? await agentRead : agentRead;
