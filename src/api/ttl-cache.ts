@@ -5,7 +5,7 @@
  * cached too (a flood of one bad key stays cheap); failed loads are not. Concurrent
  * loads of one key share one store read.
  */
-import { evictOldest } from '../routing/index.ts';
+import { evictOldest, MISS } from '../routing/index.ts';
 
 /** Options of {@link TtlCache}. */
 export interface TtlCacheOptions {
@@ -22,8 +22,8 @@ interface Entry<V> {
   expiresAt: number;
 }
 
-/** What {@link TtlCache.peek} returns for a key it does not hold. */
-export const MISS: unique symbol = Symbol('ttl-cache.miss');
+/** What {@link TtlCache.peek} returns for a key it does not hold: the routing cache's own. */
+export { MISS };
 
 /** Key → settled value, with expiry. */
 export class TtlCache<V> {

@@ -22,7 +22,7 @@ interface Entry<V> {
   result: V | undefined;
 }
 
-/** {@link LookupCache.peek}'s answer when it has no settled value to give. */
+/** {@link LookupCache.peek}'s answer when it has no settled value to give (the Handoff API's TtlCache uses it too). */
 export const MISS: unique symbol = Symbol('miss');
 
 /**

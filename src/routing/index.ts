@@ -3,7 +3,7 @@
  */
 export { Acl, AclError, parseAddress, parseCidr } from './acl.ts';
 export type { Cidr } from './acl.ts';
-export { evictOldest, LookupCache } from './cache.ts';
+export { evictOldest, LookupCache, MISS } from './cache.ts';
 export type { LookupCacheOptions } from './cache.ts';
 export { LocalConcurrencyLimiter } from './concurrency.ts';
 export type { ConcurrencyLimiter, Release } from './concurrency.ts';
