@@ -12,9 +12,11 @@
  * linked and the addon built there). A checkout whose cps.ts knows `--steps-only` runs the step
  * alone (about 25 s); an older one also runs its half-rate step (about twice that). Bounded:
  * `--pairs` × 2 runs. `--a-env` and `--b-env` (`NAME=value,...`) add to one side's environment:
- * two settings of one build compare with `--a . --a-env AGENTLINE_RTP_PACER=0`.
+ * two settings of one build compare with `--a . --a-env AGENTLINE_RTP_PACER=0`. `--a-args` and
+ * `--b-args` add arguments to one side's cps.ts (split at spaces): two sets of node flags compare
+ * with `--a . --b-args=--node-flags=--max-semi-space-size=64`.
  *
- *   node --import tsx bench/cps-ab.ts --a /tmp/base [--b .] [--a-env K=V,...] [--b-env K=V,...] [--pairs 8] [--rate 1600] [--step-sec 10] [--max-others 5]
+ *   node --import tsx bench/cps-ab.ts --a /tmp/base [--b .] [--a-env K=V,...] [--b-env K=V,...] [--a-args ARGS] [--b-args ARGS] [--pairs 8] [--rate 1600] [--step-sec 10] [--max-others 5]
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -31,6 +33,8 @@ const opts = benchArgs({
   'max-others': { type: 'string', default: '5' },
   'a-env': { type: 'string', default: '' },
   'b-env': { type: 'string', default: '' },
+  'a-args': { type: 'string', default: '' },
+  'b-args': { type: 'string', default: '' },
 }, import.meta.url);
 
 /** The environment of one side: this process's, plus `NAME=value,...`. */
@@ -45,10 +49,11 @@ function sideEnv(extra: string): NodeJS.ProcessEnv {
 }
 
 /** Runs one cps.ts step in `dir`; its stdout. */
-function runStep(dir: string, rate: number, stepSec: number, env: NodeJS.ProcessEnv): Promise<string> {
+function runStep(dir: string, rate: number, stepSec: number, env: NodeJS.ProcessEnv, extra: string): Promise<string> {
   const script = join(dir, 'bench/cps.ts');
   const stepsOnly = readFileSync(script, 'utf8').includes("'steps-only'") ? ['--steps-only'] : [];
-  const args = ['--import', 'tsx', script, '--rates', String(rate), '--step-sec', String(stepSec), ...stepsOnly];
+  const args = ['--import', 'tsx', script, '--rates', String(rate), '--step-sec', String(stepSec), ...stepsOnly,
+    ...extra.split(' ').filter((a) => a !== '')];
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -66,14 +71,15 @@ async function main(): Promise<void> {
   }
   const dirs = { A: resolve(opts.a), B: resolve(opts.b) };
   const envs = { A: sideEnv(opts['a-env']), B: sideEnv(opts['b-env']) };
+  const args = { A: opts['a-args'], B: opts['b-args'] };
   const rate = Number(opts.rate);
   const maxOthers = Number(opts['max-others']);
   const keep = (s: AbStep): boolean => s.failed === 0 && s.othersPct <= maxOthers;
   const pairs: [AbStep | undefined, AbStep | undefined][] = [];
-  process.stdout.write(`A: ${dirs.A} ${opts['a-env']}\nB: ${dirs.B} ${opts['b-env']}\n\n| pair | A µs/call | B µs/call | B - A | A others % | B others % |\n|---|---|---|---|---|---|\n`);
+  process.stdout.write(`A: ${dirs.A} ${opts['a-env']} ${args.A}\nB: ${dirs.B} ${opts['b-env']} ${args.B}\n\n| pair | A µs/call | B µs/call | B - A | A others % | B others % |\n|---|---|---|---|---|---|\n`);
   for (let i = 1; i <= Number(opts.pairs); i++) {
-    const a = parseStepRow(await runStep(dirs.A, rate, Number(opts['step-sec']), envs.A), rate);
-    const b = parseStepRow(await runStep(dirs.B, rate, Number(opts['step-sec']), envs.B), rate);
+    const a = parseStepRow(await runStep(dirs.A, rate, Number(opts['step-sec']), envs.A, args.A), rate);
+    const b = parseStepRow(await runStep(dirs.B, rate, Number(opts['step-sec']), envs.B, args.B), rate);
     pairs.push([a, b]);
     const cell = (s: AbStep | undefined): string => (s === undefined ? 'no row' : `${s.cpuUsPerCall}${keep(s) ? '' : ' (left out)'}`);
     const diff = a !== undefined && b !== undefined ? String(b.cpuUsPerCall - a.cpuUsPerCall) : '-';

@@ -17,7 +17,10 @@
  * no scavenge collected (`heap-start old`: what was promoted, or is still live, by allocation site).
  * `--async-count-out FILE` with `--profile-rate N` counts the asynchronous resources (promises,
  * timers, nextTicks) of one step at N by type and creation site (bench/async-count.ts), keeps the
- * JSON in FILE and lists them per call. `--write` puts the markdown into docs/benchmarks.md (its own
+ * JSON in FILE and lists them per call. `--snapshot-out PREFIX` with `--profile-rate N` writes two heap
+ * snapshots of one step at N: `PREFIX-busy.heapsnapshot` halfway through it (what the calls in flight
+ * hold: the snapshot's full GC leaves only live objects) and `PREFIX-idle.heapsnapshot` once it is
+ * over, and prints the live calls at the first. `--write` puts the markdown into docs/benchmarks.md (its own
  * "## Calls per second" section only). `--node-flags` passes V8/Node flags to the gateway; with
  * a tracing one (`--trace-gc-nvp`), `--gc-log FILE` collects the lines it prints.
  * `--log-level info` has the gateway log as a production one does (two lines a call at info, written
@@ -30,7 +33,7 @@
  * docs by hand).
  * Bounded: about 3 minutes with the defaults.
  *
- *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--steps-only] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE [--heap-survivors]] [--async-count-out FILE] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
+ *   node --import tsx bench/cps.ts [--rates 100,250,...] [--step-sec 10] [--wait-ms 100] [--steps-only] [--profile] [--profile-rate N] [--profile-out FILE] [--heap-profile-out FILE [--heap-survivors]] [--async-count-out FILE] [--snapshot-out PREFIX] [--warmup 400x10] [--node-flags='--single-threaded-gc ...'] [--gc-log FILE] [--log-level L] [--baseline] [--write]
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createSocket } from 'node:dgram';
@@ -62,6 +65,7 @@ const opts = benchArgs({
   'heap-profile-out': { type: 'string' },
   'heap-survivors': { type: 'boolean', default: false },
   'async-count-out': { type: 'string' },
+  'snapshot-out': { type: 'string' },
   warmup: { type: 'string', default: '400x10' },
   'node-flags': { type: 'string', default: '' },
   'gc-log': { type: 'string' },
@@ -197,6 +201,7 @@ async function step(g: GatewayProc, rate: number, seconds = STEP_SEC): Promise<S
   const busyPct = core0Busy(core0, cpuTicks(0));
   const stats = readStat(statFile);
   const rtts = readRtts(dir).sort((a, b) => a - b);
+  if (stats.failed > 0) reportFailures(statFile, rate);
   rmSync(dir, { recursive: true, force: true });
   return {
     rate, calls: rate * seconds, ...stats, sippExit, cpuPct: Math.round((cpuMs / wallMs) * 100),
@@ -205,6 +210,22 @@ async function step(g: GatewayProc, rate: number, seconds = STEP_SEC): Promise<S
     loopP99Ms: after.loopP99Ms, loopMaxMs: after.loopMaxMs,
     p50Ms: pct(rtts, 0.5), p99Ms: pct(rtts, 0.99), maxMs: rtts[rtts.length - 1] ?? NaN,
   };
+}
+
+/**
+ * Why calls failed, on stderr: SIPp's nonzero `Failed*` counters, retransmissions and stray
+ * messages from the statistics file, so that a failed step says whether it was a timeout, an
+ * unexpected message or a rejection.
+ */
+function reportFailures(statFile: string, rate: number): void {
+  const lines = readFileSync(statFile, 'utf8').trim().split('\n');
+  const head = (lines[0] ?? '').split(';');
+  const last = (lines[lines.length - 1] ?? '').split(';');
+  const why = head
+    .map((name, i) => [name, Number(last[i] ?? 0)] as const)
+    .filter(([name, n]) => n > 0 && /^(Failed.*|Retransmissions|OutOfCallMsgs|DeadCallMsgs)\(C\)$/.test(name))
+    .map(([name, n]) => `${name.replace('(C)', '')} ${n}`);
+  process.stderr.write(`  SIPp at ${rate} cps: ${why.join(', ')}\n`);
 }
 
 /** Busy and total jiffies of one CPU from /proc/stat (Linux). */
@@ -335,6 +356,22 @@ async function asyncRun(rate: number, out: string): Promise<AsyncRun> {
   return { step: s, counts };
 }
 
+/**
+ * Heap snapshots of one step at `rate` on a fresh gateway: halfway through it and once it is over
+ * (`heap-snapshot`); returns the step and the live calls at the first snapshot.
+ */
+async function snapshotRun(rate: number, prefix: string): Promise<{ step: Step; liveCalls: number }> {
+  return withGateway(async (g) => {
+    const running = step(g, rate);
+    await sleep((STEP_SEC * 1000) / 2);
+    const { calls: liveCalls } = await gatewayStats(g);
+    await command(g, `heap-snapshot ${prefix}-busy.heapsnapshot`);
+    const s = await running;
+    await command(g, `heap-snapshot ${prefix}-idle.heapsnapshot`);
+    return { step: s, liveCalls };
+  });
+}
+
 async function command(g: GatewayProc, line: string): Promise<void> {
   const answered = nextLine(g.lines);
   g.child.stdin.write(`${line}\n`);
@@ -361,6 +398,12 @@ async function main(): Promise<void> {
   const asyncOut = opts['async-count-out'];
   if (opts['profile-rate'] !== undefined && asyncOut !== undefined) {
     process.stdout.write(asyncMarkdown(await asyncRun(Number(opts['profile-rate']), asyncOut)));
+    return;
+  }
+  const snapshotOut = opts['snapshot-out'];
+  if (opts['profile-rate'] !== undefined && snapshotOut !== undefined) {
+    const { step: s, liveCalls } = await snapshotRun(Number(opts['profile-rate']), snapshotOut);
+    process.stdout.write(`snapshot run: ${row(s)}\n${liveCalls} calls live at ${snapshotOut}-busy.heapsnapshot\n`);
     return;
   }
   const heapOut = opts['heap-profile-out'];
