@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=32 --expose-gc
+#!/usr/bin/env -S node --max-semi-space-size=64 --expose-gc
 // Entry point for the `agentline` command: loads the TypeScript sources through tsx.
 import { register } from 'tsx/esm/api';
 register();

@@ -9,21 +9,27 @@ import { setFlagsFromString } from 'node:v8';
  * the process starts, so they must be on its command line (`npm start`, bin/agentline.mjs and
  * the benchmarks pass them; src/lib/node-flags.test.ts checks that they do).
  *
- * `--max-semi-space-size=32`: a young generation that may grow to 2 × 32 MB. A call lives
- * about 120 ms and allocates about 90 KB; with V8's default (16 MB semi-spaces) a scavenge
- * comes every 80 ms at 1,600 calls a second, so every call in flight is copied once and
- * again, then promoted, and mark-compact collects it later. At 32 MB a scavenge comes about
- * every 0.16 s and finds mostly the calls in flight (about 2 KB a call promoted). Measured at 1,600 calls/s: about 300 ms of
- * GC a second (pause and helper threads) with the defaults, ~95 ms at 32 MB, 70-90 at 64 MB,
- * ~55 at 128 MB: 32 MB has most of the gain for half the memory of 64. The media bench's RTP
- * spacing at 600 flow calls showed no difference between 16, 32 and 64 MB beyond its run-to-run
- * spread (2026-11-26, within ±2 ms at p99: 5 runs of 10 at 32 MB, 3 of 6 at 64, 1 of 3 at 16).
+ * `--max-semi-space-size=64`: a young generation that may grow to 2 × 64 MB. A call lives
+ * about 120 ms, and every call in flight is alive (about 20 KB of it on the JavaScript heap) when
+ * a scavenge comes: each scavenge copies the calls in flight, whose number grows with the call
+ * rate, and scavenges come as often as the rate fills the young generation. So their cost per
+ * call grows with the rate, and a larger young generation divides it. At V8's default (16 MB
+ * semi-spaces) a scavenge comes every 80 ms at 1,600 calls a second; at 32 MB, every 0.16 s
+ * (about 95 ms of GC a second against 300 at the default, 2026-11-26). At 3,600 calls a second
+ * 32 MB gave a scavenge every 0.1 s, each copying 7.6 MB in a 15 ms pause: 1.9 s of pause in a
+ * 10 s step, 54 µs a call. Alternating cps-bench pairs on the EPYC VM (2026-11-27): 64 MB against
+ * 32, 201 against 242 µs a call at 3,600 calls/s (3 clean pairs of 5; 32 MB failed calls in the
+ * other 2) and 197 against 210 at 3,200 (6 pairs, all lower); 128 MB against 64, 179 against 181
+ * at 3,600 (4 pairs, 2 lower) and 187 against 196 at 4,000 (3 pairs), for about 125 MB more peak
+ * RSS (535 against 410 MB at 3,600 calls/s): 64 has most of the gain. The size is a maximum: V8
+ * starts the semi-spaces small and grows them as scavenges keep finding much alive. The media
+ * bench passes at 600 and 1,000 flow calls with 32 and 128 MB (two alternating runs each).
  *
  * `--expose-gc`: gives the media clock V8's `gc` function, with which it runs a scavenge in
  * the slack after a tick instead of wherever V8 would start one (src/lib/gc-steer.ts). Without
  * it the gateway runs as before, V8 choosing every scavenge.
  */
-export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32', '--expose-gc'];
+export const GATEWAY_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=64', '--expose-gc'];
 
 /**
  * V8 flags the gateway sets for its own process when it starts (before its first call).
