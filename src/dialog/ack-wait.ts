@@ -68,6 +68,8 @@ class AckWait {
     this.retransmit?.cancel();
     this.tx.release();
     dialog.stopAckWait = undefined;
+    // §15: a BYE held for the ACK goes now; it ends the session as §13.3.1.4 asks.
+    if (dialog.releaseBye()) return;
     if (onTimeout) return host.safe(onTimeout);
     const owner = dialog.handlers.onAckTimeout;
     if (owner) return host.safe(() => owner.call(dialog.handlers));

@@ -119,6 +119,74 @@ test('no ACK within 64*T1 with an onAckTimeout owner: the owner decides, no bare
   assert.equal(p.uasT.requests('BYE')[0]?.get('X-contained'), 'false');
 });
 
+test('a BYE before the ACK waits for it (RFC 3261 §15): the 200 goes again, then the BYE with its headers', async () => {
+  const p = pair();
+  const out = p.call();
+  await settle(p.clock);
+  p.uasT.drop(1, 'response'); // the 200 is lost on its way to the caller
+  const dialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  const bye = dialog.bye({ headers: [['X-contained', 'false']] });
+  const again = dialog.bye(); // one BYE, whoever asks
+  await settle(p.clock);
+  assert.equal(p.uasT.requests('BYE').length, 0, 'no BYE before the ACK');
+  assert.equal(dialog.state, 'confirmed');
+  await settle(p.clock, T1); // the 200 again; the caller ACKs it
+  assert.equal((await out.result).response.status, 200);
+  await settle(p.clock);
+  assert.equal(dialog.acked, true);
+  assert.equal(p.uasT.requests('BYE').length, 1);
+  assert.equal(p.uasT.requests('BYE')[0]?.get('X-contained'), 'false');
+  assert.equal((await bye).status, 200);
+  assert.equal((await again).status, 200);
+  assert.equal(dialog.state, 'terminated');
+  const order = p.uasT.sent.map((x) => (x.kind === 'request' ? x.message.method : String(x.message.status)));
+  assert.ok(order.lastIndexOf('200') < order.indexOf('BYE'), order.join(' '));
+  assert.deepEqual(p.errors, []);
+});
+
+test('a BYE held for an ACK that never comes goes at 64*T1, with its headers, instead of a bare one', async () => {
+  const p = pair();
+  const out = p.call();
+  await settle(p.clock);
+  p.uacT.drop(1000, 'request'); // every ACK is lost
+  const dialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  let reason = '';
+  let ownerTold = 0;
+  dialog.handlers.onEnd = (r) => { reason = r; };
+  dialog.handlers.onAckTimeout = () => { ownerTold++; };
+  await out.result;
+  const bye = dialog.bye({ headers: [['X-destination', 'billing']] });
+  for (let t = 0; t < 63; t++) await settle(p.clock, T1);
+  assert.equal(p.uasT.requests('BYE').length, 0, 'held while the 200 is retransmitted');
+  for (let t = 0; t < 3; t++) await settle(p.clock, T1);
+  assert.equal(p.uasT.requests('BYE').length, 1);
+  assert.equal(p.uasT.requests('BYE')[0]?.get('X-destination'), 'billing');
+  assert.equal(ownerTold, 0, 'the held BYE ends the session: nothing left for the owner to decide');
+  assert.equal(reason, 'bye_sent');
+  assert.equal((await bye).status, 200);
+});
+
+test("the caller's BYE while ours waits for the ACK: ours never goes and its promise rejects", async () => {
+  const p = pair();
+  const out = p.call();
+  await settle(p.clock);
+  p.uacT.drop(1, 'request'); // the ACK is lost
+  const uasDialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  const ours = heldBye(uasDialog);
+  const uacDialog = (await out.result).dialog as Dialog;
+  await settle(p.clock);
+  assert.equal((await uacDialog.bye()).status, 200);
+  await assert.rejects(ours, /ended before the ACK/);
+  assert.equal(p.uasT.requests('BYE').length, 0);
+  assert.equal(uasDialog.state, 'terminated');
+});
+
+function heldBye(d: Dialog): Promise<unknown> {
+  const p = d.bye();
+  p.catch(() => undefined); // checked by the test; not unhandled meanwhile
+  return p;
+}
+
 test('in-dialog BYE from the caller is answered 200 and reported', async () => {
   const s = await established();
   let byes = 0;

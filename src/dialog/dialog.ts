@@ -65,6 +65,8 @@ export class Dialog {
   /** CSeq number of the INVITE whose 2xx awaits its ACK (a stray ACK of an older one is ignored). */
   ackSeq: number | undefined;
   private keyText: string | undefined;
+  /** A BYE asked for while our 2xx awaited its ACK (§15): it goes when the wait ends. */
+  private heldBye: { done: Promise<SipResponse>; release(send: boolean): void } | undefined;
 
   /**
    * @param id dialog identifiers
@@ -131,12 +133,55 @@ export class Dialog {
 
   /**
    * Sends BYE (§15.1.1) and ends the dialog at once; resolves with the BYE's final response.
+   * While our 2xx awaits its ACK, the BYE waits for it (see {@link holdBye}).
    * @param reason the end reason reported to `onEnd` (default `bye_sent`)
    */
   bye(options: DialogRequestOptions = {}, reason: EndReason = 'bye_sent'): Promise<SipResponse> {
+    if (this.stopAckWait !== undefined && this.state === 'confirmed') return this.holdBye(options, reason);
     const tx = this.request('BYE', options);
     this.end(reason);
     return tx.final;
+  }
+
+  /**
+   * RFC 3261 §15: "the callee's UA MUST NOT send a BYE on a confirmed dialog until it has
+   * received an ACK for its 2xx response or until the server transaction times out." Our 2xx
+   * goes on being retransmitted (ack-wait.ts) and the BYE goes once the ACK comes or 64*T1
+   * passes ({@link releaseBye}). Sent at once, it would reach a caller whose 200 was lost
+   * before the 200 does: a BYE for a call it has not got, which it refuses or drops, and the
+   * hand-back's headers with it. A second BYE asked for meanwhile is the same one.
+   */
+  private holdBye(options: DialogRequestOptions, reason: EndReason): Promise<SipResponse> {
+    if (this.heldBye) return this.heldBye.done;
+    let release: (send: boolean) => void = () => {};
+    const done = new Promise<SipResponse>((resolve, reject) => {
+      release = (send) => {
+        this.heldBye = undefined;
+        if (!send) {
+          reject(new Error(`dialog ended before the ACK its BYE waited for [call-id:${this.id.callId}]`));
+          return;
+        }
+        try {
+          resolve(this.bye(options, reason));
+        } catch (err) {
+          reject(err);
+        }
+      };
+    });
+    this.heldBye = { done, release };
+    return done;
+  }
+
+  /**
+   * The wait for our 2xx's ACK is over (the ACK came, or 64*T1 passed, `stopAckWait` cleared):
+   * a BYE held for it goes now.
+   * @returns true when one went
+   */
+  releaseBye(): boolean {
+    const held = this.heldBye;
+    if (!held) return false;
+    held.release(true);
+    return true;
   }
 
   /**
@@ -270,6 +315,7 @@ export class Dialog {
     this.stopAckWait?.();
     this.stopAckWait = undefined;
     this.host.safe(() => this.handlers.onAck?.(req));
+    this.releaseBye();
   }
 
   /** Ends the dialog (idempotent) and tells the owner once. */
@@ -278,6 +324,7 @@ export class Dialog {
     this.state = 'terminated';
     this.stopAckWait?.();
     this.stopAckWait = undefined;
+    this.heldBye?.release(false); // ended another way (the caller's BYE, a shutdown): none goes
     this.host.forget(this);
     this.host.safe(() => this.handlers.onEnd?.(reason));
   }
