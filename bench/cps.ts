@@ -174,10 +174,20 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * SIPp's socket buffers (`-buff_size`, SO_RCVBUF and SO_SNDBUF; the kernel caps them at
+ * net.core.rmem_max): the gateway's SIP socket asks for the same 4 MB. SIPp's default, 64 KB,
+ * holds about a hundred datagrams: at 4,400 calls/s (three datagrams a call to SIPp) its SIP
+ * socket dropped 356 in a step whenever SIPp's thread paused (/proc/net/udp, 2026-11-27),
+ * losses of the harness that the gateway then repaired by retransmission, 500 ms later.
+ */
+const SIPP_BUFFER_BYTES = 4 * 1024 * 1024;
+
 function sippArgs(sipPort: number, rate: number, seconds: number, port: number, mp: number, statFile: string): string[] {
   const calls = rate * seconds;
   return [
     '-c', '1', 'sipp', `127.0.0.1:${sipPort}`, '-sf', SCENARIO, '-s', '7100', '-t', 'u1', '-i', '127.0.0.1', '-p', String(port),
+    '-buff_size', String(SIPP_BUFFER_BYTES),
     '-mp', String(mp), '-r', String(rate), '-m', String(calls), '-l', String(Math.max(100, rate * 5)), '-recv_timeout', '5000',
     '-timeout', `${seconds + 20}s`, '-timeout_error', '-nostdin', '-trace_stat', '-stf', statFile, '-fd', '1',
     '-trace_rtt', '-rtt_freq', '50', '-trace_err',
