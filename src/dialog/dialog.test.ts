@@ -119,12 +119,17 @@ test('no ACK within 64*T1 with an onAckTimeout owner: the owner decides, no bare
   assert.equal(p.uasT.requests('BYE')[0]?.get('X-contained'), 'false');
 });
 
-test('a BYE before the ACK waits for it (RFC 3261 §15): the 200 goes again, then the BYE with its headers', async () => {
+/** A call the UAS answers 200 once `lose` has told the transports what to drop (the 200, ACKs). */
+async function answeredLosing(lose: (p: ReturnType<typeof pair>) => void) {
   const p = pair();
   const out = p.call();
   await settle(p.clock);
-  p.uasT.drop(1, 'response'); // the 200 is lost on its way to the caller
-  const dialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  lose(p);
+  return { ...p, out, dialog: (p.invites[0] as IncomingInvite).accept({ sdp: OFFER }) };
+}
+
+test('a BYE before the ACK waits for it (RFC 3261 §15): the 200 goes again, then the BYE with its headers', async () => {
+  const { dialog, out, ...p } = await answeredLosing((x) => x.uasT.drop(1, 'response')); // the 200 is lost
   const bye = dialog.bye({ headers: [['X-contained', 'false']] });
   const again = dialog.bye(); // one BYE, whoever asks
   await settle(p.clock);
@@ -145,11 +150,7 @@ test('a BYE before the ACK waits for it (RFC 3261 §15): the 200 goes again, the
 });
 
 test('a BYE held for an ACK that never comes goes at 64*T1, with its headers, instead of a bare one', async () => {
-  const p = pair();
-  const out = p.call();
-  await settle(p.clock);
-  p.uacT.drop(1000, 'request'); // every ACK is lost
-  const dialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  const { dialog, out, ...p } = await answeredLosing((x) => x.uacT.drop(1000, 'request')); // every ACK is lost
   let reason = '';
   let ownerTold = 0;
   dialog.handlers.onEnd = (r) => { reason = r; };
@@ -167,11 +168,7 @@ test('a BYE held for an ACK that never comes goes at 64*T1, with its headers, in
 });
 
 test("the caller's BYE while ours waits for the ACK: ours never goes and its promise rejects", async () => {
-  const p = pair();
-  const out = p.call();
-  await settle(p.clock);
-  p.uacT.drop(1, 'request'); // the ACK is lost
-  const uasDialog = (p.invites[0] as IncomingInvite).accept({ sdp: OFFER });
+  const { dialog: uasDialog, out, ...p } = await answeredLosing((x) => x.uacT.drop(1, 'request')); // the ACK is lost
   const ours = heldBye(uasDialog);
   const uacDialog = (await out.result).dialog as Dialog;
   await settle(p.clock);
