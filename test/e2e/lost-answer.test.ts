@@ -6,51 +6,28 @@
  * "an unexpected BYE"; the bench's lost 200s at 4,400 calls/s showed it): the gateway goes on
  * retransmitting the 200 (§13.3.1.4), and the BYE, with its headers, follows the ACK.
  *
- * The caller is a plain UDP socket writing SIP by hand, so that it can ignore the first 200.
+ * The caller is a raw UDP peer (test/support/sip-sockets.ts) writing SIP by hand, so that it can
+ * ignore the first 200.
  */
 import { randomUUID } from 'node:crypto';
-import type { Socket } from 'node:dgram';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMessage, SipRequest, SipResponse } from '../../src/sip/index.ts';
+import { SipRequest, SipResponse, type AnyMessage } from '../../src/sip/index.ts';
+import { UdpPeer } from '../support/sip-sockets.ts';
 import { demoTenantId, startTestGateway, type TestGateway } from '../support/test-gateway.ts';
-import { peer, sendFrom } from '../support/udp-peer.ts';
-import { within } from '../support/wait.ts';
-
-/** The messages the gateway sends to `socket`, in order, parsed. */
-function inbox(socket: Socket): { next(what: string): Promise<SipRequest | SipResponse>; seen: Array<SipRequest | SipResponse> } {
-  const seen: Array<SipRequest | SipResponse> = [];
-  const waiting: Array<(m: SipRequest | SipResponse) => void> = [];
-  const queued: Array<SipRequest | SipResponse> = [];
-  socket.on('message', (data: Buffer) => {
-    const parsed = parseMessage(data);
-    if (!parsed.ok) throw parsed.error;
-    const m = parsed.message;
-    seen.push(m);
-    const w = waiting.shift();
-    if (w) w(m);
-    else queued.push(m);
-  });
-  return {
-    seen,
-    next: (what) => within(new Promise((resolve) => {
-      const m = queued.shift();
-      if (m) resolve(m);
-      else waiting.push(resolve);
-    }), what),
-  };
-}
 
 /** A message's first line, for assertion messages. */
-function firstLine(m: SipRequest | SipResponse): string {
+function firstLine(m: AnyMessage): string {
   return m instanceof SipResponse ? `SIP/2.0 ${m.status} ${m.reason}` : `${m.method} ${m.uri.toString()}`;
 }
 
-/** The next message that is not a 1xx. */
-async function nextFinalOrRequest(box: ReturnType<typeof inbox>, what: string): Promise<SipRequest | SipResponse> {
+/** The next message from the gateway that is not a 1xx; every one is kept in `seen`, in order. */
+async function nextFinalOrRequest(caller: UdpPeer, seen: AnyMessage[], what: string): Promise<AnyMessage> {
   for (;;) {
-    const m = await box.next(what);
-    if (!(m instanceof SipResponse) || m.status >= 200) return m;
+    const m = await caller.nextMessage(what);
+    if (m instanceof SipResponse && m.status < 200) continue;
+    seen.push(m);
+    return m;
   }
 }
 
@@ -72,10 +49,10 @@ describe('a lost 200 OK: the BYE waits for the ACK (RFC 3261 §15)', () => {
   });
 
   test('the 200 goes again until the ACK; then the BYE with X-contained and X-destination', async () => {
-    const socket = await peer();
+    const caller = await UdpPeer.bind();
+    const seen: AnyMessage[] = [];
     try {
-      const box = inbox(socket);
-      const { port } = socket.address();
+      const { port } = caller;
       const callId = `${randomUUID()}@127.0.0.1`;
       const sid = randomUUID();
       const from = `<sip:cc@127.0.0.1:${port}>;tag=lost200`;
@@ -87,12 +64,12 @@ describe('a lost 200 OK: the BYE waits for the ACK (RFC 3261 §15)', () => {
         `Contact: <sip:cc@127.0.0.1:${port}>`, 'Max-Forwards: 70', `X-five9sessionid: ${sid}`,
         'Content-Type: application/sdp', `Content-Length: ${Buffer.byteLength(sdp)}`, '', sdp,
       ].join('\r\n');
-      await sendFrom(socket, invite, gw.sipPort);
+      await caller.send(invite, gw.sipPort);
 
       // The first 200 is "lost": not acknowledged. The next message must be the 200 again.
-      const first = await nextFinalOrRequest(box, 'the 200 OK');
+      const first = await nextFinalOrRequest(caller, seen, 'the 200 OK');
       assert.ok(first instanceof SipResponse && first.status === 200, `expected 200, got ${firstLine(first)}`);
-      const again = await nextFinalOrRequest(box, 'the 200 OK again');
+      const again = await nextFinalOrRequest(caller, seen, 'the 200 OK again');
       assert.ok(again instanceof SipResponse, `a BYE before the ACK (RFC 3261 §15): ${firstLine(again)}`);
       assert.equal(again.status, 200);
       const toTag = again.to.params.get('tag');
@@ -104,10 +81,10 @@ describe('a lost 200 OK: the BYE waits for the ACK (RFC 3261 §15)', () => {
         `From: ${from}`, `To: <sip:7005@127.0.0.1:${gw.sipPort}>;tag=${toTag}`, `Call-ID: ${callId}`, 'CSeq: 1 ACK',
         'Max-Forwards: 70', 'Content-Length: 0', '', '',
       ].join('\r\n');
-      await sendFrom(socket, ack, gw.sipPort);
+      await caller.send(ack, gw.sipPort);
 
-      let bye: SipRequest | SipResponse;
-      do bye = await nextFinalOrRequest(box, 'the BYE'); while (bye instanceof SipResponse && bye.status === 200);
+      let bye: AnyMessage;
+      do bye = await nextFinalOrRequest(caller, seen, 'the BYE'); while (bye instanceof SipResponse && bye.status === 200);
       assert.ok(bye instanceof SipRequest && bye.method === 'BYE', `expected BYE, got ${firstLine(bye)}`);
       assert.equal(bye.get('X-contained'), 'false');
       assert.equal(bye.get('X-destination'), 'billing');
@@ -118,12 +95,11 @@ describe('a lost 200 OK: the BYE waits for the ACK (RFC 3261 §15)', () => {
         'SIP/2.0 200 OK', `Via: ${bye.get('Via') ?? ''}`, `From: ${bye.get('From') ?? ''}`, `To: ${bye.get('To') ?? ''}`,
         `Call-ID: ${callId}`, `CSeq: ${bye.get('CSeq') ?? ''}`, 'Content-Length: 0', '', '',
       ].join('\r\n');
-      await sendFrom(socket, ok, gw.sipPort);
-      const sent = box.seen.filter((m) => !(m instanceof SipResponse && m.status < 200));
-      const byeAt = sent.findIndex((m) => m instanceof SipRequest);
-      assert.ok(sent.slice(0, byeAt).every((m) => m instanceof SipResponse && m.status === 200), 'only 200s before the BYE');
+      await caller.send(ok, gw.sipPort);
+      const byeAt = seen.findIndex((m) => m instanceof SipRequest);
+      assert.ok(seen.slice(0, byeAt).every((m) => m instanceof SipResponse && m.status === 200), 'only 200s before the BYE');
     } finally {
-      socket.close();
+      await caller.close();
     }
   });
 });
