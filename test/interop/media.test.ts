@@ -30,15 +30,19 @@ const havePcaps = existsSync(join(PCAP_DIR, 'g711a.pcap')) && existsSync(join(PC
 const haveBaresip = spawnSync('baresip', ['-h']).error === undefined;
 const canRawSocket = process.getuid?.() === 0;
 
-/** The newest call record once it has ended and carries its media statistics. */
-async function lastCall(gw: Gateway, after: number): Promise<CallRecord> {
+/**
+ * The newest call record once it has ended and carries its media statistics.
+ * @param detail more to say when none comes (e.g. the peer's log)
+ */
+async function lastCall(gw: Gateway, after: number, detail = (): string => ''): Promise<CallRecord> {
+  let rec: CallRecord | undefined;
   for (let i = 0; i < 200; i++) {
-    const page = await gw.store.listCalls({ since: after });
-    const rec = page.items[0];
+    rec = (await gw.store.listCalls({ since: after })).items[0];
     if (rec?.endedAt !== undefined && rec.media !== undefined) return rec;
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert.fail('no finished call record');
+  const seen = rec === undefined ? 'no call at all' : `the newest: state ${JSON.stringify({ ...rec, media: rec.media !== undefined })}`;
+  assert.fail(`no finished call record (${seen}); live calls: ${JSON.stringify(gw.calls.list())}\n${detail()}`);
 }
 
 describe('media interop', () => {
@@ -114,7 +118,7 @@ describe('media interop', () => {
     child.stderr.on('data', (d: Buffer) => { log += d.toString(); });
     const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
     try {
-      const media = (await lastCall(gw, since)).media as JsonObject;
+      const media = (await lastCall(gw, since, () => log)).media as JsonObject;
       assert.ok((media['packetsReceived'] as number) > 100, `baresip's packets at the gateway: ${String(media['packetsReceived'])}\n${log}`);
       assert.equal(media['lost'], 0);
     } finally {
